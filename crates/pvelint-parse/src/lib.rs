@@ -1,0 +1,27 @@
+//! pvelint-parse: reads the files of a Proxmox VE cluster tree (`/etc/pve` plus each
+//! node's `/etc/vzdump.conf`) into a typed model in which every value keeps its span.
+//!
+//! Invariants: this crate does no I/O (the CLI reads the files and hands their bytes to
+//! [`tree::load`]), and parsing never fails: every file yields a model and diagnostics.
+
+pub mod corosync;
+pub mod cron;
+pub mod datacenter;
+pub mod diag;
+pub mod guest;
+pub mod ha;
+pub mod jobs;
+pub mod replication;
+pub mod section;
+pub mod source;
+pub mod span;
+pub mod storage;
+pub mod syntax;
+pub mod tree;
+pub mod user;
+pub mod vzdump_conf;
+
+pub use diag::{Diagnostic, Label, Severity};
+pub use source::SourceFile;
+pub use span::{FileId, Span, Spanned};
+pub use tree::{load, Guest, InputFile, Tree, TreeInput};

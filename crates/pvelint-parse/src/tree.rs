@@ -1,0 +1,266 @@
+//! The whole cluster tree: every file read, every model, the syntax diagnostics.
+//!
+//! [`load`] takes file contents that the caller (the CLI) has read; this crate never
+//! touches the file system.
+
+use crate::diag::Diagnostic;
+use crate::source::SourceFile;
+use crate::span::{FileId, Span};
+use crate::{corosync, cron, datacenter, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Files larger than this are refused by pmxcfs (and by pvelint).
+pub const MAX_FILE_SIZE: usize = 1024 * 1024;
+
+/// What a path inside `/etc/pve` holds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    Storage,
+    Jobs,
+    VzdumpCron,
+    Corosync,
+    Datacenter,
+    Replication,
+    HaResources,
+    HaGroups,
+    HaRules,
+    User,
+    Guest { node: String, kind: guest::GuestKind, vmid: u32 },
+}
+
+/// Classifies a path relative to the tree root (`/` separators). `None` for files
+/// pvelint does not read. Never classifies anything under `priv/`.
+pub fn classify(rel: &str) -> Option<FileKind> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    if parts.contains(&"priv") {
+        return None;
+    }
+    Some(match parts.as_slice() {
+        ["storage.cfg"] => FileKind::Storage,
+        ["jobs.cfg"] => FileKind::Jobs,
+        ["vzdump.cron"] => FileKind::VzdumpCron,
+        ["corosync.conf"] => FileKind::Corosync,
+        ["datacenter.cfg"] => FileKind::Datacenter,
+        ["replication.cfg"] => FileKind::Replication,
+        ["user.cfg"] => FileKind::User,
+        ["ha", "resources.cfg"] => FileKind::HaResources,
+        ["ha", "groups.cfg"] => FileKind::HaGroups,
+        ["ha", "rules.cfg"] => FileKind::HaRules,
+        ["nodes", node, dir, file] => {
+            let kind = match *dir {
+                "lxc" => guest::GuestKind::Lxc,
+                "qemu-server" => guest::GuestKind::Qemu,
+                _ => return None,
+            };
+            let vmid = parse_vmid_file_name(file)?;
+            FileKind::Guest { node: node.to_string(), kind, vmid }
+        }
+        _ => return None,
+    })
+}
+
+/// `<digits not starting with 0>.conf` with a value below 2^32, as pmxcfs accepts it.
+pub fn parse_vmid_file_name(name: &str) -> Option<u32> {
+    let digits = name.strip_suffix(".conf")?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// One file handed to [`load`].
+#[derive(Clone, Debug)]
+pub struct InputFile {
+    /// Path for display and classification: relative to the tree root for files of the
+    /// tree, as given for attached files.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// The size on disk when the caller did not read the whole file (over [`MAX_FILE_SIZE`]).
+    pub truncated_size: Option<u64>,
+}
+
+/// Everything the CLI found.
+#[derive(Clone, Debug, Default)]
+pub struct TreeInput {
+    /// Files of `/etc/pve`, paths relative to its root.
+    pub files: Vec<InputFile>,
+    /// `/etc/vzdump.conf` of each node.
+    pub vzdump_confs: Vec<(String, InputFile)>,
+    /// The local node, from the `local` symlink or `.members`.
+    pub local_node: Option<String>,
+    /// Directories under `nodes/`.
+    pub node_dirs: Vec<String>,
+    /// Problems the caller met while reading (unreadable files, …), already diagnosed.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A guest config and where it lives.
+#[derive(Clone, Debug)]
+pub struct Guest {
+    pub vmid: u32,
+    pub kind: guest::GuestKind,
+    /// The node whose directory holds the config.
+    pub node: String,
+    pub file: FileId,
+    pub config: guest::GuestConfig,
+}
+
+impl Guest {
+    /// `CT 106` / `VM 101`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.kind.short(), self.vmid)
+    }
+}
+
+/// The parsed cluster.
+#[derive(Clone, Debug, Default)]
+pub struct Tree {
+    pub files: Vec<SourceFile>,
+    /// Syntax diagnostics of every file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Always present: without storage.cfg it holds only the built-in `local`.
+    pub storage: storage::StorageConfig,
+    pub jobs: Option<jobs::JobsConfig>,
+    pub vzdump_cron: Option<cron::VzdumpCron>,
+    /// Node name → that node's `/etc/vzdump.conf`.
+    pub vzdump_confs: BTreeMap<String, vzdump_conf::VzdumpConf>,
+    /// Sorted by VMID, then node, then kind.
+    pub guests: Vec<Guest>,
+    pub corosync: Option<corosync::Corosync>,
+    pub datacenter: Option<datacenter::Datacenter>,
+    pub replication: Option<replication::ReplicationConfig>,
+    pub ha: ha::HaConfig,
+    pub user: Option<user::UserConfig>,
+    pub local_node: Option<String>,
+    pub node_dirs: BTreeSet<String>,
+}
+
+impl Tree {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn file_by_path(&self, path: &str) -> Option<&SourceFile> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    /// The nodes of the cluster: corosync.conf's node list, else the local node (a
+    /// standalone node). `None` when neither is known: node names cannot be checked.
+    pub fn cluster_nodes(&self) -> Option<BTreeSet<String>> {
+        if let Some(c) = &self.corosync {
+            let nodes = c.node_names();
+            if !nodes.is_empty() {
+                return Some(nodes);
+            }
+        }
+        self.local_node.as_ref().map(|n| BTreeSet::from([n.clone()]))
+    }
+}
+
+fn to_text(input: &InputFile, id: FileId, diags: &mut Vec<Diagnostic>) -> SourceFile {
+    if let Some(size) = input.truncated_size {
+        let f = SourceFile::new(id, input.path.clone(), String::new());
+        diags.push(
+            syntax::UNREADABLE_FILE
+                .at(f.span(), format!("{} is {size} bytes, larger than the 1 MiB that pmxcfs accepts; it was not read", input.path))
+                .with_object("file"),
+        );
+        return f;
+    }
+    if input.bytes.contains(&0) {
+        let f = SourceFile::new(id, input.path.clone(), String::new());
+        diags.push(
+            syntax::UNREADABLE_FILE
+                .at(f.span(), format!("{} contains NUL bytes: it is not a text configuration file and was not parsed", input.path))
+                .with_object("file"),
+        );
+        return f;
+    }
+    match String::from_utf8(input.bytes.clone()) {
+        Ok(text) => SourceFile::new(id, input.path.clone(), text),
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&input.bytes).into_owned();
+            let f = SourceFile::new(id, input.path.clone(), text);
+            // The replacement character sits where the first invalid byte was.
+            let end = f.text[bad..].chars().next().map_or(bad, |c| bad + c.len_utf8());
+            diags.push(
+                syntax::UNREADABLE_FILE
+                    .at(Span::new(id, bad, end), "this file is not valid UTF-8; the bytes that are not were replaced before parsing")
+                    .with_severity(crate::Severity::Warning)
+                    .with_help("Proxmox writes UTF-8 (descriptions are percent-encoded); re-save the file as UTF-8")
+                    .with_object("file"),
+            );
+            f
+        }
+    }
+}
+
+/// Parses everything. Never fails: problems become diagnostics.
+pub fn load(input: TreeInput) -> Tree {
+    let mut tree = Tree { diagnostics: input.diagnostics, local_node: input.local_node, ..Tree::default() };
+    tree.node_dirs = input.node_dirs.into_iter().collect();
+    let mut files = input.files;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut storage_file = None;
+    for input_file in &files {
+        let Some(kind) = classify(&input_file.path) else { continue };
+        let id = FileId(tree.files.len() as u32);
+        let file = to_text(input_file, id, &mut tree.diagnostics);
+        let d = &mut tree.diagnostics;
+        match kind {
+            FileKind::Storage => storage_file = Some(id),
+            FileKind::Jobs => tree.jobs = Some(jobs::parse(&file, d)),
+            FileKind::VzdumpCron => tree.vzdump_cron = Some(cron::parse(&file, d)),
+            FileKind::Corosync => tree.corosync = Some(corosync::parse(&file, d)),
+            FileKind::Datacenter => tree.datacenter = Some(datacenter::parse(&file, d)),
+            FileKind::Replication => tree.replication = Some(replication::parse(&file, d)),
+            FileKind::HaResources => tree.ha.resources = Some(ha::parse_resources(&file, d)),
+            FileKind::HaGroups => tree.ha.groups = Some(ha::parse_groups(&file, d)),
+            FileKind::HaRules => tree.ha.rules = Some(ha::parse_rules(&file, d)),
+            FileKind::User => tree.user = Some(user::parse(&file, d)),
+            FileKind::Guest { node, kind, vmid } => {
+                let config = guest::parse(&file, kind, vmid, d);
+                tree.node_dirs.insert(node.clone());
+                tree.guests.push(Guest { vmid, kind, node, file: id, config });
+            }
+        }
+        tree.files.push(file);
+    }
+    tree.storage = match storage_file {
+        Some(id) => storage::parse(Some(&tree.files[id.0 as usize]), &mut tree.diagnostics),
+        None => storage::parse(None, &mut tree.diagnostics),
+    };
+    let mut confs = input.vzdump_confs;
+    confs.sort_by(|a, b| a.0.cmp(&b.0));
+    for (node, input_file) in confs {
+        let id = FileId(tree.files.len() as u32);
+        let file = to_text(&input_file, id, &mut tree.diagnostics);
+        let conf = vzdump_conf::parse(&file, &mut tree.diagnostics);
+        tree.vzdump_confs.insert(node, conf);
+        tree.files.push(file);
+    }
+    tree.guests.sort_by(|a, b| (a.vmid, &a.node, a.kind).cmp(&(b.vmid, &b.node, b.kind)));
+    tree
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_paths() {
+        assert_eq!(classify("storage.cfg"), Some(FileKind::Storage));
+        assert_eq!(classify("ha/rules.cfg"), Some(FileKind::HaRules));
+        assert_eq!(
+            classify("nodes/pve/lxc/106.conf"),
+            Some(FileKind::Guest { node: "pve".into(), kind: guest::GuestKind::Lxc, vmid: 106 })
+        );
+        assert_eq!(classify("nodes/pve/lxc/106.conf.bak"), None);
+        assert_eq!(classify("nodes/pve/lxc/0106.conf"), None);
+        assert_eq!(classify("nodes/pve/qemu-server/99999999999.conf"), None);
+        assert_eq!(classify("priv/storage.cfg"), None);
+        assert_eq!(classify("nodes/pve/priv/x.conf"), None);
+        assert_eq!(classify("lxc/106.conf"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! pvelint-rules: cross-file rules over the model of `pvelint-parse`.
+//!
+//! One rule, one file in `src/rules/`, one line in [`registry::RULES`], one document in
+//! `rules/<CODE>.md` at the workspace root (embedded in the binary). Rules only read the
+//! model; they never re-scan file text.
+
+pub mod context;
+pub mod registry;
+pub mod rules;
+
+pub use context::Context;
+pub use pvelint_parse::{Diagnostic, Label, Severity};
+pub use registry::{find, run, Rule, RuleMeta, RULES};
