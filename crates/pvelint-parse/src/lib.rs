@@ -4,6 +4,7 @@
 //! Invariants: this crate does no I/O (the CLI reads the files and hands their bytes to
 //! [`tree::load`]), and parsing never fails: every file yields a model and diagnostics.
 
+pub mod calendar;
 pub mod corosync;
 pub mod cron;
 pub mod datacenter;
@@ -11,6 +12,7 @@ pub mod diag;
 pub mod guest;
 pub mod ha;
 pub mod jobs;
+pub mod propstring;
 pub mod replication;
 pub mod section;
 pub mod source;
@@ -19,7 +21,9 @@ pub mod storage;
 pub mod syntax;
 pub mod tree;
 pub mod user;
+pub mod volume;
 pub mod vzdump_conf;
+pub mod vzdump_opts;
 
 pub use diag::{Diagnostic, Label, Severity};
 pub use source::SourceFile;
