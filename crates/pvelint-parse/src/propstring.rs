@@ -1,1 +1,464 @@
-//! (in progress)
+//! Property strings: the `key=value,key=value` values of `rootfs`, `mpN`, `net0`, `scsi0`,
+//! … (proxmox-formats.md §0.2, `PVE::JSONSchema::parse_property_string`).
+//!
+//! The grammar is tiny and has no quoting: the value is split on **every** `,`; parts that
+//! are empty or only whitespace are skipped; a part `key=value` (split at the first `=`,
+//! both sides non-empty, whitespace kept) sets `key`; a part without `=` is the value of
+//! the format's single default key. [`parse`] does exactly that and records the
+//! structural errors (an empty side of `=`, two values without a key, a key set twice).
+//! [`validate`] then checks the items against a [`SubKey`] schema the way
+//! `check_object` does (unknown keys, required keys, booleans, numbers, enums, sizes).
+
+use crate::span::{Span, Spanned};
+use nom::bytes::complete::{take_till, take_while};
+use nom::character::complete::char;
+use nom::multi::separated_list0;
+use nom::IResult;
+
+/// One `key=value` or default-key part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropItem {
+    /// `None` for the part without `=` (the format's default key, e.g. `volume`/`file`).
+    pub key: Option<Spanned<String>>,
+    pub value: Spanned<String>,
+}
+
+/// A structural or schema error of a property string; Proxmox rejects the whole value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropProblem {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A parsed property string: its parts in written order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PropString {
+    pub items: Vec<PropItem>,
+    /// Structural errors found while splitting (Proxmox's `parse_property_string` dies on
+    /// each of them). Empty for a well-formed string.
+    pub problems: Vec<PropProblem>,
+}
+
+impl PropString {
+    /// The value of the first `key=…` part with exactly this key.
+    pub fn get(&self, key: &str) -> Option<&Spanned<String>> {
+        self.items.iter().find(|i| i.key.as_ref().is_some_and(|k| k.value == key)).map(|i| &i.value)
+    }
+
+    /// The key span and value of the first `key=…` part with this key.
+    pub fn get_item(&self, key: &str) -> Option<&PropItem> {
+        self.items.iter().find(|i| i.key.as_ref().is_some_and(|k| k.value == key))
+    }
+
+    /// The first part written without a key (the default key's value).
+    pub fn positional(&self) -> Option<&Spanned<String>> {
+        self.items.iter().find(|i| i.key.is_none()).map(|i| &i.value)
+    }
+
+    /// A boolean sub-value as `parse_property_string` reads it (`parse_boolean`:
+    /// `1|on|yes|true` and `0|off|no|false`, case-insensitive). `None` when the key is
+    /// absent or the value is not a boolean.
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(|v| parse_boolean(v))
+    }
+
+    /// Whether `parse` found no structural error.
+    pub fn is_well_formed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// `PVE::JSONSchema::parse_boolean`.
+pub fn parse_boolean(s: &str) -> Option<bool> {
+    const TRUE: [&str; 4] = ["1", "on", "yes", "true"];
+    const FALSE: [&str; 4] = ["0", "off", "no", "false"];
+    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(s)) {
+        Some(true)
+    } else if FALSE.iter().any(|t| t.eq_ignore_ascii_case(s)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Span of the byte range `start..end` of a spanned string. Falls back to the whole span
+/// when the string is not a verbatim slice of the file (its length differs from its span).
+pub(crate) fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
+    if s.span.len() == s.value.len() && start <= end && end <= s.value.len() {
+        s.span.sub(start, end)
+    } else {
+        s.span
+    }
+}
+
+pub(crate) fn sub_spanned(s: &Spanned<String>, start: usize, end: usize) -> Spanned<String> {
+    let text = s.value.get(start..end).unwrap_or("").to_string();
+    Spanned::new(text, sub_span(s, start, end))
+}
+
+fn parts(input: &str) -> IResult<&str, Vec<&str>> {
+    separated_list0(char(','), take_while(|c| c != ','))(input)
+}
+
+fn key_and_rest(part: &str) -> IResult<&str, &str> {
+    take_till(|c| c == '=')(part)
+}
+
+fn is_perl_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
+}
+
+/// Splits a property string into its parts, keeping the span of every key and value.
+pub fn parse(value: &Spanned<String>) -> PropString {
+    let text = value.value.as_str();
+    let mut out = PropString::default();
+    let list = match parts(text) {
+        Ok((_, list)) => list,
+        Err(_) => return out,
+    };
+    let base = text.as_ptr() as usize;
+    let mut positional_seen: Option<Span> = None;
+    for part in list {
+        if part.chars().all(is_perl_space) {
+            continue;
+        }
+        let start = part.as_ptr() as usize - base;
+        let end = start + part.len();
+        let part_span = sub_span(value, start, end);
+        let (rest, key) = match key_and_rest(part) {
+            Ok(r) => r,
+            Err(_) => ("", part),
+        };
+        if rest.is_empty() {
+            // No `=`: the default key.
+            if let Some(first) = positional_seen {
+                out.problems.push(PropProblem {
+                    span: part_span,
+                    message: format!(
+                        "a second value without a key (`{part}`); only one part may omit its key (the first is at byte {})",
+                        first.start
+                    ),
+                });
+            }
+            positional_seen.get_or_insert(part_span);
+            out.items.push(PropItem { key: None, value: sub_spanned(value, start, end) });
+            continue;
+        }
+        let val_start = start + key.len() + 1;
+        if key.is_empty() || val_start >= end {
+            out.problems.push(PropProblem {
+                span: part_span,
+                message: format!("`{part}` has an empty key or value (\"missing key in comma-separated list property\")"),
+            });
+            continue;
+        }
+        let key_sp = sub_spanned(value, start, start + key.len());
+        if out.get(key).is_some() {
+            out.problems.push(PropProblem {
+                span: key_sp.span,
+                message: format!("the key `{key}` is set twice (\"duplicate key in comma-separated list property\")"),
+            });
+        }
+        out.items.push(PropItem { key: Some(key_sp), value: sub_spanned(value, val_start, end) });
+    }
+    out
+}
+
+/// The type of one sub-key, as far as the parser checks it.
+#[derive(Clone, Copy, Debug)]
+pub enum SubType {
+    /// Any text.
+    Str,
+    /// `parse_boolean`, then exactly 0/1.
+    Bool,
+    /// `^[+-]?\d+$`, with optional bounds.
+    Int { min: Option<i64>, max: Option<i64> },
+    /// A JSON-schema number.
+    Number,
+    /// One of these words, case-sensitive.
+    Enum(&'static [&'static str]),
+    /// `disk-size`: `\d+(\.\d+)?([KMGT](iB)?)?`.
+    Size,
+    /// A custom check returning an error message.
+    Check(fn(&str) -> Result<(), String>),
+}
+
+/// One key of a property-string format.
+#[derive(Clone, Copy, Debug)]
+pub struct SubKey {
+    pub name: &'static str,
+    pub ty: SubType,
+    /// Missing it is an error ("property is missing and it is not optional").
+    pub required: bool,
+    /// The value of a part written without a key.
+    pub default_key: bool,
+    /// This key is another name for `alias_of` (`volume` → `file`).
+    pub alias_of: Option<&'static str>,
+}
+
+impl SubKey {
+    pub const fn opt(name: &'static str, ty: SubType) -> Self {
+        SubKey { name, ty, required: false, default_key: false, alias_of: None }
+    }
+    pub const fn req(name: &'static str, ty: SubType) -> Self {
+        SubKey { name, ty, required: true, default_key: false, alias_of: None }
+    }
+    pub const fn default(name: &'static str, ty: SubType) -> Self {
+        SubKey { name, ty, required: true, default_key: true, alias_of: None }
+    }
+    pub const fn alias(name: &'static str, of: &'static str) -> Self {
+        SubKey { name, ty: SubType::Str, required: false, default_key: false, alias_of: Some(of) }
+    }
+}
+
+fn is_integer(s: &str) -> bool {
+    let d = s.strip_prefix(['+', '-']).unwrap_or(s);
+    !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `PVE::JSONSchema::is_number`.
+pub fn is_number(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mant, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let mant_ok = match mant.split_once('.') {
+        Some((a, b)) => (!a.is_empty() || !b.is_empty()) && digits(a) && digits(b),
+        None => !mant.is_empty() && digits(mant),
+    };
+    let exp_ok = match exp {
+        None => true,
+        Some(e) => is_integer(e),
+    };
+    mant_ok && exp_ok
+}
+
+/// `disk-size`: `^\d+(\.\d+)?([KMGT](iB)?)?$` (older releases without `iB`).
+pub fn is_disk_size(s: &str) -> bool {
+    let s = s.strip_suffix("iB").filter(|r| r.ends_with(['K', 'M', 'G', 'T'])).unwrap_or(s);
+    let num = s.strip_suffix(['K', 'M', 'G', 'T']).unwrap_or(s);
+    let (a, b) = match num.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (num, None),
+    };
+    !a.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && b.map_or(true, |b| !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit()))
+}
+
+fn check_value(ty: SubType, v: &str) -> Result<(), String> {
+    match ty {
+        SubType::Str => Ok(()),
+        SubType::Bool => match parse_boolean(v) {
+            Some(_) => Ok(()),
+            None => Err(format!("`{v}` is not a boolean (1/0, on/off, yes/no, true/false)")),
+        },
+        SubType::Int { min, max } => {
+            if !is_integer(v) {
+                return Err(format!("`{v}` is not an integer"));
+            }
+            let n: Option<i64> = v.parse().ok();
+            match (n, min, max) {
+                (Some(n), Some(m), _) if n < m => Err(format!("`{v}` is below the minimum {m}")),
+                (Some(n), _, Some(m)) if n > m => Err(format!("`{v}` is above the maximum {m}")),
+                _ => Ok(()),
+            }
+        }
+        SubType::Number => {
+            if is_number(v) {
+                Ok(())
+            } else {
+                Err(format!("`{v}` is not a number"))
+            }
+        }
+        SubType::Enum(words) => {
+            if words.contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("`{v}` is not one of {}", words.join(", ")))
+            }
+        }
+        SubType::Size => {
+            if is_disk_size(v) {
+                Ok(())
+            } else {
+                Err(format!("`{v}` is not a size (a number with an optional K/M/G/T suffix)"))
+            }
+        }
+        SubType::Check(f) => f(v),
+    }
+}
+
+/// Checks a parsed property string against a format, as `parse_property_string` and
+/// `check_object` do. Returns every problem (structural ones from [`parse`] first); an
+/// empty list means Proxmox accepts the value. `whole` is the span reported for a missing
+/// required key.
+pub fn validate(ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProblem> {
+    let mut problems = ps.problems.clone();
+    let default_key = schema.iter().find(|k| k.default_key);
+    let mut seen: Vec<&str> = Vec::new();
+    for (idx, item) in ps.items.iter().enumerate() {
+        let (name, span) = match &item.key {
+            None => match default_key {
+                Some(d) => (d.name, item.value.span),
+                None => {
+                    problems.push(PropProblem {
+                        span: item.value.span,
+                        message: format!("`{}` has no key and this format has no default key", item.value.value),
+                    });
+                    continue;
+                }
+            },
+            Some(k) => (k.value.as_str(), k.span),
+        };
+        let Some(mut sub) = schema.iter().find(|k| k.name == name) else {
+            problems.push(PropProblem {
+                span,
+                message: format!("`{name}` is not a key of this property (\"invalid key in comma-separated list property\")"),
+            });
+            continue;
+        };
+        if let Some(target) = sub.alias_of {
+            if let Some(t) = schema.iter().find(|k| k.name == target) {
+                sub = t;
+            }
+        }
+        if seen.contains(&sub.name) {
+            // A repeat of the same spelling (or a second keyless part) was already
+            // reported by `parse`; an alias or a keyless part plus `key=` was not.
+            let earlier = &ps.items[..idx];
+            let reported = match &item.key {
+                None => earlier.iter().any(|i| i.key.is_none()),
+                Some(k) => earlier.iter().any(|i| i.key.as_ref().is_some_and(|e| e.value == k.value)),
+            };
+            if !reported {
+                problems.push(PropProblem {
+                    span,
+                    message: format!("`{}` is given twice (\"duplicate key in comma-separated list property\")", sub.name),
+                });
+            }
+        }
+        seen.push(sub.name);
+        if let Err(msg) = check_value(sub.ty, &item.value.value) {
+            problems.push(PropProblem { span: item.value.span, message: format!("{}: {msg}", sub.name) });
+        }
+    }
+    for k in schema.iter().filter(|k| k.required && k.alias_of.is_none()) {
+        if !seen.contains(&k.name) {
+            problems.push(PropProblem { span: whole, message: format!("the required key `{}` is missing", k.name) });
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+
+    fn sp(text: &str, at: usize) -> Spanned<String> {
+        Spanned::new(text.to_string(), Span::new(FileId(0), at, at + text.len()))
+    }
+
+    #[test]
+    fn splits_keys_values_and_spans() {
+        let v = sp("usb-3tb:subvol-113-disk-0,mp=/media/frigate,backup=1", 10);
+        let ps = parse(&v);
+        assert!(ps.is_well_formed());
+        assert_eq!(ps.items.len(), 3);
+        let vol = ps.positional().unwrap();
+        assert_eq!(vol.value, "usb-3tb:subvol-113-disk-0");
+        assert_eq!((vol.span.start, vol.span.end), (10, 35));
+        let mp = ps.get_item("mp").unwrap();
+        assert_eq!(mp.key.as_ref().unwrap().span.start, 36);
+        assert_eq!(mp.value.value, "/media/frigate");
+        assert_eq!((mp.value.span.start, mp.value.span.end), (39, 53));
+        assert_eq!(ps.get("backup").unwrap().span.start, 61);
+        assert_eq!(ps.flag("backup"), Some(true));
+        assert_eq!(ps.flag("mp"), None);
+        assert_eq!(ps.flag("ro"), None);
+    }
+
+    #[test]
+    fn skips_blank_parts_and_keeps_whitespace() {
+        let ps = parse(&sp("a,, ,b=1 , c=2", 0));
+        assert_eq!(ps.items.len(), 3);
+        // The key of ` c` keeps its space: Proxmox then rejects it as an unknown key.
+        assert_eq!(ps.items[2].key.as_ref().unwrap().value, " c");
+        assert_eq!(ps.get("b").unwrap().value, "1 ");
+    }
+
+    #[test]
+    fn value_splits_at_first_equals() {
+        let ps = parse(&sp("k=a=b", 0));
+        assert_eq!(ps.get("k").unwrap().value, "a=b");
+    }
+
+    #[test]
+    fn structural_errors() {
+        let ps = parse(&sp("x,backup=,y", 0));
+        assert_eq!(ps.problems.len(), 2, "{:?}", ps.problems);
+        let ps = parse(&sp("=1", 0));
+        assert_eq!(ps.problems.len(), 1);
+        let ps = parse(&sp("v,ro=1,ro=0", 0));
+        assert_eq!(ps.problems.len(), 1);
+        assert_eq!(ps.problems[0].span.start, 7);
+    }
+
+    #[test]
+    fn booleans_like_proxmox() {
+        for t in ["1", "on", "YES", "True"] {
+            assert_eq!(parse_boolean(t), Some(true));
+        }
+        for f in ["0", "Off", "no", "FALSE"] {
+            assert_eq!(parse_boolean(f), Some(false));
+        }
+        assert_eq!(parse_boolean("2"), None);
+        assert_eq!(parse_boolean(""), None);
+    }
+
+    #[test]
+    fn numbers_and_sizes() {
+        assert!(is_number("1.5") && is_number("-2") && is_number(".5") && is_number("1e3"));
+        assert!(!is_number("1.2.3") && !is_number("") && !is_number("."));
+        assert!(is_disk_size("8G") && is_disk_size("32") && is_disk_size("1.5T") && is_disk_size("4GiB"));
+        assert!(!is_disk_size("8GB") && !is_disk_size("G") && !is_disk_size("8 G") && !is_disk_size("1."));
+    }
+
+    const SCHEMA: &[SubKey] = &[
+        SubKey::default("volume", SubType::Str),
+        SubKey::alias("file", "volume"),
+        SubKey::req("mp", SubType::Str),
+        SubKey::opt("backup", SubType::Bool),
+        SubKey::opt("size", SubType::Size),
+        SubKey::opt("mode", SubType::Enum(&["a", "b"])),
+    ];
+
+    #[test]
+    fn validates_against_schema() {
+        let whole = Span::default();
+        let ok = parse(&sp("vol,mp=/x,backup=yes,size=8G,mode=a", 0));
+        assert!(validate(&ok, SCHEMA, whole).is_empty());
+        let bad = parse(&sp("vol,backup=maybe,size=8GB,mode=c,foo=1", 0));
+        let p = validate(&bad, SCHEMA, whole);
+        let msgs: Vec<&str> = p.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(p.len(), 5, "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("`foo` is not a key")));
+        assert!(msgs.iter().any(|m| m.contains("`mp` is missing")));
+        // Alias and positional both set the volume.
+        let dup = parse(&sp("vol,file=x,mp=/", 0));
+        assert_eq!(validate(&dup, SCHEMA, whole).len(), 1);
+        let aliased = parse(&sp("file=x,mp=/", 0));
+        assert!(validate(&aliased, SCHEMA, whole).is_empty());
+    }
+
+    #[test]
+    fn never_panics_on_odd_text() {
+        for t in ["", ",", "=", "é=ü,ß", "a=\u{1F600},=", ",,,=,=="] {
+            let ps = parse(&sp(t, 3));
+            let _ = validate(&ps, SCHEMA, Span::default());
+        }
+    }
+}
