@@ -455,3 +455,59 @@ mod tests {
         assert!(o.tmpdir().is_none());
     }
 }
+
+/// Compact text dumps of the models of jobs.cfg, vzdump.conf and vzdump.cron for
+/// snapshot tests: one line per value, with `line:col-line:col`.
+#[cfg(test)]
+pub(crate) mod dump {
+    use super::VzdumpOptions;
+    use crate::diag::Diagnostic;
+    use crate::source::SourceFile;
+    use crate::span::Span;
+    use std::fmt::Write;
+
+    pub fn span(f: &SourceFile, s: Span) -> String {
+        let (l1, c1) = f.line_col(s.start);
+        let (l2, c2) = f.line_col(s.end);
+        format!("{l1}:{c1}-{l2}:{c2}")
+    }
+
+    pub fn opts(out: &mut String, f: &SourceFile, o: &VzdumpOptions, indent: &str) {
+        for (k, v) in &o.values {
+            let _ = writeln!(out, "{indent}{k} = {:?} @{}", v.value, span(f, v.span));
+        }
+        for p in &o.exclude_paths {
+            let _ = writeln!(out, "{indent}exclude-path[] = {:?} @{}", p.value, span(f, p.span));
+        }
+        for (k, v) in &o.legacy {
+            let _ = writeln!(out, "{indent}legacy {k} = {:?} @{}", v.value, span(f, v.span));
+        }
+        for id in o.vmids() {
+            let _ = writeln!(out, "{indent}vmids[] {} @{}", id.value, span(f, id.span));
+        }
+        for id in o.excludes() {
+            let _ = writeln!(out, "{indent}excludes[] {} @{}", id.value, span(f, id.span));
+        }
+        if let Some(s) = o.fleecing_storage() {
+            let _ = writeln!(out, "{indent}fleecing-storage {:?} @{}", s.value, span(f, s.span));
+        }
+    }
+
+    pub fn diags(out: &mut String, f: &SourceFile, d: &[Diagnostic]) {
+        for d in d {
+            let _ = writeln!(
+                out,
+                "{} {} @{} [{}/{}] {}",
+                d.code,
+                d.severity.as_str(),
+                span(f, d.span),
+                d.object.as_deref().unwrap_or("-"),
+                d.key.as_deref().unwrap_or("-"),
+                d.message
+            );
+            if let Some(h) = &d.help {
+                let _ = writeln!(out, "    help: {h}");
+            }
+        }
+    }
+}
