@@ -27,7 +27,7 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line] as usize;
-        let col = self.text[start..offset as usize].chars().count() + 1;
+        let col = self.text.get(start..offset as usize).map_or(offset as usize - start, |t| t.chars().count()) + 1;
         (line + 1, col)
     }
 

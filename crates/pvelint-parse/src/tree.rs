@@ -77,6 +77,14 @@ pub struct InputFile {
     pub bytes: Vec<u8>,
     /// The size on disk when the caller did not read the whole file (over [`MAX_FILE_SIZE`]).
     pub truncated_size: Option<u64>,
+    /// Why the caller could not read the file (not a regular file, permission denied, …).
+    pub error: Option<String>,
+}
+
+impl InputFile {
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Self {
+        InputFile { path: path.into(), bytes, truncated_size: None, error: None }
+    }
 }
 
 /// Everything the CLI found.
@@ -90,8 +98,11 @@ pub struct TreeInput {
     pub local_node: Option<String>,
     /// Directories under `nodes/`.
     pub node_dirs: Vec<String>,
-    /// Problems the caller met while reading (unreadable files, …), already diagnosed.
+    /// Problems the caller met while reading, already diagnosed.
     pub diagnostics: Vec<Diagnostic>,
+    /// Prepended to the path of every file of `files` for display (`pve/` when the tree
+    /// was found as `<PATH>/pve`); classification uses the path without it.
+    pub prefix: String,
 }
 
 /// A guest config and where it lives.
@@ -157,31 +168,40 @@ impl Tree {
     }
 }
 
-fn to_text(input: &InputFile, id: FileId, diags: &mut Vec<Diagnostic>) -> SourceFile {
-    if let Some(size) = input.truncated_size {
-        let f = SourceFile::new(id, input.path.clone(), String::new());
+fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagnostic>) -> SourceFile {
+    if let Some(err) = &input.error {
+        let f = SourceFile::new(id, display, String::new());
         diags.push(
             syntax::UNREADABLE_FILE
-                .at(f.span(), format!("{} is {size} bytes, larger than the 1 MiB that pmxcfs accepts; it was not read", input.path))
+                .at(f.span(), format!("{} could not be read: {err}", f.path))
+                .with_object("file"),
+        );
+        return f;
+    }
+    if let Some(size) = input.truncated_size {
+        let f = SourceFile::new(id, display, String::new());
+        diags.push(
+            syntax::UNREADABLE_FILE
+                .at(f.span(), format!("{} is {size} bytes, larger than the 1 MiB that pmxcfs accepts; it was not read", f.path))
                 .with_object("file"),
         );
         return f;
     }
     if input.bytes.contains(&0) {
-        let f = SourceFile::new(id, input.path.clone(), String::new());
+        let f = SourceFile::new(id, display, String::new());
         diags.push(
             syntax::UNREADABLE_FILE
-                .at(f.span(), format!("{} contains NUL bytes: it is not a text configuration file and was not parsed", input.path))
+                .at(f.span(), format!("{} contains NUL bytes: it is not a text configuration file and was not parsed", f.path))
                 .with_object("file"),
         );
         return f;
     }
     match String::from_utf8(input.bytes.clone()) {
-        Ok(text) => SourceFile::new(id, input.path.clone(), text),
+        Ok(text) => SourceFile::new(id, display, text),
         Err(e) => {
             let bad = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&input.bytes).into_owned();
-            let f = SourceFile::new(id, input.path.clone(), text);
+            let f = SourceFile::new(id, display, text);
             // The replacement character sits where the first invalid byte was.
             let end = f.text[bad..].chars().next().map_or(bad, |c| bad + c.len_utf8());
             diags.push(
@@ -206,7 +226,7 @@ pub fn load(input: TreeInput) -> Tree {
     for input_file in &files {
         let Some(kind) = classify(&input_file.path) else { continue };
         let id = FileId(tree.files.len() as u32);
-        let file = to_text(input_file, id, &mut tree.diagnostics);
+        let file = to_text(input_file, format!("{}{}", input.prefix, input_file.path), id, &mut tree.diagnostics);
         let d = &mut tree.diagnostics;
         match kind {
             FileKind::Storage => storage_file = Some(id),
@@ -235,7 +255,7 @@ pub fn load(input: TreeInput) -> Tree {
     confs.sort_by(|a, b| a.0.cmp(&b.0));
     for (node, input_file) in confs {
         let id = FileId(tree.files.len() as u32);
-        let file = to_text(&input_file, id, &mut tree.diagnostics);
+        let file = to_text(&input_file, input_file.path.clone(), id, &mut tree.diagnostics);
         let conf = vzdump_conf::parse(&file, &mut tree.diagnostics);
         tree.vzdump_confs.insert(node, conf);
         tree.files.push(file);

@@ -32,7 +32,23 @@ macro_rules! rule_doc {
 pub static RULES: &[&dyn Rule] = &[];
 
 /// Documents of the syntax codes (`P…`), which the parser emits.
-pub static SYNTAX_DOCS: &[(&str, &str)] = &[];
+pub static SYNTAX_DOCS: &[(&str, &str)] = &[
+    ("P001", crate::rule_doc!("P001")),
+    ("P002", crate::rule_doc!("P002")),
+    ("P003", crate::rule_doc!("P003")),
+    ("P004", crate::rule_doc!("P004")),
+    ("P005", crate::rule_doc!("P005")),
+    ("P006", crate::rule_doc!("P006")),
+    ("P007", crate::rule_doc!("P007")),
+    ("P008", crate::rule_doc!("P008")),
+    ("P009", crate::rule_doc!("P009")),
+    ("P010", crate::rule_doc!("P010")),
+    ("P011", crate::rule_doc!("P011")),
+    ("P012", crate::rule_doc!("P012")),
+    ("P013", crate::rule_doc!("P013")),
+    ("P014", crate::rule_doc!("P014")),
+    ("P015", crate::rule_doc!("P015")),
+];
 
 /// Metadata of every code: syntax codes first, then rules.
 pub fn all_meta() -> Vec<RuleMeta> {
@@ -64,4 +80,39 @@ pub fn run(ctx: &Context, enabled: impl Fn(&RuleMeta) -> bool) -> Vec<Diagnostic
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_and_names_are_unique() {
+        let metas = all_meta();
+        let codes: BTreeSet<&str> = metas.iter().map(|m| m.code).collect();
+        let names: BTreeSet<&str> = metas.iter().map(|m| m.name).collect();
+        assert_eq!(codes.len(), metas.len(), "duplicate code");
+        assert_eq!(names.len(), metas.len(), "duplicate name");
+    }
+
+    #[test]
+    fn every_code_has_its_document() {
+        for m in all_meta() {
+            let first = m.doc.lines().next().unwrap_or_default();
+            assert_eq!(first, format!("# {} {}", m.code, m.name), "rules/{}.md must start with its code and name", m.code);
+            for h in ["## What it finds", "## Why it matters", "## Example", "## How to fix", "## Related"] {
+                assert!(m.doc.contains(h), "rules/{}.md lacks '{h}'", m.code);
+            }
+            assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{} is not kebab-case", m.name);
+        }
+    }
+
+    #[test]
+    fn registry_is_in_code_order() {
+        let codes: Vec<&str> = RULES.iter().map(|r| r.meta().code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        assert_eq!(codes, sorted);
+    }
 }

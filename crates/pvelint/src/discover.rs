@@ -1,0 +1,172 @@
+//! Finding and reading a cluster tree on disk. The only module that reads the tree.
+//!
+//! Rules of the road: symlinks are never followed (so `local`, `lxc`, `qemu-server` and
+//! `openvz` never make a guest count twice), nothing under `priv/` is ever opened, only
+//! regular files are read (a FIFO never blocks the run), and no file is read past
+//! [`MAX_FILE_SIZE`]. The tree is never written.
+
+use pvelint_parse::tree::{classify, MAX_FILE_SIZE};
+use pvelint_parse::{InputFile, TreeInput};
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Where the pieces of a tree were found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The `/etc/pve` copy.
+    pub pve: PathBuf,
+    /// Display prefix of files under `pve` (`""`, `pve/` or `etc/pve/`).
+    pub prefix: String,
+    /// The local node's `/etc/vzdump.conf`, if the layout has one, with its display path.
+    pub vzdump_conf: Option<(PathBuf, String)>,
+}
+
+/// Files that mark a directory as a copy of `/etc/pve`.
+const MARKERS: &[&str] = &[
+    "storage.cfg",
+    "jobs.cfg",
+    "corosync.conf",
+    "datacenter.cfg",
+    "user.cfg",
+    "vzdump.cron",
+    "replication.cfg",
+    ".members",
+    "nodes",
+    "ha",
+];
+
+fn is_pve_dir(dir: &Path) -> bool {
+    MARKERS.iter().any(|m| fs::symlink_metadata(dir.join(m)).is_ok())
+}
+
+/// What was looked for, for the "no tree" message.
+pub fn looked_for(path: &Path) -> String {
+    format!(
+        "no Proxmox configuration found in {}: looked for {} in it, in {}/pve and in {}/etc/pve",
+        path.display(),
+        MARKERS.join(", "),
+        path.display(),
+        path.display()
+    )
+}
+
+/// Recognises the three layouts: `/etc/pve`, `/etc` (with `pve/` and `vzdump.conf`), a
+/// filesystem root (`etc/pve`, `etc/vzdump.conf`).
+pub fn find_layout(path: &Path) -> Option<Layout> {
+    if is_pve_dir(path) {
+        return Some(Layout { pve: path.to_path_buf(), prefix: String::new(), vzdump_conf: None });
+    }
+    for (sub, prefix, conf) in [("pve", "pve/", "vzdump.conf"), ("etc/pve", "etc/pve/", "etc/vzdump.conf")] {
+        let pve = path.join(sub);
+        if is_dir_no_follow(&pve) && is_pve_dir(&pve) {
+            let c = path.join(conf);
+            let vzdump_conf = fs::symlink_metadata(&c).is_ok().then(|| (c, conf.to_string()));
+            return Some(Layout { pve, prefix: prefix.to_string(), vzdump_conf });
+        }
+    }
+    None
+}
+
+fn is_dir_no_follow(p: &Path) -> bool {
+    fs::symlink_metadata(p).is_ok_and(|m| m.is_dir())
+}
+
+/// Reads one file: only a regular file (no symlink, FIFO or device), at most
+/// [`MAX_FILE_SIZE`] bytes.
+pub fn read_file(path: &Path, display: String) -> InputFile {
+    let mut input = InputFile::new(display, Vec::new());
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            input.error = Some(e.to_string());
+            return input;
+        }
+    };
+    if !meta.is_file() {
+        input.error = Some("it is not a regular file".into());
+        return input;
+    }
+    if meta.len() > MAX_FILE_SIZE as u64 {
+        input.truncated_size = Some(meta.len());
+        return input;
+    }
+    match fs::File::open(path) {
+        Ok(f) => {
+            let mut buf = Vec::new();
+            match f.take(MAX_FILE_SIZE as u64 + 1).read_to_end(&mut buf) {
+                Ok(n) if n > MAX_FILE_SIZE => input.truncated_size = Some(n as u64),
+                Ok(_) => input.bytes = buf,
+                Err(e) => input.error = Some(e.to_string()),
+            }
+        }
+        Err(e) => input.error = Some(e.to_string()),
+    }
+    input
+}
+
+/// The local node: the target of the `local` symlink (`nodes/<name>`), else
+/// `nodename` of `.members`.
+fn local_node(pve: &Path) -> Option<String> {
+    if let Ok(target) = fs::read_link(pve.join("local")) {
+        if let Some(name) = target.file_name().and_then(|n| n.to_str()) {
+            if pvelint_parse::storage::valid_node_name(name) {
+                return Some(name.to_string());
+            }
+        }
+    }
+    let members = read_file(&pve.join(".members"), ".members".into());
+    if members.error.is_none() && members.truncated_size.is_none() {
+        let v: serde_json::Value = serde_json::from_slice(&members.bytes).ok()?;
+        let name = v.get("nodename")?.as_str()?;
+        if pvelint_parse::storage::valid_node_name(name) {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
+/// Reads every file pvelint knows from the tree at `layout`. The strings are notes for
+/// the user about what could not be used.
+pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut input = TreeInput { prefix: layout.prefix.clone(), ..TreeInput::default() };
+    input.local_node = local_node(&layout.pve);
+    let walker = walkdir::WalkDir::new(&layout.pve)
+        .follow_links(false)
+        .max_depth(4)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || e.file_name() != "priv");
+    for entry in walker.flatten() {
+        let Ok(rel) = entry.path().strip_prefix(&layout.pve) else { continue };
+        let Some(rel) = rel.to_str() else { continue };
+        let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+        if entry.depth() == 2 && entry.file_type().is_dir() && rel.starts_with("nodes/") {
+            if let Some(name) = rel.strip_prefix("nodes/") {
+                input.node_dirs.push(name.to_string());
+            }
+        }
+        if entry.file_type().is_symlink() || entry.file_type().is_dir() {
+            continue;
+        }
+        if classify(&rel).is_none() {
+            continue;
+        }
+        input.files.push(read_file(entry.path(), rel));
+    }
+    if let Some((path, display)) = &layout.vzdump_conf {
+        let node = input.local_node.clone().or_else(|| match input.node_dirs.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        });
+        if let Some(node) = node {
+            input.vzdump_confs.push((node, read_file(path, display.clone())));
+        } else {
+            notes.push(format!(
+                "{display} was not checked: the local node is unknown (no `local` symlink or .members in the tree); attach it with --vzdump-conf NODE={display}"
+            ));
+        }
+    }
+    (input, notes)
+}

@@ -1,0 +1,280 @@
+//! Rendering diagnostics: `full` (miette snippets), `concise` (one line each) and `json`
+//! (the stable contract). The only place that formats diagnostics for people.
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
+    SpanContents,
+};
+use pvelint_parse::{Diagnostic, Severity, Span, Tree};
+use serde::Serialize;
+use std::fmt;
+
+/// 1-based line and column of both ends of a span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn position(tree: &Tree, span: Span) -> Position {
+    let f = tree.file(span.file);
+    let (line, column) = f.line_col(span.start);
+    let (end_line, end_column) = f.line_col(span.end);
+    Position { line, column, end_line, end_column }
+}
+
+/// Sorts diagnostics by path, line, column, code, then message: the output order does
+/// not depend on the order files were listed or rules ran.
+pub fn sort(tree: &Tree, diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        let ka = (&tree.file(a.span.file).path, position(tree, a.span), a.code, &a.message);
+        let kb = (&tree.file(b.span.file).path, position(tree, b.span), b.code, &b.message);
+        ka.cmp(&kb)
+    });
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    pub fn of(tree: &Tree, diags: &[Diagnostic]) -> Summary {
+        let count = |s| diags.iter().filter(|d| d.severity == s).count();
+        Summary {
+            files: tree.files.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonDiag<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiag<'a>>,
+    summary: Summary,
+}
+
+/// The JSON contract (version 1), pretty-printed, with a final newline.
+pub fn json(tree: &Tree, diags: &[Diagnostic]) -> String {
+    let report = JsonReport {
+        version: 1,
+        diagnostics: diags
+            .iter()
+            .map(|d| {
+                let p = position(tree, d.span);
+                JsonDiag {
+                    code: d.code,
+                    name: d.name,
+                    severity: d.severity.as_str(),
+                    message: &d.message,
+                    path: &tree.file(d.span.file).path,
+                    line: p.line,
+                    column: p.column,
+                    end_line: p.end_line,
+                    end_column: p.end_column,
+                    labels: d
+                        .labels
+                        .iter()
+                        .map(|l| {
+                            let p = position(tree, l.span);
+                            JsonLabel {
+                                path: &tree.file(l.span.file).path,
+                                line: p.line,
+                                column: p.column,
+                                end_line: p.end_line,
+                                end_column: p.end_column,
+                                message: &l.message,
+                            }
+                        })
+                        .collect(),
+                    help: d.help.as_deref(),
+                }
+            })
+            .collect(),
+        summary: Summary::of(tree, diags),
+    };
+    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// One line per diagnostic: `path:line:col: severity[CODE] message`.
+pub fn concise(tree: &Tree, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let p = position(tree, d.span);
+        out.push_str(&format!(
+            "{}:{}:{}: {}[{}] {}\n",
+            tree.file(d.span.file).path,
+            p.line,
+            p.column,
+            d.severity.as_str(),
+            d.code,
+            d.message
+        ));
+    }
+    out
+}
+
+/// The human summary line.
+pub fn summary_line(s: &Summary) -> String {
+    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    format!(
+        "{} checked: {}, {}, {}\n",
+        plural(s.files, "file"),
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.infos, "info")
+    )
+}
+
+/// All files of the tree as one source with global offsets, so that one diagnostic can
+/// carry labels in several files.
+struct TreeSource<'a> {
+    tree: &'a Tree,
+    bases: Vec<usize>,
+}
+
+impl<'a> TreeSource<'a> {
+    fn new(tree: &'a Tree) -> Self {
+        let mut bases = Vec::with_capacity(tree.files.len());
+        let mut base = 0;
+        for f in &tree.files {
+            bases.push(base);
+            base += f.text.len() + 1;
+        }
+        TreeSource { tree, bases }
+    }
+
+    fn global(&self, span: Span) -> SourceSpan {
+        let base = self.bases[span.file.0 as usize];
+        SourceSpan::new((base + span.start as usize).into(), span.len())
+    }
+}
+
+impl SourceCode for TreeSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let idx = self.bases.partition_point(|b| *b <= span.offset()).saturating_sub(1);
+        let base = self.bases[idx];
+        let file = &self.tree.files[idx];
+        let local = SourceSpan::new((span.offset() - base).into(), span.len());
+        let inner = file.text.as_str().read_span(&local, before, after)?;
+        let global = SourceSpan::new((inner.span().offset() + base).into(), inner.span().len());
+        Ok(Box::new(MietteSpanContents::new_named(
+            file.path.clone(),
+            inner.data(),
+            global,
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct Report<'a> {
+    diag: &'a Diagnostic,
+    source: &'a TreeSource<'a>,
+    labels: Vec<LabeledSpan>,
+    code: String,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// Options of the `full` format.
+#[derive(Clone, Copy, Debug)]
+pub struct FullStyle {
+    pub color: bool,
+    pub width: usize,
+}
+
+/// miette snippets, one block per diagnostic.
+pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
+    let source = TreeSource::new(tree);
+    let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).tab_width(4).with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let mut labels = vec![LabeledSpan::new_primary_with_span(None, source.global(d.span))];
+        labels.extend(d.labels.iter().map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), source.global(l.span))));
+        let report = Report { diag: d, source: &source, labels, code: format!("{}({})", d.code, d.name) };
+        let mut s = String::new();
+        if handler.render_report(&mut s, &report).is_err() {
+            s = format!("{}: {}\n", d.code, d.message);
+        }
+        out.push_str(&s);
+        out.push('\n');
+    }
+    out
+}
