@@ -490,4 +490,33 @@ mod tests {
             insta::assert_snapshot!(dump(&text));
         });
     }
+
+    /// Runs over the real configurations of the shared corpus: no findings expected.
+    #[test]
+    #[ignore]
+    fn corpus_real_files() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(rd) = std::fs::read_dir(dir) else { return };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.file_name().is_some_and(|n| n == "corosync.conf") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(std::path::Path::new("/work/shared/corpus/real"), &mut files);
+        let mut findings = Vec::new();
+        for p in &files {
+            let text = String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+            let f = SourceFile::new(FileId(0), p.display().to_string(), text);
+            let mut d = Vec::new();
+            parse(&f, &mut d);
+            findings.extend(d.iter().map(|d| format!("{}: {} {}", p.display(), d.code, d.message)));
+        }
+        eprintln!("{} files", files.len());
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
 }

@@ -222,7 +222,16 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\x0b' | '\x0c')
 }
 
-pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Datacenter {
+pub fn parse(file: &SourceFile, out: &mut Vec<Diagnostic>) -> Datacenter {
+    let mut local = Vec::new();
+    let dc = parse_inner(file, &mut local);
+    // Report in file order.
+    local.sort_by_key(|d| d.span.start);
+    out.extend(local);
+    dc
+}
+
+fn parse_inner(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Datacenter {
     // Every occurrence of each key: (key span, value, line).
     let mut seen: BTreeMap<String, Vec<(Span, Spanned<String>, Span)>> = BTreeMap::new();
     for (span, line) in file.lines() {
@@ -351,14 +360,14 @@ mod tests {
         assert!(c.get("http_proxy").is_none());
         assert!(c.get("max_workers").is_none());
         assert_eq!(c.get("console").unwrap().value, "html5");
-        assert_eq!(codes(&d), vec!["P008", "P006", "P008"]);
+        assert_eq!(codes(&d), vec!["P006", "P008", "P008"]);
     }
 
     #[test]
     fn unparsable_unknown_and_empty() {
         let (c, d) = run("keyboard de\nkeybaord: de\nfencing:\nmac_prefix: BC:24:11\nmac_prefix2: x\n");
-        assert_eq!(codes(&d), vec!["P004", "P009", "P007", "P007"]);
-        assert_eq!(d[2].help.as_deref(), Some("did you mean 'keyboard'?"));
+        assert_eq!(codes(&d), vec!["P004", "P007", "P009", "P007"]);
+        assert_eq!(d[1].help.as_deref(), Some("did you mean 'keyboard'?"));
         assert_eq!(c.get("mac_prefix").unwrap().value, "BC:24:11");
     }
 
@@ -401,5 +410,34 @@ mod tests {
             let text = std::fs::read_to_string(path).unwrap_or_default();
             insta::assert_snapshot!(dump(&text));
         });
+    }
+
+    /// Runs over the real configurations of the shared corpus: no findings expected.
+    #[test]
+    #[ignore]
+    fn corpus_real_files() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(rd) = std::fs::read_dir(dir) else { return };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.file_name().is_some_and(|n| n == "datacenter.cfg") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(std::path::Path::new("/work/shared/corpus/real"), &mut files);
+        let mut findings = Vec::new();
+        for p in &files {
+            let text = String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+            let f = SourceFile::new(FileId(0), p.display().to_string(), text);
+            let mut d = Vec::new();
+            parse(&f, &mut d);
+            findings.extend(d.iter().map(|d| format!("{}: {} {}", p.display(), d.code, d.message)));
+        }
+        eprintln!("{} files", files.len());
+        assert!(findings.is_empty(), "{findings:#?}");
     }
 }
