@@ -88,11 +88,12 @@ fn check_comment(v: &str) -> Result<(), String> {
 }
 
 fn check_schedule(v: &str) -> Result<(), String> {
-    if v.len() > 128 {
-        Err("the schedule is longer than 128 characters".into())
+    let r = if v.len() > 128 {
+        Err("the schedule is longer than 128 characters".to_string())
     } else {
-        Ok(())
-    }
+        crate::calendar::validate(v)
+    };
+    r.map_err(|e| format!("{e} (without a valid schedule the job runs on the default `*/15`)"))
 }
 
 const KEYS: &[KeyDef] = &[
@@ -287,6 +288,14 @@ mod tests {
         let ids: Vec<_> = c.jobs.iter().map(|j| j.id.value.as_str()).collect();
         assert_eq!(ids, vec!["100-0", "100-2"]);
         assert_eq!(codes(&d), vec!["P013"]);
+    }
+
+    #[test]
+    fn invalid_schedule_falls_back_to_default() {
+        let (c, d) = run("local: 100-0\n\ttarget b\n\tschedule daily 02:00\n");
+        assert_eq!(codes(&d), vec!["P008"]);
+        assert!(d[0].message.contains("*/15"), "{}", d[0].message);
+        assert_eq!(c.jobs[0].schedule(), "*/15");
     }
 
     #[test]
