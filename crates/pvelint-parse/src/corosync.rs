@@ -233,6 +233,17 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
                 };
                 diags.push(syntax::UNPARSABLE_LINE.at(tok.span, msg).with_help(help).with_object("file"));
             }
+            // `key:value` without a space: keep what corosync itself reads, so that the
+            // model (node names above all) stays useful.
+            if let Some((k, v)) = tok.text.split_once(':').filter(|(k, v)| !k.is_empty() && !v.is_empty()) {
+                if let Some(block) = stack.last_mut() {
+                    let vs = k.len() + 1;
+                    block.entries.push(Entry {
+                        key: Spanned::new(k.to_string(), tok.span.sub(0, k.len())),
+                        value: Spanned::new(v.to_string(), tok.span.sub(vs, vs + v.len())),
+                    });
+                }
+            }
             i += 1;
             continue;
         };
@@ -422,6 +433,17 @@ mod tests {
         assert_eq!(codes(&d), vec!["P004", "P013"]);
         assert_eq!(c.nodes.len(), 1);
         assert_eq!(c.nodes[0].nodeid.as_ref().unwrap().value, "2");
+    }
+
+    #[test]
+    fn glued_key_value_is_reported_but_kept() {
+        let text = "nodelist {\n  node {\n    name:pve1\n    ring0_addr:fd00::1\n  }\n}\n";
+        let (c, d) = run(text);
+        assert_eq!(codes(&d), vec!["P004", "P004"]);
+        assert_eq!(c.node_names(), BTreeSet::from(["pve1".to_string()]));
+        let n = &c.nodes[0];
+        assert_eq!(&text[n.name.span.range()], "pve1");
+        assert_eq!(n.ring0_addr.as_ref().unwrap().value, "fd00::1");
     }
 
     #[test]
