@@ -1,7 +1,24 @@
-//! TODO(foundation): guest config parser — stub to be replaced.
+//! Guest configs: `nodes/<node>/lxc/<vmid>.conf` (`PVE::LXC::Config::parse_pct_config`)
+//! and `nodes/<node>/qemu-server/<vmid>.conf` (`PVE::QemuServer::parse_vm_config`).
+//! See proxmox-formats.md §4, §5, §9 and the errata, claims 5 and 6 and §11.
+//!
+//! The model keeps what Proxmox keeps:
+//! * **LXC** stores every `key: value` line, even an unknown key or an invalid value (the
+//!   value is stored raw, [`Entry::valid`] is `false`; a mount point whose property string
+//!   does not parse is then skipped by start, snapshot and backup). A later duplicate key
+//!   replaces the earlier one. `lxc.*` lines accumulate in order.
+//! * **QEMU** drops a line whose key is unknown or whose value fails its format; the last
+//!   *valid* occurrence of a key wins. `[special:…]` and unknown `[…]` sections exist.
+//!
+//! Lines that Proxmox drops or that a later line overrides are kept in
+//! [`GuestSection::dropped`] so rules can still point at them.
 
 use crate::diag::Diagnostic;
+use crate::propstring::{self, PropItem, PropString, SubKey, SubType};
 use crate::source::SourceFile;
+use crate::span::{Span, Spanned};
+use crate::syntax;
+use crate::volume::{self, VolumeId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GuestKind {
@@ -19,9 +36,1851 @@ impl GuestKind {
     }
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct GuestConfig {}
+/// What a `[…]` header starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SectionKind {
+    /// The lines before any header (the current config).
+    Main,
+    /// `[snapname]`.
+    Snapshot,
+    /// `[pve:pending]` (LXC) / `[PENDING]` (QEMU).
+    Pending,
+    /// `[special:cloudinit]`, `[special:fleecing]` (QEMU).
+    Special,
+}
 
-pub fn parse(_file: &SourceFile, _kind: GuestKind, _vmid: u32, _diags: &mut Vec<Diagnostic>) -> GuestConfig {
-    GuestConfig::default()
+/// One `key: value` line (or `lxc.key = value`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The key. For QEMU's `cdrom:` alias the value is `ide2` and the span is `cdrom`.
+    pub key: Spanned<String>,
+    /// The value, trimmed as Proxmox trims it.
+    pub value: Spanned<String>,
+    /// The whole line.
+    pub line: Span,
+    /// A raw `lxc.*` key.
+    pub raw_lxc: bool,
+    /// The value passed Proxmox's type/format check (always true for kept QEMU entries;
+    /// LXC keeps invalid values raw and ignores such a mount point).
+    pub valid: bool,
+}
+
+/// The main config, a snapshot, the pending changes or a special section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestSection {
+    pub kind: SectionKind,
+    /// The text between the brackets (`snap1`, `pve:pending`, `PENDING`); for special
+    /// sections the part after `special:` (`cloudinit`). `None` for the main section.
+    pub name: Option<Spanned<String>>,
+    /// The header line.
+    pub header: Option<Span>,
+    /// The entries Proxmox keeps, in file order (one per key, except `lxc.*`).
+    pub entries: Vec<Entry>,
+    /// The description: `#` lines (URL-decoded, span of the text after `#`) and
+    /// `description:` values, in file order.
+    pub description: Vec<Spanned<String>>,
+    /// Key lines Proxmox drops (QEMU: unknown key, invalid value; LXC: rejected `lxc.*`
+    /// keys, `delete:` outside pending) or that a later duplicate overrides.
+    pub dropped: Vec<Entry>,
+}
+
+impl GuestSection {
+    fn new(kind: SectionKind, name: Option<Spanned<String>>, header: Option<Span>) -> Self {
+        GuestSection { kind, name, header, entries: Vec::new(), description: Vec::new(), dropped: Vec::new() }
+    }
+
+    /// The entry Proxmox uses for `key` (the first `lxc.*` line for raw LXC keys).
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key.value == key)
+    }
+
+    /// All `lxc.*` entries with this key (they accumulate).
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries.iter().filter(move |e| e.key.value == key)
+    }
+
+    /// The name as a plain string (`""` for the main section).
+    pub fn name_str(&self) -> &str {
+        self.name.as_ref().map_or("", |n| n.value.as_str())
+    }
+}
+
+/// A parsed guest config. `sections[0]` is always the main section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestConfig {
+    pub kind: GuestKind,
+    pub sections: Vec<GuestSection>,
+}
+
+impl Default for GuestConfig {
+    fn default() -> Self {
+        GuestConfig { kind: GuestKind::Lxc, sections: vec![GuestSection::new(SectionKind::Main, None, None)] }
+    }
+}
+
+/// Where a volume-bearing value points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VolumeTarget {
+    /// A storage-managed `storage:volname`.
+    Volume(VolumeId),
+    /// LXC bind mount of a host directory (an absolute path not under `/dev/`).
+    Bind(String),
+    /// A host block device (`/dev/…`): LXC device mount or QEMU pass-through disk.
+    Device(String),
+    /// A QEMU disk backed by a host file outside `/dev/` (kept, unmanaged; errata claim 6).
+    HostPath(String),
+    /// QEMU `none`: an empty drive.
+    None,
+    /// QEMU `cdrom`: the host's physical CD drive.
+    Cdrom,
+}
+
+/// What vzdump does with a volume (§4.5, §5.2, §9, errata claim 6).
+///
+/// Only the main section is backed up: volumes of snapshot, pending and special sections
+/// are [`Backup::NotApplicable`]. LXC bind and device mount points are
+/// [`Backup::Excluded`] (vzdump logs "excluding … (not a volume)"), whatever their
+/// `backup=` says; `backup_flag` keeps what was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backup {
+    Included,
+    Excluded,
+    NotApplicable,
+}
+
+/// One value that references a volume, path or device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VolumeRef {
+    /// Index into [`GuestConfig::sections`].
+    pub section: usize,
+    pub key: Spanned<String>,
+    /// The whole line.
+    pub line: Span,
+    /// The volume part only, e.g. `usb-3tb:subvol-113-disk-0`.
+    pub value: Spanned<String>,
+    pub target: VolumeTarget,
+    pub backup: Backup,
+    /// The `backup=` value if written.
+    pub backup_flag: Option<Spanned<String>>,
+    /// `shared=1`.
+    pub shared: bool,
+    /// `mp=` of an LXC mount point; for `rootfs` an implied `/` spanning the key.
+    pub mount_path: Option<Spanned<String>>,
+    /// The whole value as a property string.
+    pub props: PropString,
+}
+
+impl GuestConfig {
+    pub fn main(&self) -> &GuestSection {
+        &self.sections[0]
+    }
+
+    /// An entry of the main section.
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.main().get(key)
+    }
+
+    /// The snapshot section with this name.
+    pub fn snapshot(&self, name: &str) -> Option<&GuestSection> {
+        self.sections.iter().find(|s| s.kind == SectionKind::Snapshot && s.name_str() == name)
+    }
+
+    /// The pending section.
+    pub fn pending(&self) -> Option<&GuestSection> {
+        self.sections.iter().find(|s| s.kind == SectionKind::Pending)
+    }
+
+    /// Every volume-bearing value of every section, in file order of sections and
+    /// entries. Values whose property string Proxmox cannot parse are left out (Proxmox
+    /// skips them too); they carry a syntax diagnostic.
+    pub fn volumes(&self) -> Vec<VolumeRef> {
+        let ovmf = self.main().get("bios").is_some_and(|e| e.value.value == "ovmf");
+        let mut out = Vec::new();
+        for (si, section) in self.sections.iter().enumerate() {
+            for e in section.entries.iter().filter(|e| e.valid && !e.raw_lxc) {
+                match self.kind {
+                    GuestKind::Lxc => lxc_volume(si, section, e, &mut out),
+                    GuestKind::Qemu => qemu_volume(si, section, e, ovmf, &mut out),
+                }
+            }
+        }
+        out
+    }
+}
+
+fn split_index(key: &str) -> (&str, Option<u32>) {
+    let base = key.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = &key[base.len()..];
+    if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+        return (key, None);
+    }
+    (base, digits.parse().ok())
+}
+
+fn classify_path(v: &str) -> Option<VolumeTarget> {
+    if v.starts_with("/dev/") {
+        Some(VolumeTarget::Device(v.to_string()))
+    } else if v.starts_with('/') {
+        Some(VolumeTarget::Bind(v.to_string()))
+    } else {
+        None
+    }
+}
+
+fn default_value(props: &PropString, alias: &[&str]) -> Option<Spanned<String>> {
+    props.positional().or_else(|| alias.iter().find_map(|k| props.get(k))).cloned()
+}
+
+fn lxc_volume(si: usize, section: &GuestSection, e: &Entry, out: &mut Vec<VolumeRef>) {
+    let key = e.key.value.as_str();
+    let (base, idx) = split_index(key);
+    let main = section.kind == SectionKind::Main;
+    let kind = match (base, idx) {
+        ("rootfs", None) => "rootfs",
+        ("mp", Some(_)) => "mp",
+        ("unused", Some(_)) => "unused",
+        ("hookscript", None) => "hookscript",
+        _ => return,
+    };
+    let props = if kind == "hookscript" { whole_as_props(&e.value) } else { propstring::parse(&e.value) };
+    let Some(value) = default_value(&props, &["volume"]) else { return };
+    let target = match classify_path(&value.value) {
+        Some(t) if kind == "rootfs" || kind == "mp" => t,
+        _ => match volume::parse_volume_id(&value) {
+            Some(v) => VolumeTarget::Volume(v),
+            None => return,
+        },
+    };
+    let backup_flag = props.get("backup").cloned();
+    let backup = if !main || kind == "hookscript" {
+        Backup::NotApplicable
+    } else {
+        match (kind, &target) {
+            ("rootfs", _) => Backup::Included,
+            ("mp", VolumeTarget::Volume(_)) if props.flag("backup") == Some(true) => Backup::Included,
+            _ => Backup::Excluded,
+        }
+    };
+    let mount_path = match kind {
+        "mp" => props.get("mp").cloned(),
+        "rootfs" => Some(Spanned::new("/".to_string(), e.key.span)),
+        _ => None,
+    };
+    out.push(VolumeRef {
+        section: si,
+        key: e.key.clone(),
+        line: e.line,
+        value,
+        target,
+        backup,
+        backup_flag,
+        shared: props.flag("shared") == Some(true),
+        mount_path,
+        props,
+    });
+}
+
+fn whole_as_props(v: &Spanned<String>) -> PropString {
+    PropString { items: vec![PropItem { key: None, value: v.clone() }], problems: Vec::new() }
+}
+
+fn is_cdrom_media(props: &PropString) -> bool {
+    props.get("media").is_some_and(|m| m.value == "cdrom")
+}
+
+fn qemu_file_target(value: &Spanned<String>) -> Option<VolumeTarget> {
+    match value.value.as_str() {
+        "none" => Some(VolumeTarget::None),
+        "cdrom" => Some(VolumeTarget::Cdrom),
+        v if v.starts_with("/dev/") => Some(VolumeTarget::Device(v.to_string())),
+        v if v.starts_with('/') => Some(VolumeTarget::HostPath(v.to_string())),
+        _ => volume::parse_volume_id(value).map(VolumeTarget::Volume),
+    }
+}
+
+fn qemu_volume(si: usize, section: &GuestSection, e: &Entry, ovmf: bool, out: &mut Vec<VolumeRef>) {
+    let key = e.key.value.as_str();
+    let main = section.kind == SectionKind::Main;
+    if section.kind == SectionKind::Special {
+        if key == "fleecing-images" {
+            for item in split_list(&e.value) {
+                let Some(v) = volume::parse_volume_id(&item) else { continue };
+                out.push(VolumeRef {
+                    section: si,
+                    key: e.key.clone(),
+                    line: e.line,
+                    props: whole_as_props(&item),
+                    value: item,
+                    target: VolumeTarget::Volume(v),
+                    backup: Backup::NotApplicable,
+                    backup_flag: None,
+                    shared: false,
+                    mount_path: None,
+                });
+            }
+        }
+        return;
+    }
+    let (base, idx) = split_index(key);
+    let kind = match (base, idx) {
+        ("ide" | "sata" | "scsi" | "virtio", Some(_)) => "disk",
+        ("efidisk", Some(0)) => "efidisk",
+        ("tpmstate", Some(0)) => "tpmstate",
+        ("unused", Some(_)) => "unused",
+        ("vmstate", None) | ("hookscript", None) => "single",
+        _ => return,
+    };
+    let props = if kind == "single" { whole_as_props(&e.value) } else { propstring::parse(&e.value) };
+    let Some(value) = default_value(&props, &["file", "volume"]) else { return };
+    let target = if kind == "single" || kind == "unused" {
+        match volume::parse_volume_id(&value) {
+            Some(v) => VolumeTarget::Volume(v),
+            None => return,
+        }
+    } else {
+        match qemu_file_target(&value) {
+            Some(t) => t,
+            None => return,
+        }
+    };
+    let backup_flag = props.get("backup").cloned();
+    let backup = if !main {
+        Backup::NotApplicable
+    } else {
+        match kind {
+            "single" => Backup::NotApplicable,
+            "unused" => Backup::Excluded,
+            "efidisk" if !ovmf => Backup::Excluded,
+            "efidisk" | "tpmstate" => Backup::Included,
+            _ if is_cdrom_media(&props) || matches!(target, VolumeTarget::None | VolumeTarget::Cdrom) => {
+                Backup::NotApplicable
+            }
+            _ if props.flag("backup") == Some(false) => Backup::Excluded,
+            _ => Backup::Included,
+        }
+    };
+    out.push(VolumeRef {
+        section: si,
+        key: e.key.clone(),
+        line: e.line,
+        value,
+        target,
+        backup,
+        backup_flag,
+        shared: props.flag("shared") == Some(true),
+        mount_path: None,
+        props,
+    });
+}
+
+/// `PVE::Tools::split_list`: split on runs of `,`, `;` and whitespace (or on NUL if the
+/// text holds one).
+pub fn split_list(v: &Spanned<String>) -> Vec<Spanned<String>> {
+    let text = v.value.as_str();
+    let nul = text.contains('\0');
+    let is_sep = |c: char| if nul { c == '\0' } else { c == ',' || c == ';' || is_perl_space(c) };
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ','))) {
+        let sep = i == text.len() || is_sep(c);
+        match (sep, start) {
+            (true, Some(s)) => {
+                out.push(propstring::sub_spanned(v, s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Key tables
+// ---------------------------------------------------------------------------------------
+
+/// How Proxmox's `check_type` treats a key's value at parse time.
+#[derive(Clone, Copy, Debug)]
+enum ValueType {
+    /// A plain string, or a format this parser does not check.
+    Str,
+    Bool,
+    Int,
+    Number,
+    /// `pve-volume-id`.
+    VolumeId,
+    /// `pve-configid` / `pve-snapshot-name`.
+    ConfigId,
+    /// `pve-storage-id`.
+    StorageId,
+    /// `pve-volume-id-list`.
+    VolumeIdList,
+    /// A property string with this format.
+    Prop(&'static [&'static [SubKey]]),
+}
+
+const LXC_PLAIN: &[(&str, ValueType)] = &[
+    ("lock", ValueType::Str),
+    ("onboot", ValueType::Bool),
+    ("startup", ValueType::Str),
+    ("template", ValueType::Bool),
+    ("arch", ValueType::Str),
+    ("ostype", ValueType::Str),
+    ("console", ValueType::Bool),
+    ("tty", ValueType::Int),
+    ("cores", ValueType::Int),
+    ("cpulimit", ValueType::Number),
+    ("cpuunits", ValueType::Int),
+    ("memory", ValueType::Int),
+    ("swap", ValueType::Int),
+    ("hostname", ValueType::Str),
+    ("description", ValueType::Str),
+    ("searchdomain", ValueType::Str),
+    ("nameserver", ValueType::Str),
+    ("timezone", ValueType::Str),
+    ("rootfs", ValueType::Prop(&[LXC_ROOTFS])),
+    ("parent", ValueType::ConfigId),
+    ("snaptime", ValueType::Int),
+    ("cmode", ValueType::Str),
+    ("entrypoint", ValueType::Str),
+    ("protection", ValueType::Bool),
+    ("unprivileged", ValueType::Bool),
+    ("features", ValueType::Str),
+    ("hookscript", ValueType::VolumeId),
+    ("tags", ValueType::Str),
+    ("debug", ValueType::Bool),
+    ("env", ValueType::Str),
+    ("ipmanagehost", ValueType::Bool),
+];
+
+fn lxc_key_type(key: &str) -> Option<ValueType> {
+    if let Some((_, t)) = LXC_PLAIN.iter().find(|(k, _)| *k == key) {
+        return Some(*t);
+    }
+    match split_index(key) {
+        ("mp", Some(i)) if i < 256 => Some(ValueType::Prop(&[LXC_ROOTFS, LXC_MP_EXTRA])),
+        ("unused", Some(i)) if i < 256 => Some(ValueType::Prop(&[VOLUME_ONLY])),
+        ("net", Some(i)) if i < 32 => Some(ValueType::Str),
+        ("dev", Some(i)) if i < 256 => Some(ValueType::Str),
+        _ => None,
+    }
+}
+
+const QEMU_PLAIN: &[(&str, ValueType)] = &[
+    ("onboot", ValueType::Bool),
+    ("autostart", ValueType::Bool),
+    ("hotplug", ValueType::Str),
+    ("reboot", ValueType::Bool),
+    ("lock", ValueType::Str),
+    ("cpulimit", ValueType::Number),
+    ("cpuunits", ValueType::Int),
+    ("memory", ValueType::Str),
+    ("amd-sev", ValueType::Str),
+    ("intel-tdx", ValueType::Str),
+    ("balloon", ValueType::Int),
+    ("shares", ValueType::Int),
+    ("keyboard", ValueType::Str),
+    ("name", ValueType::Str),
+    ("scsihw", ValueType::Str),
+    ("description", ValueType::Str),
+    ("ostype", ValueType::Str),
+    ("boot", ValueType::Str),
+    ("bootdisk", ValueType::Str),
+    ("smp", ValueType::Int),
+    ("sockets", ValueType::Int),
+    ("cores", ValueType::Int),
+    ("numa", ValueType::Bool),
+    ("hugepages", ValueType::Str),
+    ("keephugepages", ValueType::Bool),
+    ("vcpus", ValueType::Int),
+    ("acpi", ValueType::Bool),
+    ("agent", ValueType::Str),
+    ("kvm", ValueType::Bool),
+    ("tdf", ValueType::Bool),
+    ("localtime", ValueType::Bool),
+    ("freeze", ValueType::Bool),
+    ("vga", ValueType::Str),
+    ("watchdog", ValueType::Str),
+    ("startdate", ValueType::Str),
+    ("startup", ValueType::Str),
+    ("template", ValueType::Bool),
+    ("args", ValueType::Str),
+    ("tablet", ValueType::Bool),
+    ("migrate_speed", ValueType::Int),
+    ("migrate_downtime", ValueType::Number),
+    ("cdrom", ValueType::Prop(&[DRIVE_BASE, IDE_EXTRA])),
+    ("cpu", ValueType::Str),
+    ("parent", ValueType::ConfigId),
+    ("snaptime", ValueType::Int),
+    ("vmstate", ValueType::VolumeId),
+    ("vmstatestorage", ValueType::StorageId),
+    ("runningmachine", ValueType::Str),
+    ("runningcpu", ValueType::Str),
+    ("running-nets-host-mtu", ValueType::Str),
+    ("machine", ValueType::Str),
+    ("arch", ValueType::Str),
+    ("smbios1", ValueType::Str),
+    ("protection", ValueType::Bool),
+    ("bios", ValueType::Str),
+    ("vmgenid", ValueType::Str),
+    ("hookscript", ValueType::VolumeId),
+    ("ivshmem", ValueType::Str),
+    ("audio0", ValueType::Str),
+    ("spice_enhancements", ValueType::Str),
+    ("tags", ValueType::Str),
+    ("rng0", ValueType::Str),
+    ("meta", ValueType::Str),
+    ("affinity", ValueType::Str),
+    ("allow-ksm", ValueType::Bool),
+    ("citype", ValueType::Str),
+    ("ciuser", ValueType::Str),
+    ("cipassword", ValueType::Str),
+    ("ciupgrade", ValueType::Bool),
+    ("cicustom", ValueType::Str),
+    ("searchdomain", ValueType::Str),
+    ("nameserver", ValueType::Str),
+    ("sshkeys", ValueType::Str),
+    ("efidisk0", ValueType::Prop(&[EFIDISK])),
+    ("tpmstate0", ValueType::Prop(&[TPMSTATE])),
+];
+
+fn qemu_key_type(key: &str) -> Option<ValueType> {
+    if let Some((_, t)) = QEMU_PLAIN.iter().find(|(k, _)| *k == key) {
+        return Some(*t);
+    }
+    let (base, idx) = split_index(key);
+    let i = idx?;
+    let t = match base {
+        "ide" if i < 4 => ValueType::Prop(&[DRIVE_BASE, IDE_EXTRA]),
+        "sata" if i < 6 => ValueType::Prop(&[DRIVE_BASE, SATA_EXTRA]),
+        "scsi" if i < 31 => ValueType::Prop(&[DRIVE_BASE, SCSI_EXTRA]),
+        "virtio" if i < 16 => ValueType::Prop(&[DRIVE_BASE, VIRTIO_EXTRA]),
+        "unused" if i < 256 => ValueType::Prop(&[QEMU_UNUSED]),
+        "numa" if i < 8 => ValueType::Str,
+        "net" | "ipconfig" if i < 32 => ValueType::Str,
+        "serial" if i < 4 => ValueType::Str,
+        "parallel" if i < 3 => ValueType::Str,
+        "hostpci" if i < 16 => ValueType::Str,
+        "usb" if i < 14 => ValueType::Str,
+        "virtiofs" if i < 10 => ValueType::Str,
+        _ => return None,
+    };
+    Some(t)
+}
+
+fn check_lxc_mp_string(v: &str) -> Result<(), String> {
+    let bad =
+        v.contains("/./") || v.contains("/../") || v.ends_with("/.") || v.ends_with("/..") || v.starts_with("../");
+    if bad {
+        Err(format!("`{v}` contains `.`/`..` path components (\"contains illegal character sequences\")"))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_volume_id(v: &str) -> Result<(), String> {
+    match volume::split_volume_id(v) {
+        Some(_) => Ok(()),
+        None => Err(format!("`{v}` is not a volume ID (`storage:volume`)")),
+    }
+}
+
+fn check_qm_file(v: &str) -> Result<(), String> {
+    if v == "none" || v == "cdrom" || v.starts_with('/') || volume::split_volume_id(v).is_some() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{v}` is not a volume ID (`storage:volume`), an absolute path, `none` or `cdrom` (\"unable to parse volume ID\")"
+        ))
+    }
+}
+
+fn check_mountoptions(v: &str) -> Result<(), String> {
+    const OPTS: &[&str] = &["discard", "lazytime", "noatime", "nodev", "noexec", "nosuid"];
+    match v.split(';').find(|o| !OPTS.contains(o)) {
+        Some(o) => Err(format!("`{o}` is not a supported mount option ({})", OPTS.join(", "))),
+        None => Ok(()),
+    }
+}
+
+const LXC_ROOTFS: &[SubKey] = &[
+    SubKey::default("volume", SubType::Check(check_lxc_mp_string)),
+    SubKey::opt("size", SubType::Size),
+    SubKey::opt("acl", SubType::Bool),
+    SubKey::opt("mountoptions", SubType::Check(check_mountoptions)),
+    SubKey::opt("ro", SubType::Bool),
+    SubKey::opt("quota", SubType::Bool),
+    SubKey::opt("replicate", SubType::Bool),
+    SubKey::opt("shared", SubType::Bool),
+    SubKey::opt("idmap", SubType::Str),
+];
+
+const LXC_MP_EXTRA: &[SubKey] = &[
+    SubKey::opt("backup", SubType::Bool),
+    SubKey::req("mp", SubType::Check(check_lxc_mp_string)),
+    SubKey::opt("keepattrs", SubType::Bool),
+];
+
+const VOLUME_ONLY: &[SubKey] = &[SubKey::default("volume", SubType::Check(check_volume_id))];
+
+const QEMU_UNUSED: &[SubKey] =
+    &[SubKey::default("file", SubType::Check(check_volume_id)), SubKey::alias("volume", "file")];
+
+const INT: SubType = SubType::Int { min: None, max: None };
+const LEN: SubType = SubType::Int { min: Some(1), max: None };
+
+const DRIVE_BASE: &[SubKey] = &[
+    SubKey::alias("volume", "file"),
+    SubKey::default("file", SubType::Check(check_qm_file)),
+    SubKey::opt("media", SubType::Enum(&["cdrom", "disk"])),
+    SubKey::opt("cyls", INT),
+    SubKey::opt("heads", INT),
+    SubKey::opt("secs", INT),
+    SubKey::opt("trans", SubType::Enum(&["none", "lba", "auto"])),
+    SubKey::opt("snapshot", SubType::Bool),
+    SubKey::opt("cache", SubType::Enum(&["none", "writethrough", "writeback", "unsafe", "directsync"])),
+    SubKey::opt("format", SubType::Enum(&["raw", "qcow", "qed", "qcow2", "vmdk", "cloop"])),
+    SubKey::opt("size", SubType::Size),
+    SubKey::opt("backup", SubType::Bool),
+    SubKey::opt("replicate", SubType::Bool),
+    SubKey::opt("rerror", SubType::Enum(&["ignore", "report", "stop"])),
+    SubKey::opt("werror", SubType::Enum(&["enospc", "ignore", "report", "stop"])),
+    SubKey::opt("aio", SubType::Enum(&["native", "threads", "io_uring"])),
+    SubKey::opt("discard", SubType::Enum(&["ignore", "on"])),
+    SubKey::opt("detect_zeroes", SubType::Bool),
+    SubKey::opt("serial", SubType::Str),
+    SubKey::opt("shared", SubType::Bool),
+    SubKey::opt("bps", INT),
+    SubKey::opt("bps_rd", INT),
+    SubKey::opt("bps_wr", INT),
+    SubKey::opt("mbps", SubType::Number),
+    SubKey::opt("mbps_rd", SubType::Number),
+    SubKey::opt("mbps_wr", SubType::Number),
+    SubKey::opt("iops", INT),
+    SubKey::opt("iops_rd", INT),
+    SubKey::opt("iops_wr", INT),
+    SubKey::opt("mbps_max", SubType::Number),
+    SubKey::opt("mbps_rd_max", SubType::Number),
+    SubKey::opt("mbps_wr_max", SubType::Number),
+    SubKey::opt("iops_max", INT),
+    SubKey::opt("iops_rd_max", INT),
+    SubKey::opt("iops_wr_max", INT),
+    SubKey::opt("bps_max_length", LEN),
+    SubKey::opt("bps_rd_max_length", LEN),
+    SubKey::opt("bps_wr_max_length", LEN),
+    SubKey::opt("iops_max_length", LEN),
+    SubKey::opt("iops_rd_max_length", LEN),
+    SubKey::opt("iops_wr_max_length", LEN),
+    SubKey::alias("bps_rd_length", "bps_rd_max_length"),
+    SubKey::alias("bps_wr_length", "bps_wr_max_length"),
+    SubKey::alias("iops_rd_length", "iops_rd_max_length"),
+    SubKey::alias("iops_wr_length", "iops_wr_max_length"),
+];
+
+const SSD: SubKey = SubKey::opt("ssd", SubType::Bool);
+const WWN: SubKey = SubKey::opt("wwn", SubType::Str);
+const IOTHREAD: SubKey = SubKey::opt("iothread", SubType::Bool);
+const RO: SubKey = SubKey::opt("ro", SubType::Bool);
+const IDE_EXTRA: &[SubKey] = &[SubKey::opt("model", SubType::Str), SSD, WWN];
+const SATA_EXTRA: &[SubKey] = &[SSD, WWN];
+const SCSI_EXTRA: &[SubKey] = &[
+    IOTHREAD,
+    SubKey::opt("product", SubType::Str),
+    SubKey::opt("queues", SubType::Int { min: Some(2), max: None }),
+    RO,
+    SubKey::opt("scsiblock", SubType::Bool),
+    SSD,
+    SubKey::opt("vendor", SubType::Str),
+    WWN,
+];
+const VIRTIO_EXTRA: &[SubKey] = &[IOTHREAD, RO];
+
+const EFIDISK: &[SubKey] = &[
+    SubKey::alias("volume", "file"),
+    SubKey::default("file", SubType::Check(check_qm_file)),
+    SubKey::opt("format", SubType::Enum(&["raw", "qcow", "qed", "qcow2", "vmdk", "cloop"])),
+    SubKey::opt("size", SubType::Size),
+    SubKey::opt("efitype", SubType::Enum(&["2m", "4m"])),
+    SubKey::opt("pre-enrolled-keys", SubType::Bool),
+    SubKey::opt("ms-cert", SubType::Str),
+];
+
+const TPMSTATE: &[SubKey] = &[
+    SubKey::alias("volume", "file"),
+    SubKey::default("file", SubType::Check(check_qm_file)),
+    SubKey::opt("size", SubType::Size),
+    SubKey::opt("version", SubType::Enum(&["v1.2", "v2.0"])),
+];
+
+// ---------------------------------------------------------------------------------------
+// Raw lxc.* keys (§4.4)
+// ---------------------------------------------------------------------------------------
+
+/// How `is_valid_lxc_conf_key` treats a raw `lxc.*` key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LxcKeyValidity {
+    Valid,
+    /// cgroup v1 (`lxc.cgroup.*`): accepted, but ignored on cgroup v2 hosts.
+    CgroupV1,
+    /// Accepted with a warning; LXC 3.0+ names it differently.
+    Deprecated {
+        replacement: &'static str,
+    },
+    /// Rejected with this reason; Proxmox drops the line.
+    Rejected(&'static str),
+    /// Unknown; Proxmox drops the line ("unable to parse config").
+    Unknown,
+}
+
+const LXC_VALID: &[&str] = &[
+    "lxc.apparmor.profile",
+    "lxc.apparmor.allow_incomplete",
+    "lxc.apparmor.allow_nesting",
+    "lxc.apparmor.raw",
+    "lxc.selinux.context",
+    "lxc.include",
+    "lxc.arch",
+    "lxc.uts.name",
+    "lxc.signal.halt",
+    "lxc.signal.reboot",
+    "lxc.signal.stop",
+    "lxc.init.cmd",
+    "lxc.init.cwd",
+    "lxc.init.uid",
+    "lxc.init.gid",
+    "lxc.pty.max",
+    "lxc.console.logfile",
+    "lxc.console.path",
+    "lxc.console.buffer.size",
+    "lxc.console.size",
+    "lxc.console.rotate",
+    "lxc.tty.max",
+    "lxc.devtty.dir",
+    "lxc.hook.autodev",
+    "lxc.autodev",
+    "lxc.kmsg",
+    "lxc.mount.fstab",
+    "lxc.mount.entry",
+    "lxc.mount.auto",
+    "lxc.rootfs.mount",
+    "lxc.cap.drop",
+    "lxc.cap.keep",
+    "lxc.seccomp.profile",
+    "lxc.seccomp.notify.proxy",
+    "lxc.seccomp.notify.cookie",
+    "lxc.idmap",
+    "lxc.hook.pre-start",
+    "lxc.hook.pre-mount",
+    "lxc.hook.mount",
+    "lxc.hook.start",
+    "lxc.hook.stop",
+    "lxc.hook.post-stop",
+    "lxc.hook.clone",
+    "lxc.hook.destroy",
+    "lxc.hook.version",
+    "lxc.log.level",
+    "lxc.log.file",
+    "lxc.start.auto",
+    "lxc.start.delay",
+    "lxc.start.order",
+    "lxc.group",
+    "lxc.environment",
+    "lxc.environment.runtime",
+    "lxc.environment.hooks",
+    "lxc.sysctl.fs.mqueue",
+    "lxc.sysctl.kernel.msgmax",
+    "lxc.sysctl.kernel.msgmnb",
+    "lxc.sysctl.kernel.msgmni",
+    "lxc.sysctl.kernel.sem",
+    "lxc.sysctl.kernel.shmall",
+    "lxc.sysctl.kernel.shmmax",
+    "lxc.sysctl.kernel.shmmni",
+    "lxc.sysctl.kernel.shm_rmid_forced",
+];
+
+const LXC_DEPRECATED: &[(&str, &str)] = &[
+    ("lxc.aa_profile", "lxc.apparmor.profile"),
+    ("lxc.aa_allow_incomplete", "lxc.apparmor.allow_incomplete"),
+    ("lxc.console", "lxc.console.path"),
+    ("lxc.devttydir", "lxc.tty.dir"),
+    ("lxc.haltsignal", "lxc.signal.halt"),
+    ("lxc.rebootsignal", "lxc.signal.reboot"),
+    ("lxc.stopsignal", "lxc.signal.stop"),
+    ("lxc.id_map", "lxc.idmap"),
+    ("lxc.init_cmd", "lxc.init.cmd"),
+    ("lxc.loglevel", "lxc.log.level"),
+    ("lxc.logfile", "lxc.log.file"),
+    ("lxc.mount", "lxc.mount.fstab"),
+    ("lxc.network.type", "lxc.net.INDEX.type"),
+    ("lxc.network.flags", "lxc.net.INDEX.flags"),
+    ("lxc.network.link", "lxc.net.INDEX.link"),
+    ("lxc.network.mtu", "lxc.net.INDEX.mtu"),
+    ("lxc.network.name", "lxc.net.INDEX.name"),
+    ("lxc.network.hwaddr", "lxc.net.INDEX.hwaddr"),
+    ("lxc.network.ipv4", "lxc.net.INDEX.ipv4.address"),
+    ("lxc.network.ipv4.gateway", "lxc.net.INDEX.ipv4.gateway"),
+    ("lxc.network.ipv6", "lxc.net.INDEX.ipv6.address"),
+    ("lxc.network.ipv6.gateway", "lxc.net.INDEX.ipv6.gateway"),
+    ("lxc.network.script.up", "lxc.net.INDEX.script.up"),
+    ("lxc.network.script.down", "lxc.net.INDEX.script.down"),
+    ("lxc.pts", "lxc.pty.max"),
+    ("lxc.se_context", "lxc.selinux.context"),
+    ("lxc.seccomp", "lxc.seccomp.profile"),
+    ("lxc.tty", "lxc.tty.max"),
+    ("lxc.utsname", "lxc.uts.name"),
+];
+
+/// `PVE::LXC::Config::is_valid_lxc_conf_key`.
+pub fn lxc_key_validity(key: &str) -> LxcKeyValidity {
+    if key.starts_with("lxc.limit.") {
+        return LxcKeyValidity::Deprecated { replacement: "lxc.prlimit.*" };
+    }
+    if let Some((_, r)) = LXC_DEPRECATED.iter().find(|(k, _)| *k == key) {
+        return LxcKeyValidity::Deprecated { replacement: r };
+    }
+    match key {
+        "lxc.rootfs.path" => return LxcKeyValidity::Rejected("lxc.rootfs.path is auto generated from rootfs"),
+        "lxc.rootfs.options" => {
+            return LxcKeyValidity::Rejected(
+                "lxc.rootfs.options is not supported, please use mount point options in the \"rootfs\" key",
+            )
+        }
+        _ => {}
+    }
+    if LXC_VALID.contains(&key) {
+        return LxcKeyValidity::Valid;
+    }
+    if key.starts_with("lxc.cgroup.") {
+        return LxcKeyValidity::CgroupV1;
+    }
+    if key.starts_with("lxc.cgroup2.") || key.starts_with("lxc.prlimit.") || key.starts_with("lxc.net.") {
+        return LxcKeyValidity::Valid;
+    }
+    LxcKeyValidity::Unknown
+}
+
+// ---------------------------------------------------------------------------------------
+// Line grammar
+// ---------------------------------------------------------------------------------------
+
+fn is_perl_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
+}
+
+fn is_blank(s: &str) -> bool {
+    s.chars().all(is_perl_space)
+}
+
+/// `^\[([^\]]*)\]\s*$`: the byte range of the text between the brackets.
+fn bracket_header(line: &str) -> Option<(usize, usize)> {
+    if !line.starts_with('[') {
+        return None;
+    }
+    let close = line.find(']')?;
+    is_blank(&line[close + 1..]).then_some((1, close))
+}
+
+/// `[a-z][a-z0-9_-]+`, case-insensitive (snapshot names, `pve-configid`).
+fn is_config_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 2
+        && b[0].is_ascii_alphabetic()
+        && b[1..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+}
+
+/// A `key: value` match: byte ranges of key and trimmed value.
+struct KeyLine {
+    key: (usize, usize),
+    value: (usize, usize),
+}
+
+/// `^([a-z][a-z_]*\d*):\s*(.*)` (LXC) or with `-` allowed (QEMU); the value range is the
+/// rest with Perl whitespace trimmed on both sides (possibly empty).
+fn match_key_line(line: &str, hyphen: bool) -> Option<KeyLine> {
+    let b = line.as_bytes();
+    if b.is_empty() || !b[0].is_ascii_lowercase() {
+        return None;
+    }
+    let mut i = 1;
+    while i < b.len() && (b[i].is_ascii_lowercase() || b[i] == b'_' || (hyphen && b[i] == b'-')) {
+        i += 1;
+    }
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i >= b.len() || b[i] != b':' {
+        return None;
+    }
+    let key = (0, i);
+    let rest = &line[i + 1..];
+    let lead = rest.len() - rest.trim_start_matches(is_perl_space).len();
+    let start = i + 1 + lead;
+    let end = line.trim_end_matches(is_perl_space).len().max(start);
+    Some(KeyLine { key, value: (start, end) })
+}
+
+/// `^(lxc\.[a-z0-9_\-\.]+)(:|\s*=)\s*(.*?)\s*$`.
+fn match_lxc_line(line: &str) -> Option<KeyLine> {
+    let rest = line.strip_prefix("lxc.")?;
+    let n = rest
+        .bytes()
+        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-' | b'.'))
+        .count();
+    if n == 0 {
+        return None;
+    }
+    let key_end = 4 + n;
+    let after = &line[key_end..];
+    let sep_len = if after.starts_with(':') {
+        1
+    } else {
+        let ws = after.len() - after.trim_start_matches(is_perl_space).len();
+        if after[ws..].starts_with('=') {
+            ws + 1
+        } else {
+            return None;
+        }
+    };
+    let vstart0 = key_end + sep_len;
+    let v = &line[vstart0..];
+    let start = vstart0 + (v.len() - v.trim_start_matches(is_perl_space).len());
+    let end = line.trim_end_matches(is_perl_space).len().max(start);
+    Some(KeyLine { key: (0, key_end), value: (start, end) })
+}
+
+/// The unanchored `snapstate:\s*(prepare|delete)\s*$`.
+fn match_snapstate(line: &str) -> Option<KeyLine> {
+    let trimmed_end = line.trim_end_matches(is_perl_space).len();
+    for (pos, _) in line.match_indices("snapstate:") {
+        let after = pos + "snapstate:".len();
+        let rest = &line[after..trimmed_end.max(after)];
+        let v = rest.trim_start_matches(is_perl_space);
+        if v == "prepare" || v == "delete" {
+            let start = trimmed_end - v.len();
+            return Some(KeyLine { key: (pos, pos + "snapstate".len()), value: (start, trimmed_end) });
+        }
+    }
+    None
+}
+
+/// URL-unescape, then UTF-8 decode (`PVE::Tools::decode_text`).
+pub fn decode_text(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A `#` after whitespace in a value: guest configs have no inline comments.
+fn inline_comment(v: &str) -> Option<usize> {
+    let b = v.as_bytes();
+    (1..b.len()).find(|&i| b[i] == b'#' && (b[i - 1] == b' ' || b[i - 1] == b'\t'))
+}
+
+struct Parser<'a> {
+    file: &'a SourceFile,
+    kind: GuestKind,
+    object: String,
+    diags: &'a mut Vec<Diagnostic>,
+    sections: Vec<GuestSection>,
+    /// Index of the section lines go to; `None` inside an unknown QEMU section.
+    current: Option<usize>,
+}
+
+impl Parser<'_> {
+    fn span(&self, line: Span, r: (usize, usize)) -> Span {
+        line.sub(r.0, r.1)
+    }
+
+    fn spanned(&self, line: Span, text: &str, r: (usize, usize)) -> Spanned<String> {
+        Spanned::new(text[r.0..r.1].to_string(), self.span(line, r))
+    }
+
+    fn section_label(&self) -> String {
+        match self.current.map(|i| &self.sections[i]) {
+            Some(s) => match s.kind {
+                SectionKind::Main => "the main config".to_string(),
+                SectionKind::Snapshot => format!("snapshot `{}`", s.name_str()),
+                SectionKind::Pending => "the pending section".to_string(),
+                SectionKind::Special => format!("section `special:{}`", s.name_str()),
+            },
+            None => "the skipped section".to_string(),
+        }
+    }
+
+    fn push_diag(&mut self, d: Diagnostic, key: Option<&str>) {
+        let d = d.with_object(self.object.clone());
+        let d = match key {
+            Some(k) => d.with_key(k.to_string()),
+            None => d,
+        };
+        self.diags.push(d);
+    }
+
+    fn line(&mut self, lspan: Span, line: &str) {
+        if is_blank(line) {
+            return;
+        }
+        if self.header(lspan, line) {
+            return;
+        }
+        let Some(cur) = self.current else { return };
+        if let Some(text) = line.strip_prefix('#') {
+            let sp = Spanned::new(decode_text(text), lspan.sub(1, line.len()));
+            self.sections[cur].description.push(sp);
+            return;
+        }
+        if self.kind == GuestKind::Lxc {
+            if let Some(m) = match_lxc_line(line) {
+                self.lxc_raw(lspan, line, m);
+                return;
+            }
+        }
+        if let Some(rest) = line.strip_prefix("description:") {
+            if !is_blank(rest) {
+                let m = match_key_line(line, false).map(|m| m.value).unwrap_or((12, line.len()));
+                let sp = Spanned::new(decode_text(&line[m.0..m.1]), lspan.sub(m.0, m.1));
+                self.sections[cur].description.push(sp);
+                return;
+            }
+        }
+        if let Some(m) = match_snapstate(line) {
+            let e = Entry {
+                key: Spanned::new("snapstate".to_string(), self.span(lspan, m.key)),
+                value: self.spanned(lspan, line, m.value),
+                line: lspan,
+                raw_lxc: false,
+                valid: true,
+            };
+            self.store(e);
+            return;
+        }
+        if self.kind == GuestKind::Qemu {
+            if let Some(m) = match_key_line(line, false).filter(|m| &line[m.key.0..m.key.1] == "args") {
+                if m.value.0 < m.value.1 {
+                    let e = Entry {
+                        key: self.spanned(lspan, line, m.key),
+                        value: self.spanned(lspan, line, m.value),
+                        line: lspan,
+                        raw_lxc: false,
+                        valid: true,
+                    };
+                    self.store(e);
+                    return;
+                }
+            }
+        }
+        let m = match_key_line(line, self.kind == GuestKind::Qemu);
+        match m {
+            Some(m) if m.value.0 < m.value.1 => self.key_value(lspan, line, m),
+            Some(m) => {
+                let key = &line[m.key.0..m.key.1];
+                let d = syntax::MISSING_VALUE
+                    .at(lspan, format!("`{key}:` has no value; Proxmox cannot parse the line and ignores it"))
+                    .with_help(format!("give `{key}` a value or delete the line"));
+                self.push_diag(d, Some(key));
+            }
+            None => self.unparsable(lspan, line),
+        }
+    }
+
+    /// Handles a `[…]` line; returns whether the line was a header for Proxmox.
+    fn header(&mut self, lspan: Span, line: &str) -> bool {
+        let Some((s, e)) = bracket_header(line) else { return false };
+        let inner = &line[s..e];
+        let name = self.spanned(lspan, line, (s, e));
+        let (kind, name) = match self.kind {
+            GuestKind::Lxc => {
+                if inner.eq_ignore_ascii_case("pve:pending") {
+                    (SectionKind::Pending, name)
+                } else if is_config_id(inner) {
+                    (SectionKind::Snapshot, name)
+                } else {
+                    return false;
+                }
+            }
+            GuestKind::Qemu => {
+                let special = inner.get(..8).filter(|p| p.eq_ignore_ascii_case("special:")).map(|_| &inner[8..]);
+                if inner.eq_ignore_ascii_case("pending") {
+                    (SectionKind::Pending, name)
+                } else if let Some(which) = special.filter(|w| *w == "cloudinit" || *w == "fleecing") {
+                    (SectionKind::Special, self.spanned(lspan, line, (s + 8, s + 8 + which.len())))
+                } else if is_config_id(inner) {
+                    (SectionKind::Snapshot, name)
+                } else {
+                    self.current = None;
+                    let d = syntax::UNKNOWN_SECTION_TYPE
+                        .at(lspan, format!("`[{inner}]` is not a snapshot, pending or special section; Proxmox skips it with all its lines"))
+                        .with_help("snapshot names match `[a-z][a-z0-9_-]+`; remove the section or rename it");
+                    self.push_diag(d, None);
+                    return true;
+                }
+            }
+        };
+        let dup = self.sections.iter().position(|sec| {
+            sec.kind == kind
+                && match kind {
+                    SectionKind::Pending => true,
+                    _ => sec.name_str() == name.value,
+                }
+        });
+        if let Some(i) = dup {
+            let old = self.sections.remove(i);
+            let mut d = syntax::DUPLICATE_SECTION_ID.at(
+                lspan,
+                format!(
+                    "section `[{inner}]` appears twice; Proxmox keeps only this later one and forgets the earlier one"
+                ),
+            );
+            if let Some(h) = old.header {
+                d = d.with_label(h, "the earlier section, discarded");
+            }
+            self.push_diag(d.with_help("merge the two sections or delete one"), None);
+        }
+        self.sections.push(GuestSection::new(kind, Some(name), Some(lspan)));
+        self.current = Some(self.sections.len() - 1);
+        true
+    }
+
+    fn unparsable(&mut self, lspan: Span, line: &str) {
+        let trimmed = line.trim_start_matches(is_perl_space);
+        let indented = trimmed.len() != line.len();
+        let here = self.section_label();
+        let (code, msg, help) = if indented && bracket_header(trimmed).is_some() {
+            (
+                syntax::INDENTED_HEADER,
+                format!("this section header does not start in column 0, so Proxmox ignores it and the keys below it stay in {here}"),
+                "remove the leading whitespace".to_string(),
+            )
+        } else if bracket_header(line).is_some() {
+            (
+                syntax::UNPARSABLE_LINE,
+                format!("`{}` is not a valid section header (snapshot names match `[a-z][a-z0-9_-]+`); Proxmox ignores the line and the keys below it stay in {here}", line.trim_end_matches(is_perl_space)),
+                "rename the section or remove the line".to_string(),
+            )
+        } else if indented && trimmed.starts_with('#') {
+            (
+                syntax::UNPARSABLE_LINE,
+                "a `#` line that does not start in column 0 is neither a comment nor part of the description; Proxmox cannot parse it and ignores it".to_string(),
+                "start the line with `#`".to_string(),
+            )
+        } else if indented {
+            (
+                syntax::UNPARSABLE_LINE,
+                "this line starts with whitespace; Proxmox cannot parse it and ignores it".to_string(),
+                "remove the leading whitespace".to_string(),
+            )
+        } else if self.kind == GuestKind::Lxc && match_key_line(line, true).is_some() {
+            (
+                syntax::UNPARSABLE_LINE,
+                "container config keys contain no `-`; Proxmox cannot parse this line and ignores it".to_string(),
+                "use the key's spelling from `pct.conf(5)`".to_string(),
+            )
+        } else {
+            (
+                syntax::UNPARSABLE_LINE,
+                "Proxmox cannot parse this line (expected `key: value`) and ignores it".to_string(),
+                "write it as `key: value` with a lowercase key and no space before the colon, or delete it".to_string(),
+            )
+        };
+        let d = code.at(lspan, msg).with_help(help);
+        self.push_diag(d, None);
+    }
+
+    fn lxc_raw(&mut self, lspan: Span, line: &str, m: KeyLine) {
+        let key = self.spanned(lspan, line, m.key);
+        let entry = Entry {
+            key: key.clone(),
+            value: self.spanned(lspan, line, m.value),
+            line: lspan,
+            raw_lxc: true,
+            valid: true,
+        };
+        match lxc_key_validity(&key.value) {
+            LxcKeyValidity::Valid | LxcKeyValidity::CgroupV1 | LxcKeyValidity::Deprecated { .. } => {
+                if let Some(cur) = self.current {
+                    self.sections[cur].entries.push(entry);
+                }
+            }
+            LxcKeyValidity::Rejected(why) => {
+                let d = syntax::UNKNOWN_KEY
+                    .at(key.span, format!("Proxmox rejects `{}` (\"{why}\") and drops the line", key.value))
+                    .with_help("express this through the container's own options (`rootfs`, `mpN`) instead");
+                self.push_diag(d, Some(&key.value));
+                self.drop_entry(entry);
+            }
+            LxcKeyValidity::Unknown => {
+                let d = syntax::UNKNOWN_KEY
+                    .at(key.span, format!("`{}` is not a raw LXC key that Proxmox allows; it drops the line (\"unable to parse config\")", key.value))
+                    .with_help("check the key against lxc.container.conf(5) and Proxmox's allowed list (pct.conf(5))");
+                self.push_diag(d, Some(&key.value));
+                self.drop_entry(entry);
+            }
+        }
+    }
+
+    fn drop_entry(&mut self, e: Entry) {
+        if let Some(cur) = self.current {
+            self.sections[cur].dropped.push(e);
+        }
+    }
+
+    fn store(&mut self, e: Entry) {
+        let Some(cur) = self.current else { return };
+        let sec = &mut self.sections[cur];
+        if let Some(i) = sec.entries.iter().position(|o| !o.raw_lxc && o.key.value == e.key.value) {
+            let old = sec.entries.remove(i);
+            let which = if self.kind == GuestKind::Lxc { "the last one wins" } else { "the last valid one wins" };
+            let d = syntax::DUPLICATE_KEY
+                .at(
+                    old.line,
+                    format!(
+                        "`{}` is set again later in {}; {which}, so Proxmox ignores this line",
+                        e.key.value,
+                        self.section_label()
+                    ),
+                )
+                .with_label(e.line, "this value is used")
+                .with_help("delete one of the two lines");
+            let key = e.key.value.clone();
+            self.sections[cur].dropped.push(old);
+            self.sections[cur].entries.push(e);
+            self.push_diag(d, Some(&key));
+            return;
+        }
+        sec.entries.push(e);
+    }
+
+    fn key_value(&mut self, lspan: Span, line: &str, m: KeyLine) {
+        let Some(cur) = self.current else { return };
+        let written = &line[m.key.0..m.key.1];
+        let mut key = self.spanned(lspan, line, m.key);
+        let value = self.spanned(lspan, line, m.value);
+        let section_kind = self.sections[cur].kind;
+        let mut entry = Entry { key: key.clone(), value: value.clone(), line: lspan, raw_lxc: false, valid: true };
+        if written == "delete" {
+            if section_kind == SectionKind::Pending {
+                self.store(entry);
+            } else {
+                let pend = if self.kind == GuestKind::Lxc { "[pve:pending]" } else { "[PENDING]" };
+                let d = syntax::UNKNOWN_KEY
+                    .at(
+                        key.span,
+                        format!(
+                            "`delete` is only allowed in the {pend} section; Proxmox ignores it in {}",
+                            self.section_label()
+                        ),
+                    )
+                    .with_help("remove the line");
+                self.push_diag(d, Some("delete"));
+                self.drop_entry(entry);
+            }
+            return;
+        }
+        // [special:cloudinit] is stored without validation.
+        if section_kind == SectionKind::Special && self.sections[cur].name_str() == "cloudinit" {
+            self.store(entry);
+            return;
+        }
+        let ty = if section_kind == SectionKind::Special {
+            (written == "fleecing-images").then_some(ValueType::VolumeIdList)
+        } else {
+            match self.kind {
+                GuestKind::Lxc => lxc_key_type(written),
+                GuestKind::Qemu => qemu_key_type(written),
+            }
+        };
+        let Some(ty) = ty else {
+            let d = match self.kind {
+                GuestKind::Lxc => syntax::UNKNOWN_KEY.at(
+                    key.span,
+                    format!("`{written}` is not a container option; Proxmox keeps the line but ignores it (\"unknown setting\")"),
+                ),
+                GuestKind::Qemu => syntax::UNKNOWN_KEY.at(
+                    key.span,
+                    format!("`{written}` is not a VM option{}; Proxmox drops the line (\"unknown setting\")",
+                        if section_kind == SectionKind::Special { " of this section" } else { "" }),
+                ),
+            }
+            .with_help("check the spelling against the option list (pct.conf(5) / qm.conf(5))");
+            self.push_diag(d, Some(written));
+            match self.kind {
+                GuestKind::Lxc => {
+                    entry.valid = false;
+                    self.store(entry);
+                }
+                GuestKind::Qemu => self.drop_entry(entry),
+            }
+            return;
+        };
+        let problems = check_type(ty, &value);
+        let comment = inline_comment(&value.value);
+        if !problems.is_empty() {
+            let first = &problems[0];
+            let effect = match (self.kind, &ty) {
+                (GuestKind::Lxc, ValueType::Prop(_)) if is_lxc_volume_key(written) => {
+                    "Proxmox keeps the raw text but skips this mount point when starting, snapshotting and backing up the container"
+                }
+                (GuestKind::Lxc, _) => "Proxmox keeps the raw text, but the setting does not work as written",
+                (GuestKind::Qemu, ValueType::Prop(_)) if is_qemu_disk_key(written) => {
+                    "Proxmox drops the line, so the disk disappears from the VM"
+                }
+                (GuestKind::Qemu, _) => "Proxmox drops the line",
+            };
+            let more = if problems.len() > 1 {
+                format!(" (and {} more problem(s))", problems.len() - 1)
+            } else {
+                String::new()
+            };
+            let mut d = syntax::INVALID_VALUE
+                .at(first.span, format!("invalid value for `{written}`: {}{more}; {effect}", first.message));
+            for p in problems.iter().skip(1) {
+                d = d.with_label(p.span, p.message.clone());
+            }
+            let help = if comment.is_some() {
+                "guest configs have no inline comments: move the `# …` text to its own line".to_string()
+            } else {
+                format!("fix the value of `{written}` (see pct.conf(5) / qm.conf(5))")
+            };
+            self.push_diag(d.with_help(help), Some(written));
+            match self.kind {
+                GuestKind::Lxc => {
+                    entry.valid = false;
+                    self.store(entry);
+                }
+                GuestKind::Qemu => self.drop_entry(entry),
+            }
+            return;
+        }
+        if let Some(pos) = comment.filter(|_| written != "description") {
+            let sp = propstring::sub_span(&value, pos, value.value.len());
+            let d = syntax::INVALID_VALUE
+                .at(
+                    sp,
+                    format!(
+                        "`{}` is part of the value of `{written}`: guest configs have no inline comments",
+                        &value.value[pos..]
+                    ),
+                )
+                .with_severity(crate::Severity::Warning)
+                .with_help("move the comment to its own `#` line (it then becomes part of the description)");
+            self.push_diag(d, Some(written));
+        }
+        if self.kind == GuestKind::Qemu && written == "cdrom" {
+            key.value = "ide2".to_string();
+            entry.key = key;
+        }
+        self.store(entry);
+    }
+}
+
+fn is_lxc_volume_key(k: &str) -> bool {
+    matches!(split_index(k), ("rootfs", None) | ("mp", Some(_)) | ("unused", Some(_)))
+}
+
+fn is_qemu_disk_key(k: &str) -> bool {
+    k == "cdrom"
+        || matches!(
+            split_index(k),
+            ("ide" | "sata" | "scsi" | "virtio" | "unused", Some(_)) | ("efidisk", Some(0)) | ("tpmstate", Some(0))
+        )
+}
+
+fn check_type(ty: ValueType, v: &Spanned<String>) -> Vec<propstring::PropProblem> {
+    let p = |m: String| vec![propstring::PropProblem { span: v.span, message: m }];
+    let s = v.value.as_str();
+    match ty {
+        ValueType::Str => Vec::new(),
+        ValueType::Bool => match propstring::parse_boolean(s) {
+            Some(_) => Vec::new(),
+            None => p(format!("`{s}` is not a boolean (1/0, on/off, yes/no, true/false)")),
+        },
+        ValueType::Int => {
+            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+                Vec::new()
+            } else {
+                p(format!("`{s}` is not a non-negative integer"))
+            }
+        }
+        ValueType::Number => {
+            let ok = match s.split_once('.') {
+                Some((a, b)) => {
+                    !a.is_empty() && !b.is_empty() && (a.to_string() + b).bytes().all(|c| c.is_ascii_digit())
+                }
+                None => !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()),
+            };
+            if ok {
+                Vec::new()
+            } else {
+                p(format!("`{s}` is not a number"))
+            }
+        }
+        ValueType::VolumeId => match check_volume_id(s) {
+            Ok(()) => Vec::new(),
+            Err(m) => p(m),
+        },
+        ValueType::ConfigId => {
+            if is_config_id(s) {
+                Vec::new()
+            } else {
+                p(format!("`{s}` is not a valid snapshot name (`[a-z][a-z0-9_-]+`)"))
+            }
+        }
+        ValueType::StorageId => {
+            if volume::is_valid_storage_id(s) {
+                Vec::new()
+            } else {
+                p(format!("`{s}` is not a valid storage ID"))
+            }
+        }
+        ValueType::VolumeIdList => split_list(v)
+            .into_iter()
+            .filter_map(|item| {
+                check_volume_id(&item.value).err().map(|m| propstring::PropProblem { span: item.span, message: m })
+            })
+            .collect(),
+        ValueType::Prop(parts) => {
+            let schema: Vec<SubKey> = parts.concat();
+            let ps = propstring::parse(v);
+            propstring::validate(&ps, &schema, v.span)
+        }
+    }
+}
+
+/// Parses one guest config. Never fails; Proxmox's warnings become syntax diagnostics.
+pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diagnostic>) -> GuestConfig {
+    let mut p = Parser {
+        file,
+        kind,
+        object: format!("guest:{vmid}"),
+        diags,
+        sections: vec![GuestSection::new(SectionKind::Main, None, None)],
+        current: Some(0),
+    };
+    for (span, line) in p.file.lines() {
+        p.line(span, line);
+    }
+    GuestConfig { kind, sections: p.sections }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+
+    fn load(kind: GuestKind, text: &str) -> (SourceFile, GuestConfig, Vec<Diagnostic>) {
+        let f = SourceFile::new(FileId(0), "nodes/pve/x/100.conf", text.to_string());
+        let mut d = Vec::new();
+        let c = parse(&f, kind, 100, &mut d);
+        (f, c, d)
+    }
+
+    fn lxc(text: &str) -> (SourceFile, GuestConfig, Vec<Diagnostic>) {
+        load(GuestKind::Lxc, text)
+    }
+
+    fn qemu(text: &str) -> (SourceFile, GuestConfig, Vec<Diagnostic>) {
+        load(GuestKind::Qemu, text)
+    }
+
+    fn codes(d: &[Diagnostic]) -> Vec<&'static str> {
+        d.iter().map(|d| d.code).collect()
+    }
+
+    fn loc(f: &SourceFile, s: Span) -> String {
+        let (l1, c1) = f.line_col(s.start);
+        let (l2, c2) = f.line_col(s.end);
+        format!("{l1}:{c1}-{l2}:{c2}")
+    }
+
+    /// One line per value, with `line:col-line:col`.
+    fn dump(f: &SourceFile, c: &GuestConfig, d: &[Diagnostic]) -> String {
+        let mut out = String::new();
+        for (i, s) in c.sections.iter().enumerate() {
+            out += &format!(
+                "section {i} {:?} {} @{}\n",
+                s.kind,
+                s.name.as_ref().map_or("-".to_string(), |n| format!("{:?} @{}", n.value, loc(f, n.span))),
+                s.header.map_or("-".to_string(), |h| loc(f, h))
+            );
+            for l in &s.description {
+                out += &format!("  # {:?} @{}\n", l.value, loc(f, l.span));
+            }
+            for e in &s.entries {
+                out += &format!(
+                    "  {}{}: {:?} @{} val @{}{}\n",
+                    if e.raw_lxc { "raw " } else { "" },
+                    e.key.value,
+                    e.value.value,
+                    loc(f, e.key.span),
+                    loc(f, e.value.span),
+                    if e.valid { "" } else { " INVALID" }
+                );
+            }
+            for e in &s.dropped {
+                out += &format!("  dropped {}: {:?} @{}\n", e.key.value, e.value.value, loc(f, e.line));
+            }
+        }
+        for v in c.volumes() {
+            let target = match &v.target {
+                VolumeTarget::Volume(id) => format!(
+                    "volume storage={:?} @{} volname={:?} owner={:?}",
+                    id.storage.value,
+                    loc(f, id.storage.span),
+                    id.volname.value,
+                    id.owner
+                ),
+                t => format!("{t:?}"),
+            };
+            out += &format!(
+                "volume s{} {} {:?} @{} {target} backup={:?} flag={:?} shared={} mp={:?}\n",
+                v.section,
+                v.key.value,
+                v.value.value,
+                loc(f, v.value.span),
+                v.backup,
+                v.backup_flag.as_ref().map(|b| b.value.as_str()),
+                v.shared,
+                v.mount_path.as_ref().map(|m| m.value.as_str()),
+            );
+        }
+        for d in d {
+            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(f, d.span), d.message);
+        }
+        out
+    }
+
+    #[test]
+    fn snapshots() {
+        insta::glob!("../../../testdata/parse/guest", "*.conf", |path| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let kind = if name.starts_with("qemu") { GuestKind::Qemu } else { GuestKind::Lxc };
+            let (f, c, d) = load(kind, &text);
+            insta::assert_snapshot!(dump(&f, &c, &d));
+        });
+    }
+
+    #[test]
+    fn incident_mount_point() {
+        let text = "arch: amd64\nmp0: usb-3tb:subvol-113-disk-0,mp=/media/frigate,backup=1\nrootfs: local-lvm:vm-106-disk-0,size=8G\n";
+        let (f, c, d) = lxc(text);
+        assert!(d.is_empty(), "{d:?}");
+        let vols = c.volumes();
+        assert_eq!(vols.len(), 2);
+        let mp = &vols[0];
+        assert_eq!(mp.key.value, "mp0");
+        assert_eq!(mp.value.value, "usb-3tb:subvol-113-disk-0");
+        assert_eq!(loc(&f, mp.value.span), "2:6-2:31");
+        assert_eq!(mp.backup, Backup::Included);
+        assert_eq!(mp.backup_flag.as_ref().map(|b| b.value.as_str()), Some("1"));
+        assert_eq!(mp.mount_path.as_ref().map(|m| m.value.as_str()), Some("/media/frigate"));
+        match &mp.target {
+            VolumeTarget::Volume(v) => {
+                assert_eq!(v.storage.value, "usb-3tb");
+                assert_eq!(v.owner, Some(113));
+                assert_eq!(f.slice(v.storage.span), "usb-3tb");
+            }
+            t => panic!("{t:?}"),
+        }
+        assert_eq!(vols[1].backup, Backup::Included);
+        assert_eq!(vols[1].mount_path.as_ref().map(|m| m.value.as_str()), Some("/"));
+    }
+
+    #[test]
+    fn lxc_backup_classification() {
+        let text = "rootfs: /srv/ct,size=0\nmp0: local:vm-100-disk-1,mp=/a\nmp1: local:vm-100-disk-2,mp=/b,backup=0\nmp2: /mnt/data,mp=/c,backup=1\nmp3: /dev/sdb1,mp=/d,backup=yes,shared=1\nmp4: local:vm-100-disk-3,mp=/e,backup=on\nunused0: local:vm-100-disk-9\nhookscript: local:snippets/h.pl\n";
+        let (_, c, d) = lxc(text);
+        assert!(d.is_empty(), "{d:?}");
+        let v = c.volumes();
+        let b: Vec<Backup> = v.iter().map(|v| v.backup).collect();
+        use Backup::*;
+        assert_eq!(b, vec![Included, Excluded, Excluded, Excluded, Excluded, Included, Excluded, NotApplicable]);
+        assert_eq!(v[0].target, VolumeTarget::Bind("/srv/ct".into()));
+        assert_eq!(v[3].target, VolumeTarget::Bind("/mnt/data".into()));
+        assert_eq!(v[3].backup_flag.as_ref().unwrap().value, "1");
+        assert_eq!(v[4].target, VolumeTarget::Device("/dev/sdb1".into()));
+        assert!(v[4].shared);
+    }
+
+    #[test]
+    fn lxc_duplicate_last_wins_even_if_invalid() {
+        let (f, c, d) = lxc("memory: 512\nmemory: lots\n");
+        let e = c.get("memory").unwrap();
+        assert_eq!(e.value.value, "lots");
+        assert!(!e.valid);
+        assert_eq!(codes(&d), vec!["P008", "P006"]);
+        assert_eq!(loc(&f, d[1].span), "1:1-1:12");
+        assert_eq!(c.main().dropped.len(), 1);
+    }
+
+    #[test]
+    fn qemu_duplicate_last_valid_wins() {
+        let (_, c, d) = qemu("memory: 2048\ncores: 2\ncores: x\nmemory: 4096\n");
+        assert_eq!(c.get("memory").unwrap().value.value, "4096");
+        assert_eq!(c.get("cores").unwrap().value.value, "2");
+        assert_eq!(codes(&d), vec!["P008", "P006"]);
+    }
+
+    #[test]
+    fn rootfs_with_backup_is_invalid_and_skipped() {
+        let (f, c, d) = lxc("rootfs: local-lvm:vm-100-disk-0,size=8G,backup=1\n");
+        assert_eq!(codes(&d), vec!["P008"]);
+        assert_eq!(f.slice(d[0].span), "backup");
+        assert!(d[0].message.contains("skips this mount point"), "{}", d[0].message);
+        assert!(c.get("rootfs").is_some_and(|e| !e.valid));
+        assert!(c.volumes().is_empty());
+    }
+
+    #[test]
+    fn mp_without_mp_key_is_invalid() {
+        let (_, c, d) = lxc("mp0: local:vm-100-disk-1,backup=1\n");
+        assert_eq!(codes(&d), vec!["P008"]);
+        assert!(d[0].message.contains("`mp` is missing"));
+        assert!(c.volumes().is_empty());
+    }
+
+    #[test]
+    fn lxc_key_grammar() {
+        let text = "cpu-units: 2\nMemory: 1\n  cores: 2\nswap:\n  # note\nfoo: bar\ndelete: swap\n";
+        let (_, c, d) = lxc(text);
+        assert_eq!(codes(&d), vec!["P004", "P004", "P004", "P009", "P004", "P007", "P007"]);
+        assert!(d[0].message.contains("no `-`"));
+        // Unknown keys are kept (LXC stores them), `delete` outside pending is not.
+        assert!(c.get("foo").is_some_and(|e| !e.valid));
+        assert!(c.get("delete").is_none());
+    }
+
+    #[test]
+    fn lxc_sections_and_descriptions() {
+        let text = "#Frigate%3A NVR\nrootfs: local:vm-100-disk-0\n\n[pve:pending]\nmemory: 2048\ndelete: swap\n\n[snap1]\n#snap note\nrootfs: local:vm-100-disk-0\nsnaptime: 1700000000\nsnapstate: prepare\n";
+        let (f, c, d) = lxc(text);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.sections.len(), 3);
+        assert_eq!(c.main().description[0].value, "Frigate: NVR");
+        assert_eq!(loc(&f, c.main().description[0].span), "1:2-1:16");
+        let p = c.pending().unwrap();
+        assert_eq!(p.name_str(), "pve:pending");
+        assert_eq!(p.get("delete").unwrap().value.value, "swap");
+        let s = c.snapshot("snap1").unwrap();
+        assert_eq!(s.description[0].value, "snap note");
+        assert_eq!(s.get("snapstate").unwrap().value.value, "prepare");
+        let v = c.volumes();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1].section, 2);
+        assert_eq!(v[1].backup, Backup::NotApplicable);
+    }
+
+    #[test]
+    fn lxc_bad_header_keeps_keys_in_previous_section() {
+        let (_, c, d) = lxc("memory: 1\n\n[my snap]\nmemory: 2\n\n [snap2]\nswap: 1\n");
+        assert_eq!(codes(&d), vec!["P004", "P006", "P005"]);
+        assert_eq!(c.sections.len(), 1);
+        assert_eq!(c.get("memory").unwrap().value.value, "2");
+    }
+
+    #[test]
+    fn duplicate_sections_keep_the_later_one() {
+        let (_, c, d) = lxc("memory: 1\n\n[s1]\nmemory: 2\n\n[s1]\nmemory: 3\n");
+        assert_eq!(codes(&d), vec!["P013"]);
+        assert_eq!(c.sections.len(), 2);
+        assert_eq!(c.snapshot("s1").unwrap().get("memory").unwrap().value.value, "3");
+    }
+
+    #[test]
+    fn raw_lxc_keys() {
+        let text = "lxc.cgroup2.devices.allow: c 226:0 rwm\nlxc.mount.entry = /dev/dri dev/dri none bind,optional,create=dir\nlxc.mount.entry: /mnt/usb mnt/usb none bind 0 0\nlxc.rootfs.path: /x\nlxc.foo.bar: 1\nlxc.aa_profile: unconfined\nlxc.cgroup.devices.allow: a\n";
+        let (f, c, d) = lxc(text);
+        assert_eq!(codes(&d), vec!["P007", "P007"]);
+        assert!(d[0].message.contains("auto generated"));
+        assert_eq!(c.main().get_all("lxc.mount.entry").count(), 2);
+        let e = c.get("lxc.mount.entry").unwrap();
+        assert!(e.raw_lxc);
+        assert_eq!(e.value.value, "/dev/dri dev/dri none bind,optional,create=dir");
+        assert_eq!(loc(&f, e.value.span), "2:19-2:65");
+        assert_eq!(c.main().dropped.len(), 2);
+        assert_eq!(
+            lxc_key_validity("lxc.aa_profile"),
+            LxcKeyValidity::Deprecated { replacement: "lxc.apparmor.profile" }
+        );
+        assert_eq!(lxc_key_validity("lxc.cgroup.devices.allow"), LxcKeyValidity::CgroupV1);
+        assert_eq!(lxc_key_validity("lxc.net.0.type"), LxcKeyValidity::Valid);
+    }
+
+    #[test]
+    fn qemu_disks_and_backup() {
+        let text = "bios: ovmf\nscsi0: local-lvm:vm-100-disk-0,size=32G\nscsi1: /mnt/images/disk.raw,size=10G\nscsi2: local:vm-100-disk-2,backup=0\nvirtio0: /dev/disk/by-id/ata-X\nide2: local:iso/debian.iso,media=cdrom\ncdrom: none\nefidisk0: local-lvm:vm-100-disk-1,efitype=4m,pre-enrolled-keys=1,size=4M\ntpmstate0: local-lvm:vm-100-disk-3,size=4M,version=v2.0\nunused0: local-lvm:vm-100-disk-4\nsata0: volume=local:100/vm-100-disk-5.qcow2\nhookscript: local:snippets/hook.pl\n";
+        let (_, c, d) = qemu(text);
+        assert_eq!(codes(&d), vec!["P006"], "{d:?}");
+        let v = c.volumes();
+        let got: Vec<(&str, Backup)> = v.iter().map(|v| (v.key.value.as_str(), v.backup)).collect();
+        use Backup::*;
+        assert_eq!(
+            got,
+            vec![
+                ("scsi0", Included),
+                ("scsi1", Included),
+                ("scsi2", Excluded),
+                ("virtio0", Included),
+                ("ide2", NotApplicable),
+                ("efidisk0", Included),
+                ("tpmstate0", Included),
+                ("unused0", Excluded),
+                ("sata0", Included),
+                ("hookscript", NotApplicable),
+            ]
+        );
+        assert_eq!(v[1].target, VolumeTarget::HostPath("/mnt/images/disk.raw".into()));
+        assert_eq!(v[3].target, VolumeTarget::Device("/dev/disk/by-id/ata-X".into()));
+        assert_eq!(v[4].target, VolumeTarget::None);
+        assert_eq!(v[8].value.value, "local:100/vm-100-disk-5.qcow2");
+    }
+
+    #[test]
+    fn qemu_efidisk_without_ovmf_is_not_backed_up() {
+        let (_, c, _) = qemu("efidisk0: local-lvm:vm-100-disk-1,size=4M\n");
+        assert_eq!(c.volumes()[0].backup, Backup::Excluded);
+    }
+
+    #[test]
+    fn qemu_drops_invalid_and_unknown() {
+        let text = "scsi0: disk.raw,size=8G\nscsi1: local:vm-100-disk-1,bogus=1\nfoo-bar: 1\nonboot: maybe\nscsi31: local:vm-100-disk-2\n";
+        let (_, c, d) = qemu(text);
+        assert_eq!(codes(&d), vec!["P008", "P008", "P007", "P008", "P007"]);
+        assert!(d[0].message.contains("disk disappears"));
+        assert!(c.main().entries.is_empty());
+        assert_eq!(c.main().dropped.len(), 5);
+        assert!(c.volumes().is_empty());
+    }
+
+    #[test]
+    fn qemu_sections() {
+        let text = "#VM%20desc\nscsi0: local:vm-100-disk-0\nparent: snap1\n\n[PENDING]\nmemory: 4096\ndelete: balloon\n\n[special:cloudinit]\nipconfig0: ip=dhcp\nwhatever: x\n\n[special:fleecing]\nfleecing-images: local:vm-100-fleece-0,local:vm-100-fleece-1\n\n[snap1]\nscsi0: local:vm-100-disk-0\nvmstate: local:vm-100-state-snap1\nrunningmachine: pc-i440fx-8.1+pve0\n\n[weird:thing]\nscsi0: bad\n";
+        let (_, c, d) = qemu(text);
+        assert_eq!(codes(&d), vec!["P010"], "{d:?}");
+        assert_eq!(c.sections.len(), 5);
+        assert_eq!(c.main().description[0].value, "VM desc");
+        assert_eq!(c.sections[2].kind, SectionKind::Special);
+        assert_eq!(c.sections[2].name_str(), "cloudinit");
+        assert!(c.sections[2].get("whatever").is_some());
+        let v = c.volumes();
+        let keys: Vec<(usize, &str)> = v.iter().map(|v| (v.section, v.key.value.as_str())).collect();
+        assert_eq!(
+            keys,
+            vec![(0, "scsi0"), (3, "fleecing-images"), (3, "fleecing-images"), (4, "scsi0"), (4, "vmstate")]
+        );
+        assert_eq!(v[2].value.value, "local:vm-100-fleece-1");
+        assert!(v[1..].iter().all(|v| v.backup == Backup::NotApplicable));
+    }
+
+    #[test]
+    fn qemu_keys_with_hyphen_and_args() {
+        let (_, c, d) =
+            qemu("allow-ksm: 0\nargs: -cpu host,kvm=off # not a comment check\nvmstatestorage: local-zfs\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.get("args").unwrap().value.value, "-cpu host,kvm=off # not a comment check");
+    }
+
+    #[test]
+    fn inline_comments_are_part_of_the_value() {
+        let (f, c, d) = lxc("hostname: web # the web server\nmemory: 512 # MiB\n");
+        assert_eq!(codes(&d), vec!["P008", "P008"]);
+        assert_eq!(d[0].severity, crate::Severity::Warning);
+        assert_eq!(f.slice(d[0].span), "# the web server");
+        assert!(d[1].help.as_deref().unwrap_or("").contains("inline comments"));
+        assert_eq!(c.get("hostname").unwrap().value.value, "web # the web server");
+    }
+
+    #[test]
+    fn crlf_lines_parse_like_proxmox() {
+        let (_, c, d) = lxc("memory: 512\r\n\r\n[snap1]\r\nswap: 0\r\n");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.get("memory").unwrap().value.value, "512");
+        assert!(c.snapshot("snap1").is_some());
+    }
+
+    #[test]
+    fn decode_text_percent() {
+        assert_eq!(decode_text("a%3Ab%20%C3%A9%"), "a:b é%");
+        assert_eq!(decode_text("100%zz"), "100%zz");
+    }
+
+    #[test]
+    fn split_list_spans() {
+        let v = Spanned::new("a, b;;c".to_string(), Span::new(FileId(0), 10, 17));
+        let l = split_list(&v);
+        let got: Vec<(&str, u32)> = l.iter().map(|s| (s.value.as_str(), s.span.start)).collect();
+        assert_eq!(got, vec![("a", 10), ("b", 13), ("c", 16)]);
+    }
+
+    #[test]
+    fn never_panics() {
+        let inputs = [
+            "",
+            "\n\n\n",
+            "[",
+            "[]",
+            "[é]\nk: ü",
+            "lxc.: x",
+            "lxc.a",
+            "mp0: ,,,=,",
+            "description:",
+            "snapstate:",
+            "x: snapstate: delete",
+            "scsi0: é:ü,media=cdrom",
+            "#%",
+            "#%e",
+            "unused0: :",
+            "rootfs: \u{1F600}",
+        ];
+        for t in inputs {
+            for k in [GuestKind::Lxc, GuestKind::Qemu] {
+                let (_, c, _) = load(k, t);
+                let _ = c.volumes();
+                assert_eq!(c.sections[0].kind, SectionKind::Main);
+            }
+        }
+    }
+
+    /// Loads every guest config of the shared corpus and prints what fires.
+    #[test]
+    #[ignore]
+    fn corpus_real_files() {
+        let root = std::path::Path::new("/work/shared/corpus/real");
+        let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).unwrap_or_default();
+        let mut findings = Vec::new();
+        let mut n = 0;
+        for line in manifest.lines().skip(1) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let kind = match cols.get(4) {
+                Some(&"lxc") => GuestKind::Lxc,
+                Some(&"qemu") => GuestKind::Qemu,
+                _ => continue,
+            };
+            let path = root.join(cols[0]);
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
+            let (f, c, d) = load(kind, &text);
+            let _ = c.volumes();
+            n += 1;
+            for d in d {
+                findings.push(format!("{} {}: {} {}", cols[0], loc(&f, d.span), d.code, d.message));
+            }
+        }
+        eprintln!("{n} files, {} findings", findings.len());
+        for f in &findings {
+            eprintln!("{f}");
+        }
+    }
 }

@@ -148,7 +148,9 @@ pub fn parse(value: &Spanned<String>) -> PropString {
         if key.is_empty() || val_start >= end {
             out.problems.push(PropProblem {
                 span: part_span,
-                message: format!("`{part}` has an empty key or value (\"missing key in comma-separated list property\")"),
+                message: format!(
+                    "`{part}` has an empty key or value (\"missing key in comma-separated list property\")"
+                ),
             });
             continue;
         }
@@ -316,7 +318,9 @@ pub fn validate(ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProb
         let Some(mut sub) = schema.iter().find(|k| k.name == name) else {
             problems.push(PropProblem {
                 span,
-                message: format!("`{name}` is not a key of this property (\"invalid key in comma-separated list property\")"),
+                message: format!(
+                    "`{name}` is not a key of this property (\"invalid key in comma-separated list property\")"
+                ),
             });
             continue;
         };
@@ -336,7 +340,10 @@ pub fn validate(ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProb
             if !reported {
                 problems.push(PropProblem {
                     span,
-                    message: format!("`{}` is given twice (\"duplicate key in comma-separated list property\")", sub.name),
+                    message: format!(
+                        "`{}` is given twice (\"duplicate key in comma-separated list property\")",
+                        sub.name
+                    ),
                 });
             }
         }

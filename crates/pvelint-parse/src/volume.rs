@@ -159,7 +159,8 @@ mod tests {
 
     #[test]
     fn rejects_non_volume_ids() {
-        for s in ["/mnt/data", "/dev/sdb1", "disk.raw", "a:vm-1-disk-0", "local:", ":x", "-x:y", "local-:x", "none", ""] {
+        for s in ["/mnt/data", "/dev/sdb1", "disk.raw", "a:vm-1-disk-0", "local:", ":x", "-x:y", "local-:x", "none", ""]
+        {
             assert!(parse_volume_id(&sp(s, 0)).is_none(), "{s}");
         }
         // Case-insensitive storage IDs, colons in the name.
