@@ -32,7 +32,8 @@ pub struct Pool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserConfig {
     pub file: FileId,
-    /// Pools in file order; a pool written on several lines appears once per line.
+    /// Pools in file order. A pool written on several lines is one pool (Proxmox merges
+    /// the members); its `name` and `line` are those of the first line.
     pub pools: Vec<Pool>,
 }
 
@@ -162,7 +163,12 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
                 pool.storages.push(Spanned::new(item.to_string(), ispan));
             }
         }
-        pools.push(pool);
+        if let Some(existing) = pools.iter_mut().find(|p: &&mut Pool| p.name.value == pool.name.value) {
+            existing.vmids.extend(pool.vmids);
+            existing.storages.extend(pool.storages);
+        } else {
+            pools.push(pool);
+        }
     }
     UserConfig { file: file.id, pools }
 }
@@ -210,6 +216,16 @@ acl:1:/vms/100:alice@pve:PVEVMAdmin:\n";
         assert_eq!(c.pool_of(200).unwrap().name.value, "b");
         assert_eq!(c.pool_of(301).unwrap().name.value, "x/y");
         assert!(c.pool_of(300).is_none());
+    }
+
+    #[test]
+    fn pool_lines_merge() {
+        let (c, d) = run("pool:a::100::\npool:b::200::\npool:a::101:local:\n");
+        assert!(d.is_empty());
+        assert_eq!(c.pools.len(), 2);
+        let ids: Vec<u32> = c.pools[0].vmids.iter().map(|v| v.value).collect();
+        assert_eq!(ids, vec![100, 101]);
+        assert_eq!(c.pools[0].storages.len(), 1);
     }
 
     #[test]
