@@ -1086,11 +1086,17 @@ impl Parser<'_> {
         match m {
             Some(m) if m.value.0 < m.value.1 => self.key_value(lspan, line, m),
             Some(m) => {
-                let key = &line[m.key.0..m.key.1];
-                let d = syntax::MISSING_VALUE
-                    .at(lspan, format!("`{key}:` has no value; Proxmox cannot parse the line and ignores it"))
-                    .with_help(format!("give `{key}` a value or delete the line"));
-                self.push_diag(d, Some(key));
+                // `key:` with an empty value: Proxmox warns and ignores the line, which
+                // leaves the key unset, the same as the empty value written (Proxmox
+                // itself writes `tags: ` for empty tags). Not a misreading: no finding.
+                let e = Entry {
+                    key: self.spanned(lspan, line, m.key),
+                    value: Spanned::new(String::new(), lspan.sub(m.value.0, m.value.0)),
+                    line: lspan,
+                    raw_lxc: false,
+                    valid: false,
+                };
+                self.drop_entry(e);
             }
             None => self.unparsable(lspan, line),
         }
@@ -1654,9 +1660,11 @@ mod tests {
 
     #[test]
     fn lxc_key_grammar() {
-        let text = "cpu-units: 2\nMemory: 1\n  cores: 2\nswap:\n  # note\nfoo: bar\ndelete: swap\n";
+        let text = "cpu-units: 2\nMemory: 1\n  cores: 2\nswap:\n  # note\nfoo: bar\ndelete: swap\ntags:  \n";
         let (_, c, d) = lxc(text);
-        assert_eq!(codes(&d), vec!["P004", "P004", "P004", "P009", "P004", "P007", "P007"]);
+        // `swap:` and `tags:  ` (empty) are ignored by Proxmox without changing anything.
+        assert_eq!(codes(&d), vec!["P004", "P004", "P004", "P004", "P007", "P007"]);
+        assert!(c.get("swap").is_none() && c.get("tags").is_none());
         assert!(d[0].message.contains("no `-`"));
         // Unknown keys are kept (LXC stores them), `delete` outside pending is not.
         assert!(c.get("foo").is_some_and(|e| !e.valid));
@@ -1861,6 +1869,7 @@ mod tests {
         let root = std::path::Path::new("/work/shared/corpus/real");
         let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).unwrap_or_default();
         let mut findings = Vec::new();
+        let mut stats = std::collections::BTreeMap::new();
         let mut n = 0;
         for line in manifest.lines().skip(1) {
             let cols: Vec<&str> = line.split('\t').collect();
@@ -1872,13 +1881,29 @@ mod tests {
             let path = root.join(cols[0]);
             let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
             let (f, c, d) = load(kind, &text);
-            let _ = c.volumes();
+            for s in &c.sections[1..] {
+                *stats.entry(format!("section {:?}", s.kind)).or_insert(0) += 1;
+            }
+            for v in c.volumes() {
+                let t = match &v.target {
+                    VolumeTarget::Volume(id) => format!("volume owner={}", id.owner.is_some()),
+                    VolumeTarget::Bind(_) => "bind".into(),
+                    VolumeTarget::Device(_) => "device".into(),
+                    VolumeTarget::HostPath(_) => "hostpath".into(),
+                    VolumeTarget::None => "none".into(),
+                    VolumeTarget::Cdrom => "cdrom".into(),
+                };
+                *stats.entry(format!("{:?} {t} {:?}", kind, v.backup)).or_insert(0) += 1;
+            }
             n += 1;
             for d in d {
                 findings.push(format!("{} {}: {} {}", cols[0], loc(&f, d.span), d.code, d.message));
             }
         }
         eprintln!("{n} files, {} findings", findings.len());
+        for (k, v) in &stats {
+            eprintln!("  {k}: {v}");
+        }
         for f in &findings {
             eprintln!("{f}");
         }

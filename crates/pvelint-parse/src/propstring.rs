@@ -245,9 +245,8 @@ pub fn is_disk_size(s: &str) -> bool {
         Some((a, b)) => (a, Some(b)),
         None => (num, None),
     };
-    !a.is_empty()
-        && a.bytes().all(|c| c.is_ascii_digit())
-        && b.map_or(true, |b| !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit()))
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    digits(a) && b.iter().all(|b| digits(b))
 }
 
 fn check_value(ty: SubType, v: &str) -> Result<(), String> {
