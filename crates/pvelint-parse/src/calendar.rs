@@ -31,6 +31,7 @@ pub enum Value {
 impl Value {
     /// Whether the value selects `v`, with proxmox-time's semantics (a step of 0 selects
     /// only the start).
+    #[allow(clippy::manual_is_multiple_of)] // keeps the crate's declared MSRV (1.80)
     pub fn contains(self, v: u32) -> bool {
         match self {
             Value::Single(x) => x == v,
@@ -562,7 +563,7 @@ mod tests {
         assert_eq!(parse("mon,wed..fri 8..17:00").unwrap().weekdays, 0b0011101);
         assert_eq!(times("8..10/1:00").len(), 3);
         assert_eq!(parse("  02:00 ").unwrap().text, "02:00");
-        assert_eq!(parse("02:00UTC").unwrap().utc, true);
+        assert!(parse("02:00UTC").unwrap().utc);
     }
 
     #[test]

@@ -256,7 +256,7 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> VzdumpCron {
             }
             Err(d) => {
                 cron.ejobs.push(span);
-                diags.push(d.with_object(OBJECT));
+                diags.push((*d).with_object(OBJECT));
             }
         }
     }
@@ -294,7 +294,7 @@ fn other_line(cron: &mut VzdumpCron, span: Span, line: &str, diags: &mut Vec<Dia
 
 /// `PVE::JSONSchema::get_options` over the vzdump schema, with `vmid` as the
 /// positional argument. An error is a diagnostic (without object).
-fn read_options(words: &[Word], args_text: &str, at: Span) -> Result<VzdumpOptions, Diagnostic> {
+fn read_options(words: &[Word], args_text: &str, at: Span) -> Result<VzdumpOptions, Box<Diagnostic>> {
     let span_of = |w: &Word| at.sub(w.start, w.end);
     let mut opts = VzdumpOptions::default();
     let mut positional: Vec<&Word> = Vec::new();
@@ -327,10 +327,10 @@ fn read_options(words: &[Word], args_text: &str, at: Span) -> Result<VzdumpOptio
             }
         });
         let Some(def) = full.and_then(key_def) else {
-            return Err(syntax::UNKNOWN_KEY
+            return Err(Box::new(syntax::UNKNOWN_KEY
                 .at(span_of(w), format!("vzdump has no option '--{name}': Proxmox does not list this job, and the backup fails every time cron runs it"))
                 .with_severity(Severity::Error)
-                .with_key(name));
+                .with_key(name)));
         };
         let is_bool = matches!(def.kind, ValueKind::Bool);
         let (raw, vspan) = match inline {
@@ -342,9 +342,9 @@ fn read_options(words: &[Word], args_text: &str, at: Span) -> Result<VzdumpOptio
                 }
                 _ if is_bool => ("1".to_string(), span_of(w)),
                 _ => {
-                    return Err(syntax::MISSING_VALUE
+                    return Err(Box::new(syntax::MISSING_VALUE
                         .at(span_of(w), format!("option '--{name}' has no value: Proxmox does not list this job, and the backup fails every time cron runs it"))
-                        .with_key(name))
+                        .with_key(name)))
                 }
             },
         };
@@ -359,9 +359,9 @@ fn read_options(words: &[Word], args_text: &str, at: Span) -> Result<VzdumpOptio
                 opts.values.insert(def.name.to_string(), Spanned::new(v, vspan));
             }
             Err(e) => {
-                return Err(syntax::INVALID_VALUE
+                return Err(Box::new(syntax::INVALID_VALUE
                     .at(vspan, format!("invalid value for '--{name}': {e}; Proxmox does not list this job, and the backup fails every time cron runs it"))
-                    .with_key(name))
+                    .with_key(name)))
             }
         }
     }
@@ -376,9 +376,9 @@ fn read_options(words: &[Word], args_text: &str, at: Span) -> Result<VzdumpOptio
             positional.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(",")
         };
         if let Some(Err(e)) = key_def("vmid").map(|d| check_value(d.kind, Some(&kept))) {
-            return Err(syntax::INVALID_VALUE
+            return Err(Box::new(syntax::INVALID_VALUE
                 .at(s, format!("invalid guest IDs: {e}; Proxmox does not list this job, and the backup fails every time cron runs it"))
-                .with_key("vmid"));
+                .with_key("vmid")));
         }
         opts.values.insert("vmid".into(), Spanned::new(kept, s));
     }

@@ -334,7 +334,7 @@ fn build(
             None => (None, None),
         },
     };
-    let enabled = sec.get("enabled").map_or(true, |v| v.value != "0");
+    let enabled = !matches!(sec.get("enabled"), Some(v) if v.value == "0");
     let mut opts = if kind == JobKind::Vzdump { VzdumpOptions::from_section(&sec) } else { VzdumpOptions::default() };
     opts.legacy = legacy;
     Job {

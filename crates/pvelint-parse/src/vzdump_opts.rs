@@ -172,15 +172,13 @@ enum Sub {
     StorageId,
 }
 
+/// Parsed property-string keys: normalised value and byte range of the value.
+type Props = BTreeMap<String, (String, (usize, usize))>;
+
 /// A minimal `parse_property_string` for the three vzdump formats: returns each key with
 /// its (normalised) value and its byte range in `v`.
-#[allow(clippy::type_complexity)]
-fn parse_props(
-    v: &str,
-    default_key: Option<&str>,
-    keys: &[(&str, Sub)],
-) -> Result<BTreeMap<String, (String, (usize, usize))>, String> {
-    let mut res: BTreeMap<String, (String, (usize, usize))> = BTreeMap::new();
+fn parse_props(v: &str, default_key: Option<&str>, keys: &[(&str, Sub)]) -> Result<Props, String> {
+    let mut res: Props = BTreeMap::new();
     let mut pos = 0;
     for part in v.split(',') {
         let start = pos;
@@ -342,7 +340,7 @@ impl VzdumpOptions {
         self.id_list("exclude")
     }
 
-    fn fleecing(&self) -> Option<(&Spanned<String>, BTreeMap<String, (String, (usize, usize))>)> {
+    fn fleecing(&self) -> Option<(&Spanned<String>, Props)> {
         let v = self.get("fleecing")?;
         let p = parse_props(&v.value, Some("enabled"), FLEECING).ok()?;
         Some((v, p))
@@ -356,8 +354,9 @@ impl VzdumpOptions {
     /// The fleecing storage, when fleecing is enabled and names one.
     pub fn fleecing_storage(&self) -> Option<Spanned<String>> {
         let (v, p) = self.fleecing()?;
-        if !p.get("enabled").is_some_and(|(e, _)| e == "1") {
-            return None;
+        match p.get("enabled") {
+            Some((e, _)) if e == "1" => {}
+            _ => return None,
         }
         let (s, (a, b)) = p.get("storage")?;
         Some(Spanned::new(s.clone(), sub_span(v, *a, *b)))
@@ -509,5 +508,60 @@ pub(crate) mod dump {
                 let _ = writeln!(out, "    help: {h}");
             }
         }
+    }
+}
+
+/// Runs the jobs.cfg, vzdump.conf and vzdump.cron parsers over the real-world corpus and
+/// fails on any finding: `cargo test -p pvelint-parse corpus_backup_files -- --ignored`.
+#[cfg(test)]
+mod corpus {
+    use crate::source::SourceFile;
+    use crate::span::FileId;
+    use std::path::{Path, PathBuf};
+
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn corpus_backup_files() {
+        let mut files = Vec::new();
+        walk(Path::new("/work/shared/corpus/real"), &mut files);
+        let mut findings = Vec::new();
+        let mut n = 0;
+        for p in files {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let Ok(bytes) = std::fs::read(&p) else { continue };
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let f = SourceFile::new(FileId(0), p.display().to_string(), text);
+            let mut d = Vec::new();
+            if name == "jobs.cfg" {
+                let cfg = crate::jobs::parse(&f, &mut d);
+                assert!(cfg.jobs.iter().all(|j| j.usable), "{}", f.path);
+            } else if name.ends_with("vzdump.conf") {
+                crate::vzdump_conf::parse(&f, &mut d);
+            } else if name == "vzdump.cron" {
+                crate::cron::parse(&f, &mut d);
+            } else {
+                continue;
+            }
+            n += 1;
+            for d in d {
+                let (l, c) = f.line_col(d.span.start);
+                findings.push(format!("{}:{l}:{c} {} {}", f.path, d.code, d.message));
+            }
+        }
+        eprintln!("{n} backup config files checked");
+        assert!(n > 0);
+        assert!(findings.is_empty(), "{}", findings.join("\n"));
     }
 }
