@@ -109,6 +109,23 @@ impl JobsConfig {
     pub fn get(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id.value == id && !matches!(j.kind, JobKind::Other(_)))
     }
+
+    /// The job at which pvescheduler stops every minute (errata §11.b): the unusable
+    /// job (no valid schedule or other required key) whose ID sorts first. Sections of
+    /// unknown types do not count (Proxmox never stores them).
+    pub fn scheduler_blocker(&self) -> Option<&Job> {
+        self.jobs
+            .iter()
+            .filter(|j| !j.usable && !matches!(j.kind, JobKind::Other(_)))
+            .min_by(|a, b| a.id.value.cmp(&b.id.value))
+    }
+
+    /// Jobs that pvescheduler never reaches because [`Self::scheduler_blocker`] sorts
+    /// before them (on every node).
+    pub fn never_scheduled(&self) -> Vec<&Job> {
+        let Some(b) = self.scheduler_blocker() else { return Vec::new() };
+        self.jobs.iter().filter(|j| !matches!(j.kind, JobKind::Other(_)) && j.id.value > b.id.value).collect()
+    }
 }
 
 fn object(id: &str) -> String {
@@ -443,6 +460,17 @@ mod tests {
         assert_eq!(other.kind, JobKind::Other("sync".into()));
         assert!(!other.usable);
         assert!(cfg.get("mystery").is_none());
+    }
+
+    #[test]
+    fn scheduler_blocker_and_later_jobs() {
+        let text = "vzdump: b-broken\n\tvmid 100\n\nvzdump: a-ok\n\tschedule 01:00\n\nvzdump: c-ok\n\tschedule 02:00\n\nvzdump: d-bad\n\tschedule 2:99\n";
+        let (_, cfg, _) = load(text);
+        assert_eq!(cfg.scheduler_blocker().map(|j| j.id.value.as_str()), Some("b-broken"));
+        let later: Vec<&str> = cfg.never_scheduled().iter().map(|j| j.id.value.as_str()).collect();
+        assert_eq!(later, vec!["c-ok", "d-bad"]);
+        let (_, cfg, _) = load("vzdump: a\n\tschedule 01:00\n");
+        assert!(cfg.scheduler_blocker().is_none() && cfg.never_scheduled().is_empty());
     }
 
     #[test]
