@@ -60,8 +60,9 @@ pub struct Entry {
     pub line: Span,
     /// A raw `lxc.*` key.
     pub raw_lxc: bool,
-    /// The value passed Proxmox's type/format check (always true for kept QEMU entries;
-    /// LXC keeps invalid values raw and ignores such a mount point).
+    /// Proxmox can use the value: it passed the type/format check (LXC keeps invalid
+    /// values raw and ignores such a mount point) and, for a QEMU drive, `parse_drive`
+    /// accepts it (a kept drive it rejects is left out at start and backup).
     pub valid: bool,
 }
 
@@ -191,8 +192,9 @@ impl GuestConfig {
     }
 
     /// Every volume-bearing value of every section, in file order of sections and
-    /// entries. Values whose property string Proxmox cannot parse are left out (Proxmox
-    /// skips them too); they carry a syntax diagnostic.
+    /// entries. Values Proxmox cannot parse are left out (Proxmox skips them too): an
+    /// invalid property string, an LXC volume that is neither a volume ID nor a path, a
+    /// drive `parse_drive` rejects. They carry a syntax diagnostic.
     pub fn volumes(&self) -> Vec<VolumeRef> {
         let ovmf = self.main().get("bios").is_some_and(|e| e.value.value == "ovmf");
         let mut out = Vec::new();
@@ -1370,6 +1372,13 @@ impl Parser<'_> {
             }
             return;
         }
+        if let Some((span, msg, unusable)) = self.unusable_volume(written, &value) {
+            let d = syntax::INVALID_VALUE.at(span, msg).with_help(
+                "write an existing volume as `storage:volname` (see `pvesm list <storage>`), or an absolute path for a bind mount",
+            );
+            self.push_diag(d, Some(written));
+            entry.valid = !unusable;
+        }
         if let Some(pos) = comment.filter(|_| written != "description") {
             let sp = propstring::sub_span(&value, pos, value.value.len());
             let d = syntax::INVALID_VALUE
@@ -1389,6 +1398,84 @@ impl Parser<'_> {
             entry.key = key;
         }
         self.store(entry);
+    }
+}
+
+/// `STORAGE:SIZE` (`local-lvm:8`): the API's syntax to allocate a new volume, never a
+/// volume name in a saved config.
+fn is_alloc_syntax(volname: &str) -> bool {
+    let (a, b) = match volname.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (volname, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    digits(a) && b.iter().all(|b| digits(b))
+}
+
+impl Parser<'_> {
+    /// Problems of a volume-bearing value that passes the type check but that Proxmox
+    /// cannot use: `(span, message, drive ignored)`.
+    fn unusable_volume(&self, key: &str, value: &Spanned<String>) -> Option<(Span, String, bool)> {
+        let lxc = self.kind == GuestKind::Lxc;
+        let vol_key = if lxc { is_lxc_volume_key(key) } else { is_qemu_disk_key(key) };
+        let single = key == "hookscript" || (!lxc && key == "vmstate");
+        if !vol_key && !single {
+            return None;
+        }
+        let props = if single { whole_as_props(value) } else { propstring::parse(value) };
+        let vol = default_value(&props, &["volume", "file"])?;
+        let what = if lxc { "the container cannot start" } else { "the VM cannot start" };
+        if let Some((_, volname)) = volume::split_volume_id(&vol.value) {
+            if is_alloc_syntax(volname) {
+                return Some((
+                    vol.span,
+                    format!(
+                        "`{}` is the API's `STORAGE:SIZE` syntax for allocating a new volume, not a volume; no storage has a volume named `{volname}`, so {what}",
+                        vol.value
+                    ),
+                    false,
+                ));
+            }
+        } else if lxc && !vol.value.starts_with('/') {
+            return Some((
+                vol.span,
+                format!("`{}` is neither a volume ID (`storage:volname`) nor an absolute path; {what}", vol.value),
+                false,
+            ));
+        }
+        if lxc || single {
+            return None;
+        }
+        // QEMU `parse_drive` checks beyond the schema: the line is kept, but the drive is
+        // ignored when the VM starts and by backups.
+        let is = |k: &str| props.get(k).is_some();
+        let truthy = |k: &str| props.get(k).is_some_and(|v| v.value != "0" && props.flag(k) != Some(false));
+        let mut why = None;
+        for (a, b) in [("mbps_rd", "mbps"), ("mbps_wr", "mbps"), ("iops_rd", "iops"), ("iops_wr", "iops")] {
+            if truthy(a) && truthy(b) {
+                why = Some(format!("`{a}` and `{b}` exclude each other"));
+            }
+        }
+        for k in ["bps", "bps_rd", "bps_wr"] {
+            if is(k) && is(&format!("m{k}")) {
+                why = Some(format!("both `{k}` and `m{k}` are set"));
+            }
+        }
+        if is_cdrom_media(&props) {
+            if let Some(k) = ["snapshot", "trans", "format", "heads", "secs", "cyls"].into_iter().find(|k| truthy(k)) {
+                why = Some(format!("a CD-ROM drive cannot have `{k}`"));
+            }
+            if split_index(key).0 == "virtio" {
+                why = Some("a VirtIO drive cannot be a CD-ROM".to_string());
+            }
+        }
+        why.map(|w| {
+            (
+                value.span,
+                format!("{w}; Proxmox keeps the line but cannot parse the drive, so it is left out when the VM starts and when it is backed up"),
+                true,
+            )
+        })
     }
 }
 
@@ -1809,6 +1896,26 @@ mod tests {
         assert_eq!(f.slice(d[0].span), "# the web server");
         assert!(d[1].help.as_deref().unwrap_or("").contains("inline comments"));
         assert_eq!(c.get("hostname").unwrap().value.value, "web # the web server");
+    }
+
+    #[test]
+    fn unusable_volumes() {
+        let (f, c, d) = lxc("rootfs: local-lvm:8\nmp0: mydisk,mp=/x\nmp1: /mnt/a,mp=/y\n");
+        assert_eq!(codes(&d), vec!["P008", "P008"]);
+        assert!(d[0].message.contains("STORAGE:SIZE"));
+        assert_eq!(f.slice(d[1].span), "mydisk");
+        // The allocation syntax still names a storage; `mydisk` names nothing.
+        let keys: Vec<String> = c.volumes().iter().map(|v| v.key.value.clone()).collect();
+        assert_eq!(keys, vec!["rootfs", "mp1"]);
+
+        let text = "ide2: local:iso/x.iso,media=cdrom,format=raw\nvirtio1: local:iso/y.iso,media=cdrom\nscsi0: local:vm-100-disk-0,mbps=10,mbps_rd=5\nscsi1: local:vm-100-disk-1,media=cdrom,snapshot=0\n";
+        let (_, c, d) = qemu(text);
+        assert_eq!(codes(&d), vec!["P008", "P008", "P008"], "{d:?}");
+        assert!(d[0].message.contains("cannot have `format`"));
+        assert!(d[1].message.contains("VirtIO"));
+        assert_eq!(c.main().entries.len(), 4);
+        let keys: Vec<String> = c.volumes().iter().map(|v| v.key.value.clone()).collect();
+        assert_eq!(keys, vec!["scsi1"]);
     }
 
     #[test]
