@@ -1190,6 +1190,19 @@ impl Parser<'_> {
                 "this line starts with whitespace; Proxmox cannot parse it and ignores it".to_string(),
                 "remove the leading whitespace".to_string(),
             )
+        } else if line
+            .trim_end_matches(is_perl_space)
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            (
+                syntax::UNPARSABLE_LINE,
+                format!(
+                    "`{}` has no `:` and no value; Proxmox cannot parse this line and ignores it",
+                    line.trim_end_matches(is_perl_space)
+                ),
+                "write it as `key: value`, or delete the line".to_string(),
+            )
         } else if self.kind == GuestKind::Lxc && match_key_line(line, true).is_some() {
             (
                 syntax::UNPARSABLE_LINE,
@@ -1916,6 +1929,30 @@ mod tests {
         assert_eq!(c.main().entries.len(), 4);
         let keys: Vec<String> = c.volumes().iter().map(|v| v.key.value.clone()).collect();
         assert_eq!(keys, vec!["scsi1"]);
+    }
+
+    #[test]
+    fn incident_tree_guests_load_cleanly() {
+        for (kind, text) in [
+            (GuestKind::Lxc, include_str!("../../../testdata/incident/pve/nodes/fun-bedbug/lxc/106.conf")),
+            (GuestKind::Lxc, include_str!("../../../testdata/incident/pve/nodes/fun-bedbug/lxc/113.conf")),
+            (GuestKind::Lxc, include_str!("../../../testdata/incident/pve/nodes/still-fawn/lxc/120.conf")),
+            (GuestKind::Qemu, include_str!("../../../testdata/incident/pve/nodes/still-fawn/qemu-server/101.conf")),
+        ] {
+            let (_, c, d) = load(kind, text);
+            assert!(d.is_empty(), "{d:?}");
+            assert!(!c.volumes().is_empty());
+        }
+        let (_, c, _) = lxc(include_str!("../../../testdata/incident/pve/nodes/fun-bedbug/lxc/113.conf"));
+        let mp0 = c.volumes().into_iter().find(|v| v.key.value == "mp0").unwrap();
+        assert_eq!(mp0.backup, Backup::Included);
+    }
+
+    #[test]
+    fn bare_key_line() {
+        let (_, _, d) = qemu("ide0\nsata1  \n");
+        assert_eq!(codes(&d), vec!["P004", "P004"]);
+        assert!(d[0].message.contains("has no `:`"));
     }
 
     #[test]
