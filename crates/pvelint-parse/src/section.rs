@@ -162,7 +162,14 @@ pub fn parse_sections(
                 if key.len() > 1 && key.ends_with(':') && v.is_some_and(|v| !line[v.0..v.1].contains(is_perl_space)) {
                     diags.push(
                         syntax::INDENTED_HEADER
-                            .at(span, format!("'{}' is indented, so it is read as a key of section '{}', not as a new section", line.trim_matches(is_perl_space), section.id.value))
+                            .at(
+                                span,
+                                format!(
+                                    "'{}' is indented, so it is read as a key of section '{}', not as a new section",
+                                    line.trim_matches(is_perl_space),
+                                    section.id.value
+                                ),
+                            )
                             .with_help("start the section header in column 0, after an empty line"),
                     );
                     continue;
@@ -182,14 +189,26 @@ pub fn parse_sections(
                 }
                 diags.push(
                     syntax::HEADER_WITHOUT_SEPARATOR
-                        .at(span, format!("this header is ignored because section '{}' has not ended: its keys are added to '{}'", section.id.value, section.id.value))
+                        .at(
+                            span,
+                            format!(
+                                "this header is ignored because section '{}' has not ended: its keys are added to '{}'",
+                                section.id.value, section.id.value
+                            ),
+                        )
                         .with_label(section.header, "the section that absorbs the keys")
                         .with_help("separate sections with an exactly empty line"),
                 );
             } else {
                 diags.push(
                     syntax::UNPARSABLE_LINE
-                        .at(span, format!("Proxmox ignores this line of section '{}': a key line must start with whitespace", section.id.value))
+                        .at(
+                            span,
+                            format!(
+                                "Proxmox ignores this line of section '{}': a key line must start with whitespace",
+                                section.id.value
+                            ),
+                        )
                         .with_help("indent the key with a tab, or remove the line"),
                 );
             }
@@ -357,7 +376,10 @@ pub fn apply_schema(raw: RawSection, schema: &Schema, diags: &mut Vec<Diagnostic
             if let Some(s) = suggest(key, schema.keys.iter().map(|d| d.name)) {
                 d = d.with_help(format!("did you mean '{s}'?"));
             } else {
-                d = d.with_help(format!("remove the line; keys of a '{kind}' section are: {}", schema.keys.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")));
+                d = d.with_help(format!(
+                    "remove the line; keys of a '{kind}' section are: {}",
+                    schema.keys.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+                ));
             }
             diags.push(d);
             continue;
@@ -413,14 +435,22 @@ pub fn apply_schema(raw: RawSection, schema: &Schema, diags: &mut Vec<Diagnostic
 
 /// Reports sections with the same ID (the later one replaces the earlier) and returns
 /// the surviving sections in file order.
-pub fn dedup_ids(sections: Vec<Section>, file: &str, diags: &mut Vec<Diagnostic>, object: impl Fn(&str) -> String) -> Vec<Section> {
+pub fn dedup_ids(
+    sections: Vec<Section>,
+    file: &str,
+    diags: &mut Vec<Diagnostic>,
+    object: impl Fn(&str) -> String,
+) -> Vec<Section> {
     let mut last: BTreeMap<String, usize> = BTreeMap::new();
     for (i, s) in sections.iter().enumerate() {
         if let Some(prev) = last.insert(s.id().to_string(), i) {
             let p = &sections[prev];
             diags.push(
                 syntax::DUPLICATE_SECTION_ID
-                    .at(s.raw.id.span, format!("'{}' is defined twice in {file}; this definition replaces the earlier one", s.id()))
+                    .at(
+                        s.raw.id.span,
+                        format!("'{}' is defined twice in {file}; this definition replaces the earlier one", s.id()),
+                    )
                     .with_label(p.raw.header, "earlier definition, ignored by Proxmox")
                     .with_object(object(s.id()))
                     .with_help("rename or remove one of the sections"),
@@ -476,7 +506,8 @@ mod tests {
 
     #[test]
     fn property_matching_follows_perl() {
-        let p = |l: &str| match_property(l).map(|((a, b), v)| (l[a..b].to_string(), v.map(|(c, d)| l[c..d].to_string())));
+        let p =
+            |l: &str| match_property(l).map(|((a, b), v)| (l[a..b].to_string(), v.map(|(c, d)| l[c..d].to_string())));
         assert_eq!(p("\tpath /var/lib/vz"), Some(("path".into(), Some("/var/lib/vz".into()))));
         assert_eq!(p("    comment my long  text  "), Some(("comment".into(), Some("my long  text".into()))));
         assert_eq!(p("\tsparse"), Some(("sparse".into(), None)));
@@ -529,7 +560,12 @@ mod tests {
     fn schema_keeps_first_valid_value() {
         let (s, _) = parse("dir: a\n\tshared yes\n\tshared 1\n\tshared 0\n\tsparse\n\tfoo 1\n");
         let keys = [KeyDef::opt("shared", ValueKind::Bool), KeyDef::req("path", ValueKind::Text)];
-        let schema = Schema { file: "storage.cfg", keys: &keys, all_keys: &["shared", "path", "sparse"], object: "storage:a".into() };
+        let schema = Schema {
+            file: "storage.cfg",
+            keys: &keys,
+            all_keys: &["shared", "path", "sparse"],
+            object: "storage:a".into(),
+        };
         let mut d = Vec::new();
         let sec = apply_schema(s.into_iter().next().unwrap(), &schema, &mut d);
         assert_eq!(sec.get("shared").unwrap().value, "1");

@@ -782,7 +782,7 @@ pub fn parse(file: Option<&SourceFile>, diags: &mut Vec<Diagnostic>) -> StorageC
     let mut cfg = StorageConfig { file: file.map(|f| f.id), ..StorageConfig::default() };
     let mut sections: Vec<(StorageType, Section)> = Vec::new();
     if let Some(file) = file {
-        let raws = section::parse_sections(file, diags, |kind, id| header_verdict(kind, id));
+        let raws = section::parse_sections(file, diags, header_verdict);
         let all = all_keys();
         let mut parsed = Vec::new();
         for raw in raws {

@@ -172,9 +172,7 @@ fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagn
     if let Some(err) = &input.error {
         let f = SourceFile::new(id, display, String::new());
         diags.push(
-            syntax::UNREADABLE_FILE
-                .at(f.span(), format!("{} could not be read: {err}", f.path))
-                .with_object("file"),
+            syntax::UNREADABLE_FILE.at(f.span(), format!("{} could not be read: {err}", f.path)).with_object("file"),
         );
         return f;
     }
@@ -182,7 +180,10 @@ fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagn
         let f = SourceFile::new(id, display, String::new());
         diags.push(
             syntax::UNREADABLE_FILE
-                .at(f.span(), format!("{} is {size} bytes, larger than the 1 MiB that pmxcfs accepts; it was not read", f.path))
+                .at(
+                    f.span(),
+                    format!("{} is {size} bytes, larger than the 1 MiB that pmxcfs accepts; it was not read", f.path),
+                )
                 .with_object("file"),
         );
         return f;
@@ -191,7 +192,10 @@ fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagn
         let f = SourceFile::new(id, display, String::new());
         diags.push(
             syntax::UNREADABLE_FILE
-                .at(f.span(), format!("{} contains NUL bytes: it is not a text configuration file and was not parsed", f.path))
+                .at(
+                    f.span(),
+                    format!("{} contains NUL bytes: it is not a text configuration file and was not parsed", f.path),
+                )
                 .with_object("file"),
         );
         return f;
@@ -206,7 +210,10 @@ fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagn
             let end = f.text[bad..].chars().next().map_or(bad, |c| bad + c.len_utf8());
             diags.push(
                 syntax::UNREADABLE_FILE
-                    .at(Span::new(id, bad, end), "this file is not valid UTF-8; the bytes that are not were replaced before parsing")
+                    .at(
+                        Span::new(id, bad, end),
+                        "this file is not valid UTF-8; the bytes that are not were replaced before parsing",
+                    )
                     .with_severity(crate::Severity::Warning)
                     .with_help("Proxmox writes UTF-8 (descriptions are percent-encoded); re-save the file as UTF-8")
                     .with_object("file"),

@@ -1,14 +1,352 @@
-//! Indexes over the model that rules share, built once per run.
+//! Indexes over the model that rules share, built once per run, and the questions
+//! several rules ask ("is this storage usable on that node?", "which guests does this
+//! job back up?", "which storage owns this path?").
 
-use pvelint_parse::Tree;
+use pvelint_parse::guest::{Backup, GuestKind, VolumeRef, VolumeTarget};
+use pvelint_parse::storage::{Storage, StorageType};
+use pvelint_parse::vzdump_opts::VzdumpOptions;
+use pvelint_parse::{Guest, Span, Spanned, Tree};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A volume reference together with the guest that holds it.
+pub struct GuestVolume<'a> {
+    pub guest: &'a Guest,
+    pub vol: VolumeRef,
+}
+
+impl GuestVolume<'_> {
+    /// In the main section (not a snapshot, pending or special section).
+    pub fn in_main(&self) -> bool {
+        self.vol.section == 0
+    }
+
+    /// Part of the guest's backups (and in its current config).
+    pub fn backed_up(&self) -> bool {
+        self.in_main() && self.vol.backup == Backup::Included
+    }
+
+    /// The storage ID of a `storage:volname` volume.
+    pub fn storage_id(&self) -> Option<&Spanned<String>> {
+        match &self.vol.target {
+            VolumeTarget::Volume(v) => Some(&v.storage),
+            _ => None,
+        }
+    }
+
+    /// `CT 106 mp0`, `VM 101 scsi0 (snapshot 'pre-upgrade')`.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} {}", self.guest.label(), self.vol.key.value);
+        if let Some(sec) = self.guest.config.sections.get(self.vol.section) {
+            if let Some(name) = &sec.name {
+                if self.vol.section != 0 {
+                    s.push_str(&format!(" (section [{}])", name.value));
+                }
+            }
+        }
+        s
+    }
+}
+
+/// Whether a storage can be used on a node, and if not, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageStatus {
+    /// No such storage in storage.cfg.
+    Undefined,
+    /// Defined, but the section failed Proxmox's checks: the ID maps to nothing.
+    Unusable,
+    /// `disable` is set (span of the line).
+    Disabled(Span),
+    /// `nodes` does not list the node (span of the list, possibly defaulted).
+    NotOnNode(Span),
+    Available,
+}
+
+/// Who owns a filesystem path.
+pub enum PathOwner<'a> {
+    /// A defined storage whose directory (`path`, mount point) contains the path.
+    Storage(&'a Storage, String),
+    /// `/mnt/pve/<id>/…` of a storage ID that is not defined (any more).
+    GhostMount(String),
+}
 
 /// What every rule sees.
 pub struct Context<'a> {
     pub tree: &'a Tree,
+    /// The cluster's nodes (corosync.conf, else the local node); `None` when unknown.
+    pub nodes: Option<BTreeSet<String>>,
+    /// Every volume reference of every guest, in guest order then file order.
+    pub volumes: Vec<GuestVolume<'a>>,
 }
+
+/// Storage IDs that come with a Proxmox install and live on the system disk.
+pub const SYSTEM_STORAGES: &[&str] = &["local", "local-lvm", "local-zfs", "local-btrfs"];
 
 impl<'a> Context<'a> {
     pub fn new(tree: &'a Tree) -> Self {
-        Context { tree }
+        let mut volumes = Vec::new();
+        for g in &tree.guests {
+            for vol in g.config.volumes() {
+                volumes.push(GuestVolume { guest: g, vol });
+            }
+        }
+        Context { tree, nodes: tree.cluster_nodes(), volumes }
+    }
+
+    pub fn storage(&self, id: &str) -> Option<&'a Storage> {
+        self.tree.storage.get(id)
+    }
+
+    pub fn storage_status(&self, id: &str, node: &str) -> StorageStatus {
+        let Some(s) = self.storage(id) else { return StorageStatus::Undefined };
+        if !s.usable {
+            return StorageStatus::Unusable;
+        }
+        if let Some(d) = s.disabled {
+            return StorageStatus::Disabled(d);
+        }
+        if let Some(n) = &s.nodes {
+            if !n.value.contains(node) {
+                return StorageStatus::NotOnNode(n.span);
+            }
+        }
+        StorageStatus::Available
+    }
+
+    /// Whether the node is known not to be in the cluster. `false` when the node list
+    /// is unknown.
+    pub fn node_unknown(&self, node: &str) -> bool {
+        self.nodes.as_ref().is_some_and(|n| !n.contains(node))
+    }
+
+    /// A non-shared local storage tied by `nodes` to a single node, not a system
+    /// storage: one device on one node (a USB disk, an extra pool) that backups of
+    /// everything on it depend on.
+    pub fn is_fragile(&self, s: &Storage) -> bool {
+        let local_type = matches!(
+            s.kind,
+            StorageType::Dir | StorageType::Btrfs | StorageType::ZfsPool | StorageType::Lvm | StorageType::LvmThin
+        );
+        let single_node = s.nodes.as_ref().is_some_and(|n| n.value.len() == 1);
+        let system = SYSTEM_STORAGES.contains(&s.id.as_str())
+            || s.pool.as_ref().is_some_and(|p| p.value == "rpool" || p.value.starts_with("rpool/"))
+            || s.section.as_ref().and_then(|sec| sec.get("vgname")).is_some_and(|v| v.value == "pve");
+        local_type && single_node && !s.shared.value && !system
+    }
+
+    /// The storage whose directory holds `path` (longest match), or a `/mnt/pve/<id>`
+    /// of an undefined storage.
+    pub fn path_owner(&self, path: &str) -> Option<PathOwner<'a>> {
+        let path = pvelint_parse::storage::canonpath(path);
+        let mut best: Option<(&'a Storage, String)> = None;
+        for s in self.tree.storage.iter() {
+            let Some(dir) = s.fs_path() else { continue };
+            let dir = &dir.value;
+            if dir == "/" {
+                continue;
+            }
+            let inside = path == *dir || path.starts_with(&format!("{dir}/"));
+            if inside && best.as_ref().is_none_or(|(_, b)| dir.len() > b.len()) {
+                best = Some((s, dir.clone()));
+            }
+        }
+        if let Some((s, d)) = best {
+            return Some(PathOwner::Storage(s, d));
+        }
+        let rest = path.strip_prefix("/mnt/pve/")?;
+        let id = rest.split('/').next().filter(|id| !id.is_empty())?;
+        Some(PathOwner::GhostMount(id.to_string()))
+    }
+
+    pub fn guest(&self, vmid: u32) -> Option<&'a Guest> {
+        self.tree.guests.iter().find(|g| g.vmid == vmid)
+    }
+
+    /// Nodes that hold guest configs.
+    pub fn guest_nodes(&self) -> BTreeSet<&'a str> {
+        self.tree.guests.iter().map(|g| g.node.as_str()).collect()
+    }
+
+    /// The guests a backup job (or vzdump.cron line) selects, with Proxmox's rules:
+    /// `pool` first, then `vmid`, then `all` minus `exclude` (`exclude` alone implies
+    /// `all`); `node` drops guests on other nodes.
+    pub fn selected_guests(&self, opts: &VzdumpOptions) -> Vec<&'a Guest> {
+        let mut ids: BTreeSet<u32> = BTreeSet::new();
+        if let Some(pool) = opts.pool() {
+            if let Some(p) = self.tree.user.as_ref().and_then(|u| u.pools.iter().find(|p| p.name.value == pool.value)) {
+                ids.extend(p.vmids.iter().map(|v| v.value));
+            }
+        } else if !opts.vmids().is_empty() {
+            ids.extend(opts.vmids().iter().map(|v| v.value));
+        } else if opts.all() || !opts.excludes().is_empty() {
+            let ex: BTreeSet<u32> = opts.excludes().iter().map(|v| v.value).collect();
+            ids.extend(self.tree.guests.iter().map(|g| g.vmid).filter(|v| !ex.contains(v)));
+        }
+        self.tree
+            .guests
+            .iter()
+            .filter(|g| ids.contains(&g.vmid))
+            .filter(|g| opts.node().is_none_or(|n| n.value == g.node))
+            .collect()
+    }
+
+    /// The nodes a job runs on: its `node`, else every cluster node (or, when the
+    /// node list is unknown, every node that holds guests).
+    pub fn job_nodes(&self, opts: &VzdumpOptions) -> Vec<String> {
+        if let Some(n) = opts.node() {
+            return vec![n.value.clone()];
+        }
+        match &self.nodes {
+            Some(n) => n.iter().cloned().collect(),
+            None => self.guest_nodes().into_iter().map(String::from).collect(),
+        }
+    }
+
+    /// The backup target on `node`: the job's `storage`, else (when the job sets no
+    /// `dumpdir`) the node's vzdump.conf `storage` (unless it sets `dumpdir` instead),
+    /// else `local`. `None` when a dumpdir is used instead of a storage.
+    pub fn backup_target(&self, opts: &VzdumpOptions, node: &str) -> Option<(String, Option<Span>)> {
+        if let Some(s) = opts.storage() {
+            return Some((s.value.clone(), Some(s.span)));
+        }
+        if opts.dumpdir().is_some() {
+            return None;
+        }
+        if let Some(conf) = self.tree.vzdump_confs.get(node) {
+            if let Some(s) = conf.opts.storage() {
+                return Some((s.value.clone(), Some(s.span)));
+            }
+            if conf.opts.dumpdir().is_some() {
+                return None;
+            }
+        }
+        Some(("local".to_string(), None))
+    }
+
+    /// The effective `tmpdir` of a job on a node: the job's, else the node's
+    /// vzdump.conf.
+    pub fn tmpdir(&self, opts: &'a VzdumpOptions, node: &str) -> Option<&'a Spanned<String>> {
+        opts.tmpdir().or_else(|| self.tree.vzdump_confs.get(node).and_then(|c| c.opts.tmpdir()))
+    }
+
+    /// Volumes of guests of a kind, for convenience.
+    pub fn volumes_of(&self, vmid: u32) -> impl Iterator<Item = &GuestVolume<'a>> {
+        self.volumes.iter().filter(move |v| v.guest.vmid == vmid)
+    }
+
+    /// Volume users: `storage:volname` → the guest volumes (main sections) using it.
+    pub fn volume_users(&self) -> BTreeMap<String, Vec<&GuestVolume<'a>>> {
+        let mut m: BTreeMap<String, Vec<&GuestVolume<'a>>> = BTreeMap::new();
+        for v in &self.volumes {
+            if let VolumeTarget::Volume(id) = &v.vol.target {
+                if v.in_main() {
+                    m.entry(id.full()).or_default().push(v);
+                }
+            }
+        }
+        m
+    }
+
+    /// `true` for container guests.
+    pub fn is_ct(g: &Guest) -> bool {
+        g.kind == GuestKind::Lxc
+    }
+}
+
+/// How much a volume problem matters: a volume in backups (or that the guest needs to
+/// start) is an error, another volume of the current config a warning, a volume of a
+/// snapshot or pending section an info.
+pub fn volume_severity(v: &GuestVolume) -> pvelint_parse::Severity {
+    use pvelint_parse::Severity;
+    if !v.in_main() {
+        Severity::Info
+    } else if v.backed_up() || (v.vol.key.value == "rootfs") {
+        Severity::Error
+    } else {
+        Severity::Warning
+    }
+}
+
+/// `, which is part of its backups` / `` for messages.
+pub fn backup_note(v: &GuestVolume) -> &'static str {
+    if v.backed_up() {
+        " (included in its backups)"
+    } else {
+        ""
+    }
+}
+
+/// A path setting of vzdump (`tmpdir`, `dumpdir`, `script`) as it applies on one node.
+pub struct VzdumpPath<'a> {
+    /// `tmpdir`, `dumpdir` or `script`.
+    pub key: &'static str,
+    pub value: &'a Spanned<String>,
+    /// The nodes it applies on.
+    pub nodes: Vec<String>,
+    /// `fun-bedbug's vzdump.conf` / `job 'backup-…'`.
+    pub source: String,
+    pub object: String,
+}
+
+impl<'a> Context<'a> {
+    /// Every `tmpdir`, `dumpdir` and `script` of every node's vzdump.conf and of every
+    /// enabled backup job, with the nodes it is used on.
+    pub fn vzdump_paths(&self) -> Vec<VzdumpPath<'a>> {
+        let mut out = Vec::new();
+        for (node, conf) in &self.tree.vzdump_confs {
+            for key in ["tmpdir", "dumpdir", "script"] {
+                if let Some(v) = conf.opts.get(key) {
+                    out.push(VzdumpPath {
+                        key,
+                        value: v,
+                        nodes: vec![node.clone()],
+                        source: format!("the vzdump.conf of node '{node}'"),
+                        object: format!("node:{node}"),
+                    });
+                }
+            }
+        }
+        if let Some(jobs) = &self.tree.jobs {
+            for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
+                for key in ["tmpdir", "dumpdir", "script"] {
+                    if let Some(v) = job.opts.get(key) {
+                        out.push(VzdumpPath {
+                            key,
+                            value: v,
+                            nodes: self.job_nodes(&job.opts),
+                            source: format!("job '{}'", job.id.value),
+                            object: job.object(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl<'a> Context<'a> {
+    /// The nodes on which a backup job really starts a worker that activates its target:
+    /// every node it runs on for `all`/`exclude` jobs, else the nodes holding selected
+    /// guests (errata 11.g).
+    pub fn job_worker_nodes(&self, opts: &VzdumpOptions) -> Vec<String> {
+        let nodes = self.job_nodes(opts);
+        if opts.pool().is_none() && opts.vmids().is_empty() {
+            return nodes;
+        }
+        let with_guests: BTreeSet<&str> = self.selected_guests(opts).iter().map(|g| g.node.as_str()).collect();
+        nodes.into_iter().filter(|n| with_guests.contains(n.as_str())).collect()
+    }
+
+    /// Backup targets of a job per node: (storage id, span of where it was set, nodes).
+    pub fn job_targets(&self, opts: &VzdumpOptions) -> Vec<(String, Option<Span>, Vec<String>)> {
+        let mut out: Vec<(String, Option<Span>, Vec<String>)> = Vec::new();
+        for node in self.job_worker_nodes(opts) {
+            let Some((id, span)) = self.backup_target(opts, &node) else { continue };
+            match out.iter_mut().find(|(i, s, _)| *i == id && *s == span) {
+                Some(e) => e.2.push(node),
+                None => out.push((id, span, vec![node])),
+            }
+        }
+        out
     }
 }

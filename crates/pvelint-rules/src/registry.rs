@@ -1,6 +1,7 @@
 //! The rule registry: every rule, in code order, with its metadata and document.
 
 use crate::context::Context;
+use crate::rules;
 use pvelint_parse::{syntax, Diagnostic, Severity};
 
 /// What `pvelint rule --all` lists about a rule.
@@ -13,6 +14,13 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The rule's document, `rules/<CODE>.md`.
     pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// A diagnostic of this rule with its default severity.
+    pub fn at(&self, span: pvelint_parse::Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.code, self.name, self.severity, span, message)
+    }
 }
 
 pub trait Rule: Sync {
@@ -28,8 +36,47 @@ macro_rules! rule_doc {
     };
 }
 
+/// Declares a rule: its type, its metadata (with the document `rules/<CODE>.md`) and its
+/// `Rule` impl, which calls the module's `fn check(ctx: &Context, out: &mut Vec<Diagnostic>)`.
+#[macro_export]
+macro_rules! declare_rule {
+    ($ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal) => {
+        pub struct $ty;
+
+        pub static META: $crate::registry::RuleMeta = $crate::registry::RuleMeta {
+            code: $code,
+            name: $name,
+            severity: pvelint_parse::Severity::$sev,
+            summary: $summary,
+            doc: $crate::rule_doc!($code),
+        };
+
+        impl $crate::registry::Rule for $ty {
+            fn meta(&self) -> &'static $crate::registry::RuleMeta {
+                &META
+            }
+            fn check(&self, ctx: &$crate::context::Context, out: &mut Vec<pvelint_parse::Diagnostic>) {
+                check(ctx, out)
+            }
+        }
+    };
+}
+
 /// Every cross-file rule. One line per rule.
-pub static RULES: &[&dyn Rule] = &[];
+pub static RULES: &[&dyn Rule] = &[
+    &rules::g101_volume_storage_undefined::VolumeStorageUndefined,
+    &rules::g102_volume_storage_disabled::VolumeStorageDisabled,
+    &rules::g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
+    &rules::g105_backup_volume_on_fragile_storage::BackupVolumeOnFragileStorage,
+    &rules::g106_volume_used_by_several_guests::VolumeUsedBySeveralGuests,
+    &rules::g107_volume_owned_by_other_guest::VolumeOwnedByOtherGuest,
+    &rules::j101_backup_target_undefined::BackupTargetUndefined,
+    &rules::j102_backup_target_lacks_backup_content::BackupTargetLacksBackupContent,
+    &rules::j103_backup_target_unavailable::BackupTargetUnavailable,
+    &rules::j109_job_selects_fragile_guests::JobSelectsFragileGuests,
+    &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
+    &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
+];
 
 /// Documents of the syntax codes (`P…`), which the parser emits.
 pub static SYNTAX_DOCS: &[(&str, &str)] = &[
@@ -100,7 +147,12 @@ mod tests {
     fn every_code_has_its_document() {
         for m in all_meta() {
             let first = m.doc.lines().next().unwrap_or_default();
-            assert_eq!(first, format!("# {} {}", m.code, m.name), "rules/{}.md must start with its code and name", m.code);
+            assert_eq!(
+                first,
+                format!("# {} {}", m.code, m.name),
+                "rules/{}.md must start with its code and name",
+                m.code
+            );
             for h in ["## What it finds", "## Why it matters", "## Example", "## How to fix", "## Related"] {
                 assert!(m.doc.contains(h), "rules/{}.md lacks '{h}'", m.code);
             }

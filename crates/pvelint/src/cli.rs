@@ -112,8 +112,7 @@ fn rule(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write)
 /// Whether a code matches a selector: the code, its name, or a prefix of the code.
 fn matches(meta: &RuleMeta, selector: &str) -> bool {
     let s = selector.trim();
-    !s.is_empty()
-        && (meta.name == s || meta.code.len() >= s.len() && meta.code[..s.len()].eq_ignore_ascii_case(s))
+    !s.is_empty() && (meta.name == s || meta.code.len() >= s.len() && meta.code[..s.len()].eq_ignore_ascii_case(s))
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -137,7 +136,11 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         },
         None => {
-            let what = if root.is_dir() { discover::looked_for(&root) } else { format!("{} is not a directory", root.display()) };
+            let what = if root.is_dir() {
+                discover::looked_for(&root)
+            } else {
+                format!("{} is not a directory", root.display())
+            };
             let _ = writeln!(err, "pvelint: {what}");
             return EXIT_ERROR;
         }
@@ -164,7 +167,8 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let _ = writeln!(err, "pvelint: note: {n}");
     }
     let enabled = |m: &RuleMeta| {
-        (args.select.is_empty() || args.select.iter().any(|s| matches(m, s))) && !args.ignore.iter().any(|s| matches(m, s))
+        (args.select.is_empty() || args.select.iter().any(|s| matches(m, s)))
+            && !args.ignore.iter().any(|s| matches(m, s))
     };
     let (tree, diags) = crate::lint(input, enabled);
     let summary = Summary::of(&tree, &diags);

@@ -267,7 +267,9 @@ pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
     let mut out = String::new();
     for d in diags {
         let mut labels = vec![LabeledSpan::new_primary_with_span(None, source.global(d.span))];
-        labels.extend(d.labels.iter().map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), source.global(l.span))));
+        labels.extend(
+            d.labels.iter().map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), source.global(l.span))),
+        );
         let report = Report { diag: d, source: &source, labels, code: format!("{}({})", d.code, d.name) };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {

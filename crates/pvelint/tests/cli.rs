@@ -18,7 +18,8 @@ fn workspace() -> PathBuf {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -124,10 +125,8 @@ fn vzdump_conf_attached_keeps_its_path() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pve/storage.cfg", "dir: bk\n\tpath /mnt/bk\n\tcontent backup\n");
     write(dir.path(), "other/fb.conf", "tmpdir: /tmp\n");
-    let out = pvelint(
-        &["check", "pve", "--vzdump-conf", "fun-bedbug=other/fb.conf", "--format", "json"],
-        Some(dir.path()),
-    );
+    let out =
+        pvelint(&["check", "pve", "--vzdump-conf", "fun-bedbug=other/fb.conf", "--format", "json"], Some(dir.path()));
     let v = json(&out);
     assert_eq!(v["summary"]["files"], 2);
     let out = pvelint(&["check", "pve", "--vzdump-conf", "fb=missing.conf"], Some(dir.path()));

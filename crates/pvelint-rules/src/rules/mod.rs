@@ -1,1 +1,14 @@
-//! The rules, one per file.
+//! One file per rule. Each file defines one rule type; the registry lists them.
+
+pub mod g101_volume_storage_undefined;
+pub mod g102_volume_storage_disabled;
+pub mod g103_volume_storage_not_on_node;
+pub mod g105_backup_volume_on_fragile_storage;
+pub mod g106_volume_used_by_several_guests;
+pub mod g107_volume_owned_by_other_guest;
+pub mod j101_backup_target_undefined;
+pub mod j102_backup_target_lacks_backup_content;
+pub mod j103_backup_target_unavailable;
+pub mod j109_job_selects_fragile_guests;
+pub mod v101_vzdump_path_on_unavailable_storage;
+pub mod v102_vzdump_path_on_fragile_storage;

@@ -1,0 +1,47 @@
+//! G107: a guest uses a volume whose name says it belongs to another guest.
+
+use crate::context::Context;
+use pvelint_parse::guest::VolumeTarget;
+use pvelint_parse::Diagnostic;
+
+crate::declare_rule!(
+    VolumeOwnedByOtherGuest,
+    "G107",
+    "volume-owned-by-other-guest",
+    Warning,
+    "A guest uses a volume whose name gives another guest's VMID as owner."
+);
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for v in ctx.volumes.iter().filter(|v| v.in_main()) {
+        let VolumeTarget::Volume(id) = &v.vol.target else { continue };
+        let Some(owner) = id.owner else { continue };
+        // Linked clones use their base image read-only: `base-<N>-…` is fine.
+        if owner == v.guest.vmid || id.volname.value.contains("base-") {
+            continue;
+        }
+        let owner_guest = ctx.guest(owner);
+        let mut d = META.at(
+            id.volname.span,
+            format!(
+                "{} uses volume '{}', which belongs to {} by its name",
+                v.describe(),
+                id.full(),
+                owner_guest.map_or(format!("VMID {owner} (no such guest)"), |g| g.label())
+            ),
+        );
+        if let Some(g) = owner_guest {
+            if let Some(o) = ctx.volumes_of(g.vmid).find(|o| o.in_main() && o.vol.value.value == v.vol.value.value) {
+                d = d.with_label(o.vol.value.span, format!("{} uses it too", g.label()));
+            }
+        }
+        out.push(
+            d.with_help(format!(
+                "destroying or restoring VMID {owner} deletes this volume, and replication and migration treat it as {owner}'s; give {} its own volume",
+                v.guest.label()
+            ))
+            .with_object(format!("guest:{}", v.guest.vmid))
+            .with_key(&v.vol.key.value),
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! J101: a backup job writes to a storage that storage.cfg does not define.
+
+use crate::context::Context;
+use pvelint_parse::Diagnostic;
+
+crate::declare_rule!(
+    BackupTargetUndefined,
+    "J101",
+    "backup-target-undefined",
+    Error,
+    "A backup job's target storage is not defined (or its definition is unusable)."
+);
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(jobs) = &ctx.tree.jobs else { return };
+    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
+        for (id, span, nodes) in ctx.job_targets(&job.opts) {
+            let state = match ctx.storage(&id) {
+                None => "is not defined in storage.cfg",
+                Some(s) if !s.usable => "has a definition Proxmox cannot use",
+                Some(_) => continue,
+            };
+            let mut d = META
+                .at(
+                    span.unwrap_or(job.id.span),
+                    format!(
+                        "backup job '{}' writes to storage '{id}' on node {}, but '{id}' {state}; the job fails there before backing up any guest",
+                        job.id.value,
+                        nodes.join(", ")
+                    ),
+                )
+                .with_help("set `storage` to a storage with `backup` content")
+                .with_object(job.object())
+                .with_key("storage");
+            if span.is_some_and(|s| s.file != job.header.file) {
+                d = d.with_label(job.id.span, "for this job");
+            }
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! J102: a backup job writes to a storage without `backup` content.
+
+use crate::context::Context;
+use pvelint_parse::storage::ContentType;
+use pvelint_parse::Diagnostic;
+
+crate::declare_rule!(
+    BackupTargetLacksBackupContent,
+    "J102",
+    "backup-target-lacks-backup-content",
+    Error,
+    "A backup job's target storage does not allow `backup` content."
+);
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(jobs) = &ctx.tree.jobs else { return };
+    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
+        for (id, span, _) in ctx.job_targets(&job.opts) {
+            let Some(s) = ctx.storage(&id) else { continue };
+            if !s.usable || s.has_content(ContentType::Backup) {
+                continue;
+            }
+            let content: Vec<&str> = s.content.value.iter().map(|c| c.name()).collect();
+            let mut d = META
+                .at(
+                    span.unwrap_or(job.id.span),
+                    format!(
+                        "backup job '{}' writes to storage '{id}', whose content ({}) does not include backup; vzdump refuses it (\"wrong content type\") and the job fails",
+                        job.id.value,
+                        content.join(",")
+                    ),
+                )
+                .with_help(format!("add `backup` to the content of '{id}', or choose another storage"))
+                .with_object(job.object())
+                .with_key("storage");
+            if let Some(c) = s.content.span {
+                let msg = if s.content.default { "default content of this type applies" } else { "content set here" };
+                d = d.with_label(c, msg);
+            }
+            out.push(d);
+        }
+    }
+}

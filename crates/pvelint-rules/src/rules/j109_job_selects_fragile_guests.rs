@@ -1,0 +1,81 @@
+//! J109: a backup job selects guests whose backups depend on missing, misplaced or
+//! single-node storage, or runs on a node whose vzdump tmpdir/dumpdir is on such storage.
+
+use crate::context::{Context, PathOwner, StorageStatus};
+use pvelint_parse::{Diagnostic, Label, Span};
+
+crate::declare_rule!(
+    JobSelectsFragileGuests,
+    "J109",
+    "job-selects-fragile-guests",
+    Warning,
+    "A backup job covers guests or nodes whose backups depend on a missing, misplaced or single-node storage."
+);
+
+/// At most this many labels per diagnostic; the message gives the total.
+const MAX_LABELS: usize = 8;
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(jobs) = &ctx.tree.jobs else { return };
+    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
+        let mut hazards: Vec<(Span, String)> = Vec::new();
+        let guests = ctx.selected_guests(&job.opts);
+        for g in &guests {
+            for v in ctx.volumes_of(g.vmid).filter(|v| v.backed_up()) {
+                let Some(sid) = v.storage_id() else { continue };
+                let why = match ctx.storage_status(&sid.value, &g.node) {
+                    StorageStatus::Undefined | StorageStatus::Unusable => "storage not defined",
+                    StorageStatus::Disabled(_) => "storage disabled",
+                    StorageStatus::NotOnNode(_) => "storage not on this node",
+                    StorageStatus::Available => match ctx.storage(&sid.value) {
+                        Some(s) if ctx.is_fragile(s) => "single-node storage",
+                        _ => continue,
+                    },
+                };
+                hazards.push((v.vol.value.span, format!("{} {}: {why}", g.label(), v.vol.key.value)));
+            }
+        }
+        let worker_nodes = ctx.job_worker_nodes(&job.opts);
+        for node in &worker_nodes {
+            let Some(conf) = ctx.tree.vzdump_confs.get(node) else { continue };
+            for key in ["tmpdir", "dumpdir"] {
+                let Some(v) = conf.opts.get(key) else { continue };
+                let Some(owner) = ctx.path_owner(&v.value) else { continue };
+                let why = match owner {
+                    PathOwner::GhostMount(_) => "on an undefined storage",
+                    PathOwner::Storage(s, _) => match ctx.storage_status(&s.id, node) {
+                        StorageStatus::Available if ctx.is_fragile(s) || s.is_network() => {
+                            "on a single-node or network storage"
+                        }
+                        StorageStatus::Available => continue,
+                        _ => "on a storage not available here",
+                    },
+                };
+                hazards.push((v.span, format!("{key} of node '{node}' {why}")));
+            }
+        }
+        if hazards.is_empty() {
+            continue;
+        }
+        let scope = if job.opts.all() || !job.opts.excludes().is_empty() {
+            "all guests".to_string()
+        } else {
+            format!("{} guest(s)", guests.len())
+        };
+        let n = hazards.len();
+        let mut d = META
+            .at(
+                job.id.span,
+                format!(
+                    "backup job '{}' ({scope}, schedule '{}') depends on {n} fragile storage reference{}: when one device is gone, its runs fail or hang and later runs queue behind them",
+                    job.id.value,
+                    job.schedule.as_ref().map_or("", |s| s.value.as_str()),
+                    if n == 1 { "" } else { "s" }
+                ),
+            )
+            .with_help("fix the referenced lines (see the other diagnostics there), or exclude those guests from this job and back them up in a separate job")
+            .with_object(job.object());
+        d.labels.extend(hazards.into_iter().take(MAX_LABELS).map(|(span, message)| Label { span, message }));
+        out.push(d);
+    }
+}
