@@ -97,7 +97,9 @@ impl<'a> Context<'a> {
     }
 
     pub fn storage_status(&self, id: &str, node: &str) -> StorageStatus {
-        let Some(s) = self.storage(id) else { return StorageStatus::Undefined };
+        let Some(s) = self.storage(id) else {
+            return if self.storage_known() { StorageStatus::Undefined } else { StorageStatus::Available };
+        };
         if !s.usable {
             return StorageStatus::Unusable;
         }
@@ -130,7 +132,16 @@ impl<'a> Context<'a> {
         let system = SYSTEM_STORAGES.contains(&s.id.as_str())
             || s.pool.as_ref().is_some_and(|p| p.value == "rpool" || p.value.starts_with("rpool/"))
             || s.section.as_ref().and_then(|sec| sec.get("vgname")).is_some_and(|v| v.value == "pve");
-        local_type && single_node && !s.shared.value && !system
+        // On a standalone node every storage is "single node"; the restriction only
+        // singles out one device when the cluster has other nodes.
+        let multi_node = self.nodes.as_ref().is_some_and(|n| n.len() > 1);
+        local_type && single_node && multi_node && !s.shared.value && !system
+    }
+
+    /// Whether the tree has a storage.cfg. Without it, which storages exist is unknown
+    /// (a partial copy), and rules about undefined storages stay silent.
+    pub fn storage_known(&self) -> bool {
+        self.tree.storage.file.is_some()
     }
 
     /// The storage whose directory holds `path` (longest match), or a `/mnt/pve/<id>`
@@ -151,6 +162,9 @@ impl<'a> Context<'a> {
         }
         if let Some((s, d)) = best {
             return Some(PathOwner::Storage(s, d));
+        }
+        if !self.storage_known() {
+            return None;
         }
         let rest = path.strip_prefix("/mnt/pve/")?;
         let id = rest.split('/').next().filter(|id| !id.is_empty())?;

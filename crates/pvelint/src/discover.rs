@@ -34,6 +34,19 @@ const MARKERS: &[&str] = &[
     ".members",
     "nodes",
     "ha",
+    "domains.cfg",
+    "notifications.cfg",
+    "status.cfg",
+    "ceph.conf",
+    "firewall",
+    "sdn",
+    "mapping",
+    "virtual-guest",
+    "priv",
+    "authkey.pub",
+    "pve-root-ca.pem",
+    ".version",
+    ".vmlist",
 ];
 
 fn is_pve_dir(dir: &Path) -> bool {
@@ -43,7 +56,7 @@ fn is_pve_dir(dir: &Path) -> bool {
 /// What was looked for, for the "no tree" message.
 pub fn looked_for(path: &Path) -> String {
     format!(
-        "no Proxmox configuration found in {}: looked for {} in it, in {}/pve and in {}/etc/pve",
+        "no Proxmox configuration found in {}: looked for any of {} in it, in {}/pve and in {}/etc/pve",
         path.display(),
         MARKERS.join(", "),
         path.display(),

@@ -12,6 +12,9 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    if !ctx.storage_known() {
+        return;
+    }
     for v in &ctx.volumes {
         let Some(sid) = v.storage_id() else { continue };
         let storage = ctx.storage(&sid.value);

@@ -35,11 +35,22 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 d = d.with_label(o.vol.value.span, format!("{} uses it too", g.label()));
             }
         }
+        if owner_guest.is_none() {
+            // No guest owns it today; the risk is a future guest with that VMID.
+            d = d.with_severity(pvelint_parse::Severity::Info);
+        }
         out.push(
-            d.with_help(format!(
-                "destroying or restoring VMID {owner} deletes this volume, and replication and migration treat it as {owner}'s; give {} its own volume",
-                v.guest.label()
-            ))
+            d.with_help(if owner_guest.is_some() {
+                format!(
+                    "destroying or restoring VMID {owner} deletes this volume, and replication and migration treat it as {owner}'s; give {} its own volume",
+                    v.guest.label()
+                )
+            } else {
+                format!(
+                    "a guest created later as VMID {owner} would own this volume: destroying it (with unreferenced disks) deletes it; rename the volume to {}'s VMID",
+                    v.guest.label()
+                )
+            })
             .with_object(format!("guest:{}", v.guest.vmid))
             .with_key(&v.vol.key.value),
         );

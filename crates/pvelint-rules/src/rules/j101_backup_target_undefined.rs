@@ -12,6 +12,9 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    if !ctx.storage_known() {
+        return;
+    }
     let Some(jobs) = &ctx.tree.jobs else { return };
     for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
         for (id, span, nodes) in ctx.job_targets(&job.opts) {
