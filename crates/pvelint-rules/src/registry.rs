@@ -73,6 +73,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::j101_backup_target_undefined::BackupTargetUndefined,
     &rules::j102_backup_target_lacks_backup_content::BackupTargetLacksBackupContent,
     &rules::j103_backup_target_unavailable::BackupTargetUnavailable,
+    &rules::j104_job_node_unknown::JobNodeUnknown,
     &rules::j109_job_selects_fragile_guests::JobSelectsFragileGuests,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
