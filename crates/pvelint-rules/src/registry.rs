@@ -74,6 +74,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::j102_backup_target_lacks_backup_content::BackupTargetLacksBackupContent,
     &rules::j103_backup_target_unavailable::BackupTargetUnavailable,
     &rules::j104_job_node_unknown::JobNodeUnknown,
+    &rules::j105_job_guest_undefined::JobGuestUndefined,
     &rules::j109_job_selects_fragile_guests::JobSelectsFragileGuests,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
