@@ -144,6 +144,9 @@ pub struct Tree {
     pub user: Option<user::UserConfig>,
     pub local_node: Option<String>,
     pub node_dirs: BTreeSet<String>,
+    /// Guests moved by a what-if change: VMID → the node whose directory holds the config
+    /// on disk. Empty for a plain check.
+    pub moved_guests: BTreeMap<u32, String>,
 }
 
 impl Tree {

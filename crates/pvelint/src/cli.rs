@@ -3,6 +3,7 @@
 
 use crate::discover;
 use crate::render::{self, FullStyle, Summary};
+use crate::whatif::{self, Change};
 use clap::{Parser, Subcommand, ValueEnum};
 use pvelint_rules::RuleMeta;
 use std::ffi::OsString;
@@ -24,6 +25,9 @@ struct Cli {
 enum Command {
     /// Check a tree: a copy of /etc/pve, of /etc (pve/ and vzdump.conf) or of a root (etc/pve).
     Check(CheckArgs),
+    /// Lint the cluster as it will be after a change (a storage or guest moved, a node
+    /// or storage removed): lists what the change introduces and what it resolves.
+    WhatIf(WhatIfArgs),
     /// Show the document of a rule, or list every rule.
     Rule {
         /// Code (G105) or name (backup-volume-on-removable-storage).
@@ -32,6 +36,27 @@ enum Command {
         #[arg(long, conflicts_with = "code")]
         all: bool,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct WhatIfArgs {
+    #[command(flatten)]
+    tree: CheckArgs,
+    /// STORAGE=NODE[,NODE...]: the storage will be available only on those nodes.
+    #[arg(long = "move-storage", value_name = "STORAGE=NODES")]
+    move_storage: Vec<String>,
+    /// NODE: the node leaves the cluster.
+    #[arg(long = "remove-node", value_name = "NODE")]
+    remove_node: Vec<String>,
+    /// VMID=NODE: the guest's config moves to that node.
+    #[arg(long = "move-guest", value_name = "VMID=NODE")]
+    move_guest: Vec<String>,
+    /// STORAGE: the storage is gone.
+    #[arg(long = "remove-storage", value_name = "STORAGE")]
+    remove_storage: Vec<String>,
+    /// STORAGE: the storage is disabled.
+    #[arg(long = "disable-storage", value_name = "STORAGE")]
+    disable_storage: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -83,6 +108,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
     match cli.command {
         Command::Rule { code, all } => rule(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Check(args) => check(&args, &mut stdout, &mut stderr),
+        Command::WhatIf(args) => what_if(&args, &mut stdout, &mut stderr),
     }
 }
 
@@ -115,11 +141,12 @@ fn matches(meta: &RuleMeta, selector: &str) -> bool {
     !s.is_empty() && (meta.name == s || meta.code.len() >= s.len() && meta.code[..s.len()].eq_ignore_ascii_case(s))
 }
 
-fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+/// Finds and reads the tree of `args`; `Err` holds the exit code after the message.
+fn load(args: &CheckArgs, err: &mut dyn Write) -> Result<pvelint_parse::TreeInput, i32> {
     for s in args.select.iter().chain(&args.ignore) {
         if !pvelint_rules::registry::all_meta().iter().any(|m| matches(m, s)) {
             let _ = writeln!(err, "pvelint: '{s}' matches no rule code or name; `pvelint rule --all` lists them");
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     }
     let (root, explicit) = match &args.path {
@@ -132,7 +159,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             Some(l) => l,
             None => {
                 let _ = writeln!(err, "pvelint: {}, nor in /etc/pve", discover::looked_for(&root));
-                return EXIT_ERROR;
+                return Err(EXIT_ERROR);
             }
         },
         None => {
@@ -142,23 +169,23 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 format!("{} is not a directory", root.display())
             };
             let _ = writeln!(err, "pvelint: {what}");
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
     };
     let (mut input, notes) = discover::read_tree(&layout);
     for spec in &args.vzdump_conf {
         let Some((node, file)) = spec.split_once('=') else {
             let _ = writeln!(err, "pvelint: --vzdump-conf takes NODE=FILE, got '{spec}'");
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         };
         if !pvelint_parse::storage::valid_node_name(node) {
             let _ = writeln!(err, "pvelint: --vzdump-conf: '{node}' is not a valid node name");
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
         let f = discover::read_file(Path::new(file), file.to_string());
         if let Some(e) = &f.error {
             let _ = writeln!(err, "pvelint: --vzdump-conf {spec}: {e}");
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
         input.vzdump_confs.retain(|(n, _)| n != node);
         input.vzdump_confs.push((node.to_string(), f));
@@ -166,6 +193,14 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
     }
+    Ok(input)
+}
+
+fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let input = match load(args, err) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
     let enabled = |m: &RuleMeta| {
         (args.select.is_empty() || args.select.iter().any(|s| matches(m, s)))
             && !args.ignore.iter().any(|s| matches(m, s))
@@ -175,20 +210,98 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let text = match args.format {
         Format::Json => render::json(&tree, &diags),
         Format::Concise => render::concise(&tree, &diags) + &render::summary_line(&summary),
-        Format::Full => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
-            render::full(&tree, &diags, FullStyle { color, width }) + &render::summary_line(&summary)
-        }
+        Format::Full => render::full(&tree, &diags, style(args)) + &render::summary_line(&summary),
     };
     if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
         return EXIT_ERROR;
     }
     if summary.errors + summary.warnings > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn enabled(args: &CheckArgs, m: &RuleMeta) -> bool {
+    (args.select.is_empty() || args.select.iter().any(|s| matches(m, s))) && !args.ignore.iter().any(|s| matches(m, s))
+}
+
+fn style(args: &CheckArgs) -> FullStyle {
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+    FullStyle { color, width }
+}
+
+fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let mut changes = Vec::new();
+    let parsed: Vec<Result<Change, String>> = args
+        .remove_node
+        .iter()
+        .map(|a| Change::remove_node(a))
+        .chain(args.move_storage.iter().map(|a| Change::move_storage(a)))
+        .chain(args.move_guest.iter().map(|a| Change::move_guest(a)))
+        .chain(args.disable_storage.iter().map(|a| Ok(Change::DisableStorage(a.clone()))))
+        .chain(args.remove_storage.iter().map(|a| Ok(Change::RemoveStorage(a.clone()))))
+        .collect();
+    for p in parsed {
+        match p {
+            Ok(c) => changes.push(c),
+            Err(e) => {
+                let _ = writeln!(err, "pvelint: {e}");
+                return EXIT_ERROR;
+            }
+        }
+    }
+    if changes.is_empty() {
+        let _ = writeln!(
+            err,
+            "pvelint: what-if needs a change: --move-storage, --remove-node, --move-guest, --remove-storage or --disable-storage"
+        );
+        return EXIT_ERROR;
+    }
+    let input = match load(&args.tree, err) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let before = pvelint_parse::load(input);
+    let enabled = |m: &RuleMeta| enabled(&args.tree, m);
+    let outcome = match whatif::what_if(&before, &changes, &enabled) {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = writeln!(err, "pvelint: what-if: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let tree = &outcome.after;
+    let text = match args.tree.format {
+        Format::Json => render::json_whatif(tree, &outcome.introduced, &outcome.resolved),
+        Format::Concise => {
+            let mut t = whatif::plan(&changes, &outcome) + &render::concise(tree, &outcome.introduced);
+            if !outcome.resolved.is_empty() {
+                t.push_str("resolved:\n");
+                t.push_str(&render::concise(tree, &outcome.resolved));
+            }
+            t
+        }
+        Format::Full => {
+            let mut t = whatif::plan(&changes, &outcome) + "\n";
+            t.push_str(&render::full(tree, &outcome.introduced, style(&args.tree)));
+            if !outcome.resolved.is_empty() {
+                t.push_str("Resolved by the change:\n");
+                t.push_str(&render::concise(tree, &outcome.resolved));
+            }
+            t
+        }
+    };
+    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
+        return EXIT_ERROR;
+    }
+    let s = Summary::of(tree, &outcome.introduced);
+    if s.errors + s.warnings > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod discover;
 pub mod render;
+pub mod whatif;
 
 use pvelint_parse::{Diagnostic, Tree, TreeInput};
 use pvelint_rules::{Context, RuleMeta};
@@ -12,17 +13,17 @@ use pvelint_rules::{Context, RuleMeta};
 /// diagnostics come back sorted.
 pub fn lint(input: TreeInput, enabled: impl Fn(&RuleMeta) -> bool) -> (Tree, Vec<Diagnostic>) {
     let tree = pvelint_parse::load(input);
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    for d in &tree.diagnostics {
-        if let Some(meta) = pvelint_rules::find(d.code) {
-            if enabled(&meta) {
-                diags.push(d.clone());
-            }
-        }
-    }
-    let ctx = Context::new(&tree);
-    diags.extend(pvelint_rules::run(&ctx, &enabled));
-    render::sort(&tree, &mut diags);
-    diags.dedup();
+    let diags = lint_tree(&tree, &enabled);
     (tree, diags)
+}
+
+/// Runs the enabled syntax codes and rules on a parsed (possibly changed) tree.
+pub fn lint_tree(tree: &Tree, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
+    let mut diags: Vec<Diagnostic> =
+        tree.diagnostics.iter().filter(|d| pvelint_rules::find(d.code).is_some_and(|m| enabled(&m))).cloned().collect();
+    let ctx = Context::new(tree);
+    diags.extend(pvelint_rules::run(&ctx, enabled));
+    render::sort(tree, &mut diags);
+    diags.dedup();
+    diags
 }

@@ -84,51 +84,68 @@ struct JsonDiag<'a> {
 struct JsonReport<'a> {
     version: u32,
     diagnostics: Vec<JsonDiag<'a>>,
+    /// What-if only: the findings a change resolves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<Vec<JsonDiag<'a>>>,
     summary: Summary,
 }
 
 /// The JSON contract (version 1), pretty-printed, with a final newline.
 pub fn json(tree: &Tree, diags: &[Diagnostic]) -> String {
+    json_report(tree, diags, None)
+}
+
+/// The JSON contract with the `resolved` array of what-if.
+pub fn json_whatif(tree: &Tree, introduced: &[Diagnostic], resolved: &[Diagnostic]) -> String {
+    json_report(tree, introduced, Some(resolved))
+}
+
+fn json_report(tree: &Tree, diags: &[Diagnostic], resolved: Option<&[Diagnostic]>) -> String {
     let report = JsonReport {
         version: 1,
-        diagnostics: diags
-            .iter()
-            .map(|d| {
-                let p = position(tree, d.span);
-                JsonDiag {
-                    code: d.code,
-                    name: d.name,
-                    severity: d.severity.as_str(),
-                    message: &d.message,
-                    path: &tree.file(d.span.file).path,
-                    line: p.line,
-                    column: p.column,
-                    end_line: p.end_line,
-                    end_column: p.end_column,
-                    labels: d
-                        .labels
-                        .iter()
-                        .map(|l| {
-                            let p = position(tree, l.span);
-                            JsonLabel {
-                                path: &tree.file(l.span.file).path,
-                                line: p.line,
-                                column: p.column,
-                                end_line: p.end_line,
-                                end_column: p.end_column,
-                                message: &l.message,
-                            }
-                        })
-                        .collect(),
-                    help: d.help.as_deref(),
-                }
-            })
-            .collect(),
+        diagnostics: json_diags(tree, diags),
+        resolved: resolved.map(|r| json_diags(tree, r)),
         summary: Summary::of(tree, diags),
     };
     let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+fn json_diags<'a>(tree: &'a Tree, diags: &'a [Diagnostic]) -> Vec<JsonDiag<'a>> {
+    diags
+        .iter()
+        .map(|d| {
+            let p = position(tree, d.span);
+            JsonDiag {
+                code: d.code,
+                name: d.name,
+                severity: d.severity.as_str(),
+                message: &d.message,
+                path: &tree.file(d.span.file).path,
+                line: p.line,
+                column: p.column,
+                end_line: p.end_line,
+                end_column: p.end_column,
+                labels: d
+                    .labels
+                    .iter()
+                    .map(|l| {
+                        let p = position(tree, l.span);
+                        JsonLabel {
+                            path: &tree.file(l.span.file).path,
+                            line: p.line,
+                            column: p.column,
+                            end_line: p.end_line,
+                            end_column: p.end_column,
+                            message: &l.message,
+                        }
+                    })
+                    .collect(),
+                help: d.help.as_deref(),
+            }
+        })
+        .collect()
 }
 
 /// One line per diagnostic: `path:line:col: severity[CODE] message`.

@@ -2,9 +2,11 @@
 //! minimal trees (a copy of /etc/pve; a node's vzdump.conf as `vzdump/<node>.conf`).
 //! Each case runs with only its rule enabled: a pass case must give no diagnostic, a
 //! fail case at least one, all of that code, and its rendering is an insta snapshot
-//! named `<CODE>__<case>`.
+//! named `<CODE>__<case>`. A case with a `whatif.args` file (one change per line, as
+//! on the command line: `--move-guest 106=pve2`) is linted as it would be after them.
 
 use pvelint::render::{self, FullStyle};
+use pvelint::whatif::Change;
 use pvelint_parse::TreeInput;
 use pvelint_rules::registry::all_meta;
 use std::collections::BTreeMap;
@@ -29,6 +31,20 @@ pub fn read_case(dir: &Path) -> TreeInput {
         }
     }
     input
+}
+
+/// `--move-guest 106=pve2` and the like, one per line of `whatif.args`.
+fn parse_change(line: &str) -> Change {
+    let (flag, arg) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+    let arg = arg.trim();
+    match flag {
+        "--move-storage" => Change::move_storage(arg).unwrap(),
+        "--move-guest" => Change::move_guest(arg).unwrap(),
+        "--remove-node" => Change::remove_node(arg).unwrap(),
+        "--remove-storage" => Change::RemoveStorage(arg.to_string()),
+        "--disable-storage" => Change::DisableStorage(arg.to_string()),
+        other => panic!("unknown what-if change '{other}'"),
+    }
 }
 
 fn cases() -> BTreeMap<String, Vec<(String, PathBuf)>> {
@@ -72,7 +88,20 @@ fn rule_cases() {
     for (code, list) in cases() {
         for (name, dir) in list {
             let input = read_case(&dir);
-            let (tree, diags) = pvelint::lint(input, |m| m.code == code);
+            let enabled = |m: &pvelint_rules::RuleMeta| m.code == code;
+            let (tree, diags) = match fs::read_to_string(dir.join("whatif.args")) {
+                // A what-if case: the rules run on the tree after the listed changes.
+                Ok(args) => {
+                    let before = pvelint_parse::load(input);
+                    let changes: Vec<Change> =
+                        args.lines().filter(|l| !l.trim().is_empty()).map(parse_change).collect();
+                    let after =
+                        pvelint::whatif::apply(&before, &changes).unwrap_or_else(|e| panic!("{code}/{name}: {e}"));
+                    let diags = pvelint::lint_tree(&after, &enabled);
+                    (after, diags)
+                }
+                Err(_) => pvelint::lint(input, enabled),
+            };
             if name.starts_with("pass_") {
                 if !diags.is_empty() {
                     failures.push(format!(

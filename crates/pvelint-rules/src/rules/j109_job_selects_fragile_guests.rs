@@ -19,6 +19,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(jobs) = &ctx.tree.jobs else { return };
     for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
         let mut hazards: Vec<(Span, String)> = Vec::new();
+        // References that already fail (not just fragile ones).
+        let mut broken = 0usize;
         let guests = ctx.selected_guests(&job.opts);
         for g in &guests {
             for v in ctx.volumes_of(g.vmid).filter(|v| v.backed_up()) {
@@ -32,6 +34,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         _ => continue,
                     },
                 };
+                if why != "single-node storage" {
+                    broken += 1;
+                }
                 hazards.push((v.vol.value.span, format!("{} {}: {why}", g.label(), v.vol.key.value)));
             }
         }
@@ -42,7 +47,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 let Some(v) = conf.opts.get(key) else { continue };
                 let Some(owner) = ctx.path_owner(&v.value) else { continue };
                 let why = match owner {
-                    PathOwner::GhostMount(_) => "on an undefined storage",
+                    PathOwner::GhostMount(..) => "on an undefined storage",
                     PathOwner::Storage(s, _) => match ctx.storage_status(&s.id, node) {
                         StorageStatus::Available if ctx.is_fragile(s) || s.is_network() => {
                             "on a single-node or network storage"
@@ -51,6 +56,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         _ => "on a storage not available here",
                     },
                 };
+                if why != "on a single-node or network storage" {
+                    broken += 1;
+                }
                 hazards.push((v.span, format!("{key} of node '{node}' {why}")));
             }
         }
@@ -67,14 +75,18 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .at(
                 job.id.span,
                 format!(
-                    "backup job '{}' ({scope}, schedule '{}') depends on {n} fragile storage reference{}: when one device is gone, its runs fail or hang and later runs queue behind them",
+                    "backup job '{}' ({scope}, schedule '{}') depends on {n} fragile storage reference{}{}: when one device is gone, its runs fail or hang and later runs queue behind them",
                     job.id.value,
                     job.schedule.as_ref().map_or("", |s| s.value.as_str()),
-                    if n == 1 { "" } else { "s" }
+                    if n == 1 { "" } else { "s" },
+                    if broken > 0 { format!(", {broken} of them already broken") } else { String::new() }
                 ),
             )
             .with_help("fix the referenced lines (see the other diagnostics there), or exclude those guests from this job and back them up in a separate job")
             .with_object(job.object());
+        if broken > 0 {
+            d = d.with_severity(pvelint_parse::Severity::Error);
+        }
         d.labels.extend(hazards.into_iter().take(MAX_LABELS).map(|(span, message)| Label { span, message }));
         out.push(d);
     }

@@ -21,8 +21,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             _ => "every backup job on that node fails (or hangs, if the device vanished while in use) before any guest",
         };
         match owner {
-            PathOwner::GhostMount(id) => out.push(
-                META.at(p.value.span, format!("{head} is under /mnt/pve/{id}, the mount point of storage '{id}', which storage.cfg no longer defines; {effect}"))
+            PathOwner::GhostMount(id, dir) => out.push(
+                META.at(p.value.span, format!("{head} is under {dir}, the directory of storage '{id}', which storage.cfg does not define; {effect}"))
                     .with_help(format!("point {} at a directory on a local disk that always exists", p.key))
                     .with_object(p.object.clone())
                     .with_key(p.key),

@@ -1,0 +1,47 @@
+//! M101 (what-if): a container that would move to another node has a bind or device
+//! mount point not marked `shared=1`.
+
+use crate::context::Context;
+use pvelint_parse::guest::VolumeTarget;
+use pvelint_parse::Diagnostic;
+
+crate::declare_rule!(
+    MovedGuestLocalBindMount,
+    "M101",
+    "moved-guest-local-bind-mount",
+    Error,
+    "What-if: a container moved to another node has a bind or device mount point that is not marked shared."
+);
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for (vmid, from) in &ctx.tree.moved_guests {
+        let Some(g) = ctx.guest(*vmid) else { continue };
+        for v in ctx.volumes_of(*vmid).filter(|v| v.in_main()) {
+            let path = match &v.vol.target {
+                VolumeTarget::Bind(p) | VolumeTarget::Device(p) => p,
+                _ => continue,
+            };
+            if v.vol.shared {
+                continue;
+            }
+            out.push(
+                META.at(
+                    v.vol.value.span,
+                    format!(
+                        "{} mounts host path '{path}' of node '{from}'; moving {} to node '{}' fails (\"cannot migrate local bind mount point '{}'\"), and the path would have to exist there too",
+                        v.describe(),
+                        g.label(),
+                        g.node,
+                        v.vol.key.value
+                    ),
+                )
+                .with_help(format!(
+                    "make '{path}' available on '{}' (same content) and set shared=1 on {}, or remove the mount point before the move",
+                    g.node, v.vol.key.value
+                ))
+                .with_object(format!("guest:{vmid}"))
+                .with_key(&v.vol.key.value),
+            );
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! What-if: lint the cluster as it will be after moving hardware. The model is changed
+//! in memory (the tree on disk is never touched), every rule runs on the model before and
+//! after, and the difference is what the change introduces and what it resolves.
+
+use pvelint_parse::storage::valid_node_name;
+use pvelint_parse::{Diagnostic, Severity, Spanned, Tree};
+use pvelint_rules::RuleMeta;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// One planned change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// The storage will be available only on these nodes.
+    MoveStorage {
+        storage: String,
+        nodes: Vec<String>,
+    },
+    /// The node leaves the cluster.
+    RemoveNode(String),
+    /// The guest's config moves to that node.
+    MoveGuest {
+        vmid: u32,
+        node: String,
+    },
+    RemoveStorage(String),
+    DisableStorage(String),
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::MoveStorage { storage, nodes } => {
+                let n: Vec<String> = nodes.iter().map(|n| format!("'{n}'")).collect();
+                write!(f, "storage '{storage}' becomes available only on node {}", n.join(", "))
+            }
+            Change::RemoveNode(n) => write!(f, "node '{n}' leaves the cluster"),
+            Change::MoveGuest { vmid, node } => write!(f, "guest {vmid} moves to node '{node}'"),
+            Change::RemoveStorage(s) => write!(f, "storage '{s}' is removed"),
+            Change::DisableStorage(s) => write!(f, "storage '{s}' is disabled"),
+        }
+    }
+}
+
+fn node_list(s: &str) -> Result<Vec<String>, String> {
+    let nodes: Vec<String> = s.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect();
+    if nodes.is_empty() {
+        return Err("no node given".into());
+    }
+    if let Some(bad) = nodes.iter().find(|n| !valid_node_name(n)) {
+        return Err(format!("'{bad}' is not a valid node name"));
+    }
+    Ok(nodes)
+}
+
+impl Change {
+    pub fn move_storage(arg: &str) -> Result<Change, String> {
+        let (s, n) = arg.split_once('=').ok_or("--move-storage takes STORAGE=NODE[,NODE...]")?;
+        Ok(Change::MoveStorage {
+            storage: s.to_string(),
+            nodes: node_list(n).map_err(|e| format!("--move-storage: {e}"))?,
+        })
+    }
+
+    pub fn move_guest(arg: &str) -> Result<Change, String> {
+        let (v, n) = arg.split_once('=').ok_or("--move-guest takes VMID=NODE")?;
+        let vmid = v.parse().map_err(|_| format!("--move-guest: '{v}' is not a VMID"))?;
+        let node = node_list(n).map_err(|e| format!("--move-guest: {e}"))?;
+        if node.len() != 1 {
+            return Err("--move-guest takes exactly one node".into());
+        }
+        Ok(Change::MoveGuest { vmid, node: node[0].clone() })
+    }
+
+    pub fn remove_node(arg: &str) -> Result<Change, String> {
+        let n = node_list(arg).map_err(|e| format!("--remove-node: {e}"))?;
+        Ok(Change::RemoveNode(n[0].clone()))
+    }
+}
+
+/// Applies the changes to a copy of the tree. Errors name what does not exist.
+pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
+    let mut t = tree.clone();
+    for c in changes {
+        match c {
+            Change::MoveStorage { storage, nodes } => {
+                let s = t
+                    .storage
+                    .storages
+                    .iter_mut()
+                    .find(|s| s.id == *storage)
+                    .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))?;
+                let span = s.nodes.as_ref().map(|n| n.span).or_else(|| s.anchor());
+                let Some(span) = span else {
+                    return Err(format!("storage '{storage}' is the built-in 'local'; it exists on every node"));
+                };
+                s.nodes = Some(Spanned::new(nodes.iter().cloned().collect(), span));
+            }
+            Change::DisableStorage(storage) => {
+                let s = t
+                    .storage
+                    .storages
+                    .iter_mut()
+                    .find(|s| s.id == *storage)
+                    .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))?;
+                let span = s.anchor().ok_or_else(|| format!("storage '{storage}' has no section to disable"))?;
+                s.disabled = Some(span);
+            }
+            Change::RemoveStorage(storage) => {
+                let i = t
+                    .storage
+                    .storages
+                    .iter()
+                    .position(|s| s.id == *storage)
+                    .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))?;
+                let s = t.storage.storages.remove(i);
+                t.storage.removed.push(s);
+            }
+            Change::RemoveNode(node) => {
+                let known = t.cluster_nodes().is_some_and(|n| n.contains(node)) || t.node_dirs.contains(node);
+                if !known {
+                    return Err(format!("node '{node}' is not in the cluster"));
+                }
+                if let Some(c) = &mut t.corosync {
+                    c.nodes.retain(|n| n.name.value != *node);
+                }
+                if t.local_node.as_deref() == Some(node.as_str()) {
+                    t.local_node = None;
+                }
+                // Its /etc/vzdump.conf leaves with it.
+                t.vzdump_confs.remove(node);
+            }
+            Change::MoveGuest { vmid, node } => {
+                if t.cluster_nodes().is_some_and(|n| !n.contains(node)) {
+                    return Err(format!("node '{node}' is not in the cluster"));
+                }
+                let g =
+                    t.guests.iter_mut().find(|g| g.vmid == *vmid).ok_or_else(|| format!("there is no guest {vmid}"))?;
+                if g.node != *node {
+                    t.moved_guests.entry(*vmid).or_insert_with(|| g.node.clone());
+                    g.node = node.clone();
+                }
+            }
+        }
+    }
+    Ok(t)
+}
+
+/// What a change does to the findings.
+pub struct Outcome {
+    /// After the change, the tree after the change (same files as before).
+    pub after: Tree,
+    pub introduced: Vec<Diagnostic>,
+    pub resolved: Vec<Diagnostic>,
+}
+
+/// The identity of a finding across the before and after models: code, file, object,
+/// key and the text under the primary span (the files are the same on both sides), and
+/// its rank among equal keys. Not line numbers, not message wording.
+fn fingerprints(tree: &Tree, diags: &[Diagnostic]) -> Vec<(String, String, String, String, String, usize)> {
+    let mut seen: BTreeMap<(String, String, String, String, String), usize> = BTreeMap::new();
+    diags
+        .iter()
+        .map(|d| {
+            let f = tree.file(d.span.file);
+            let text = f.text.get(d.span.range()).unwrap_or_default().to_string();
+            let key = (
+                d.code.to_string(),
+                f.path.clone(),
+                d.object.clone().unwrap_or_default(),
+                d.key.clone().unwrap_or_default(),
+                text,
+            );
+            let n = seen.entry(key.clone()).or_default();
+            *n += 1;
+            (key.0, key.1, key.2, key.3, key.4, *n)
+        })
+        .collect()
+}
+
+/// Runs every enabled rule before and after the changes and compares.
+pub fn what_if(before: &Tree, changes: &[Change], enabled: &dyn Fn(&RuleMeta) -> bool) -> Result<Outcome, String> {
+    let after = apply(before, changes)?;
+    let b = crate::lint_tree(before, enabled);
+    let a = crate::lint_tree(&after, enabled);
+    let fb = fingerprints(before, &b);
+    let fa = fingerprints(&after, &a);
+    let sev_before: BTreeMap<_, Severity> = fb.iter().cloned().zip(b.iter().map(|d| d.severity)).collect();
+    let keys_after: BTreeSet<_> = fa.iter().cloned().collect();
+    let introduced = a
+        .iter()
+        .zip(&fa)
+        .filter(|(d, k)| sev_before.get(*k).is_none_or(|s| d.severity > *s))
+        .map(|(d, _)| d.clone())
+        .collect();
+    let resolved = b.iter().zip(&fb).filter(|(_, k)| !keys_after.contains(*k)).map(|(d, _)| d.clone()).collect();
+    Ok(Outcome { after, introduced, resolved })
+}
+
+/// The one-paragraph plan that opens the human output.
+pub fn plan(changes: &[Change], o: &Outcome) -> String {
+    let what: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+    let mut lines: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for d in &o.introduced {
+        let f = o.after.file(d.span.file);
+        lines.entry(f.path.clone()).or_default().insert(f.line_col(d.span.start).0);
+    }
+    let n_lines: usize = lines.values().map(|l| l.len()).sum();
+    let count = |s: Severity| o.introduced.iter().filter(|d| d.severity == s).count();
+    let mut out = format!("What if {}?\n", what.join(", and "));
+    if o.introduced.is_empty() {
+        out.push_str("The change introduces no finding");
+    } else {
+        out.push_str(&format!(
+            "The change introduces {} finding{} ({} error{}, {} warning{}, {} info) on {n_lines} line{} in {} file{}",
+            o.introduced.len(),
+            plural(o.introduced.len()),
+            count(Severity::Error),
+            plural(count(Severity::Error)),
+            count(Severity::Warning),
+            plural(count(Severity::Warning)),
+            count(Severity::Info),
+            plural(n_lines),
+            lines.len(),
+            plural(lines.len()),
+        ));
+    }
+    out.push_str(&format!(" and resolves {}.\n", o.resolved.len()));
+    for (path, l) in &lines {
+        let l: Vec<String> = l.iter().map(|n| n.to_string()).collect();
+        out.push_str(&format!("  {path}: line{} {}\n", plural(l.len()), l.join(", ")));
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
