@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod discover;
+pub mod fingerprint;
 pub mod render;
 pub mod whatif;
 
