@@ -163,7 +163,11 @@ fn is_array_section(name: &str) -> bool {
 
 pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
     let tokens = tokenize(file, diags);
-    let mut stack: Vec<Block> = vec![Block { span: file.span(), ..Block::default() }];
+    let mut stack: Vec<Block> = vec![Block {
+        name: Spanned::new(String::new(), file.span().at_start()),
+        span: file.span(),
+        ..Block::default()
+    }];
     let mut err_line: Option<usize> = None;
     let mut i = 0;
     while i < tokens.len() {
