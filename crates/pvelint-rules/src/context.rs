@@ -416,3 +416,50 @@ pub fn list_items(v: &Spanned<String>) -> Vec<Spanned<String>> {
         .map(|(a, b)| Spanned::new(v.value[a..b].to_string(), if verbatim { v.span.sub(a, b) } else { v.span }))
         .collect()
 }
+
+/// Where the cluster's node list came from, for messages of rules about unknown nodes.
+pub struct NodeListSource {
+    /// `corosync.conf lists 'a', 'b'` / `this standalone node is 'x'`.
+    pub note: String,
+    /// The `nodelist` block of corosync.conf, when the list came from there.
+    pub span: Option<Span>,
+}
+
+impl<'a> Context<'a> {
+    /// How `self.nodes` was learnt (corosync.conf, else the local node); `None` when the
+    /// node list is unknown.
+    pub fn node_list_source(&self) -> Option<NodeListSource> {
+        let nodes = self.nodes.as_ref()?;
+        let listed = nodes.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+        if let Some(c) = self.tree.corosync.as_ref().filter(|c| !c.nodes.is_empty()) {
+            return Some(NodeListSource {
+                note: format!("corosync.conf lists {listed}"),
+                span: c.root.child("nodelist").map(|b| b.name.span),
+            });
+        }
+        Some(NodeListSource {
+            note: format!("there is no corosync.conf and this standalone node is {listed}"),
+            span: None,
+        })
+    }
+
+    /// The span that stands for a guest config as a whole: the first line of its main
+    /// section, else the first line of the file.
+    pub fn guest_anchor(&self, g: &Guest) -> Span {
+        if let Some(e) = g.config.sections.first().and_then(|s| s.entries.first()) {
+            return e.line;
+        }
+        let f = self.tree.file(g.file);
+        f.lines().next().map_or(f.span(), |(s, _)| s)
+    }
+}
+
+/// The elements of a list value (`nodes a,b c`) split like Proxmox's `split_list`, each
+/// with its own span when the value is written verbatim (else the value's span).
+pub fn list_items(v: &Spanned<String>) -> Vec<Spanned<String>> {
+    let verbatim = v.span.len() == v.value.len();
+    pvelint_parse::storage::split_list(&v.value)
+        .into_iter()
+        .map(|(a, b)| Spanned::new(v.value[a..b].to_string(), if verbatim { v.span.sub(a, b) } else { v.span }))
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! C101: one VMID with two configs (two nodes, or both a VM and a container).
+
+use crate::context::Context;
+use pvelint_parse::{Diagnostic, Guest};
+
+crate::declare_rule!(
+    DuplicateVmid,
+    "C101",
+    "duplicate-vmid",
+    Error,
+    "The same VMID has a config under two nodes, or both as a VM and as a container."
+);
+
+fn place(g: &Guest) -> String {
+    format!("{} on node '{}'", g.label(), g.node)
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let guests = &ctx.tree.guests;
+    let mut i = 0;
+    while i < guests.len() {
+        let vmid = guests[i].vmid;
+        let mut j = i;
+        while j < guests.len() && guests[j].vmid == vmid {
+            j += 1;
+        }
+        let group = &guests[i..j];
+        i = j;
+        // The first config (VMID, node, type order) stays the reference; every other one
+        // is reported where it must be removed or renumbered.
+        for g in group.iter().skip(1) {
+            let others: Vec<&Guest> = group.iter().filter(|o| !std::ptr::eq(*o, g)).collect();
+            let names: Vec<String> = others.iter().map(|o| place(o)).collect();
+            let mut d = META
+                .at(
+                    ctx.guest_anchor(g),
+                    format!(
+                        "VMID {vmid} has {} configs: this one ({}) and {}; pmxcfs logs \"detected duplicate VMID\" and keeps only one of them in the VM list (which one is not predictable), so the API, backups, HA and replication see only that one",
+                        group.len(),
+                        place(g),
+                        names.join(" and "),
+                    ),
+                )
+                .with_help(
+                    "remove the stale config, or give one guest a new VMID (rename its config and volumes); a VMID must be unique across all nodes and both guest types",
+                )
+                .with_object(format!("guest:{vmid}"));
+            for o in others {
+                d = d.with_label(ctx.guest_anchor(o), format!("{} is defined here", place(o)));
+            }
+            out.push(d);
+        }
+    }
+}
