@@ -393,7 +393,10 @@ impl<'a> Context<'a> {
                 span: c.root.child("nodelist").map(|b| b.name.span),
             });
         }
-        Some(NodeListSource { note: format!("there is no corosync.conf and this standalone node is {listed}"), span: None })
+        Some(NodeListSource {
+            note: format!("there is no corosync.conf and this standalone node is {listed}"),
+            span: None,
+        })
     }
 
     /// The span that stands for a guest config as a whole: the first line of its main
