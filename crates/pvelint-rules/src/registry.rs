@@ -78,6 +78,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::j105_job_guest_undefined::JobGuestUndefined,
     &rules::j106_job_selection_conflict::JobSelectionConflict,
     &rules::j107_job_pool_undefined::JobPoolUndefined,
+    &rules::j108_schedule_misleading::ScheduleMisleading,
     &rules::j109_job_selects_fragile_guests::JobSelectsFragileGuests,
     &rules::m101_moved_guest_local_bind_mount::MovedGuestLocalBindMount,
     &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
