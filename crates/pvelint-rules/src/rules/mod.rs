@@ -16,6 +16,7 @@ pub mod j106_job_selection_conflict;
 pub mod j107_job_pool_undefined;
 pub mod j108_schedule_misleading;
 pub mod j109_job_selects_fragile_guests;
+pub mod j110_fleecing_storage_invalid;
 pub mod m101_moved_guest_local_bind_mount;
 pub mod m102_moved_guest_node_local_file;
 pub mod v101_vzdump_path_on_unavailable_storage;
