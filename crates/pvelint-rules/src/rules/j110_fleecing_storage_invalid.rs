@@ -15,7 +15,9 @@ crate::declare_rule!(
 );
 
 /// Why fleecing cannot work on a node: (primary span, reason, optional label).
-fn problem(ctx: &Context, opts: &VzdumpOptions, node: &str) -> Option<(Span, String, Option<(Span, &'static str)>)> {
+type Problem = (Span, String, Option<(Span, &'static str)>);
+
+fn problem(ctx: &Context, opts: &VzdumpOptions, node: &str) -> Option<Problem> {
     if !opts.fleecing_enabled() {
         return None;
     }
@@ -55,17 +57,17 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             // Group the nodes by problem.
-            let mut groups: Vec<(Span, String, Option<(Span, &'static str)>, Vec<String>)> = Vec::new();
+            let mut groups: Vec<(Problem, Vec<String>)> = Vec::new();
             for node in ctx.job_worker_nodes(&job.opts) {
-                let Some((span, why, label)) = problem(ctx, &job.opts, &node) else { continue };
-                match groups.iter_mut().find(|g| g.0 == span && g.1 == why) {
-                    Some(g) => g.3.push(node),
-                    None => groups.push((span, why, label, vec![node])),
+                let Some(p) = problem(ctx, &job.opts, &node) else { continue };
+                match groups.iter_mut().find(|g| g.0 .0 == p.0 && g.0 .1 == p.1) {
+                    Some(g) => g.1.push(node),
+                    None => groups.push((p, vec![node])),
                 }
             }
             let selects_vm =
                 ctx.tree.guests.is_empty() || ctx.selected_guests(&job.opts).iter().any(|g| g.kind == GuestKind::Qemu);
-            for (span, why, label, nodes) in groups {
+            for ((span, why, label), nodes) in groups {
                 let mut d = META
                     .at(
                         span,
