@@ -81,6 +81,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::j108_schedule_misleading::ScheduleMisleading,
     &rules::j109_job_selects_fragile_guests::JobSelectsFragileGuests,
     &rules::j110_fleecing_storage_invalid::FleecingStorageInvalid,
+    &rules::j111_storage_and_dumpdir_together::StorageAndDumpdirTogether,
     &rules::m101_moved_guest_local_bind_mount::MovedGuestLocalBindMount,
     &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
