@@ -82,6 +82,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::j109_job_selects_fragile_guests::JobSelectsFragileGuests,
     &rules::j110_fleecing_storage_invalid::FleecingStorageInvalid,
     &rules::j111_storage_and_dumpdir_together::StorageAndDumpdirTogether,
+    &rules::j112_vzdump_cron_job::VzdumpCronJob,
     &rules::m101_moved_guest_local_bind_mount::MovedGuestLocalBindMount,
     &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,

@@ -18,6 +18,7 @@ pub mod j108_schedule_misleading;
 pub mod j109_job_selects_fragile_guests;
 pub mod j110_fleecing_storage_invalid;
 pub mod j111_storage_and_dumpdir_together;
+pub mod j112_vzdump_cron_job;
 pub mod m101_moved_guest_local_bind_mount;
 pub mod m102_moved_guest_node_local_file;
 pub mod v101_vzdump_path_on_unavailable_storage;
