@@ -87,6 +87,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
+    &rules::v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
 ];
 
 /// Documents of the syntax codes (`P…`), which the parser emits.
