@@ -88,6 +88,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
     &rules::v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
+    &rules::v104_vzdump_conf_ineffective_key::VzdumpConfIneffectiveKey,
 ];
 
 /// Documents of the syntax codes (`P…`), which the parser emits.

@@ -24,3 +24,4 @@ pub mod m102_moved_guest_node_local_file;
 pub mod v101_vzdump_path_on_unavailable_storage;
 pub mod v102_vzdump_path_on_fragile_storage;
 pub mod v103_tmpdir_on_backed_up_storage;
+pub mod v104_vzdump_conf_ineffective_key;
