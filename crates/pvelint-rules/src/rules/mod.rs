@@ -7,6 +7,7 @@ pub mod g103_volume_storage_not_on_node;
 pub mod g105_backup_volume_on_fragile_storage;
 pub mod g106_volume_used_by_several_guests;
 pub mod g107_volume_owned_by_other_guest;
+pub mod g108_backup_flag_on_bind_mount;
 pub mod j101_backup_target_undefined;
 pub mod j102_backup_target_lacks_backup_content;
 pub mod j103_backup_target_unavailable;
