@@ -72,6 +72,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::g106_volume_used_by_several_guests::VolumeUsedBySeveralGuests,
     &rules::g107_volume_owned_by_other_guest::VolumeOwnedByOtherGuest,
     &rules::g108_backup_flag_on_bind_mount::BackupFlagOnBindMount,
+    &rules::g109_stale_backup_state::StaleBackupState,
     &rules::j101_backup_target_undefined::BackupTargetUndefined,
     &rules::j102_backup_target_lacks_backup_content::BackupTargetLacksBackupContent,
     &rules::j103_backup_target_unavailable::BackupTargetUnavailable,

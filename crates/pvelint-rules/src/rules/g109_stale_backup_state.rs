@@ -1,0 +1,74 @@
+//! G109: traces of a backup that crashed or hung: `lock: backup`, a `[vzdump]` snapshot,
+//! `snapstate` lines, leftover fleecing images.
+
+use crate::context::Context;
+use pvelint_parse::guest::SectionKind;
+use pvelint_parse::{Diagnostic, Span};
+
+crate::declare_rule!(
+    StaleBackupState,
+    "G109",
+    "stale-backup-state",
+    Warning,
+    "A guest config holds traces of a crashed or hung backup (`lock: backup`, a `[vzdump]` snapshot, `snapstate`, fleecing images)."
+);
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for g in &ctx.tree.guests {
+        let mut found: Vec<(Span, String)> = Vec::new();
+        let mut locked = false;
+        if let Some(lock) = g.config.get("lock") {
+            if lock.value.value == "backup" {
+                locked = true;
+                found.push((lock.line, "`lock: backup`: the guest is locked by a backup".to_string()));
+            }
+        }
+        for sec in &g.config.sections {
+            if sec.kind == SectionKind::Snapshot && sec.name_str() == "vzdump" {
+                let span = sec.header.or(sec.name.as_ref().map(|n| n.span));
+                if let Some(span) = span {
+                    found.push((span, "a leftover `[vzdump]` snapshot of a backup".to_string()));
+                }
+            }
+            if let Some(st) = sec.get("snapstate") {
+                found.push((
+                    st.line,
+                    format!("snapshot '{}' is half-done (`snapstate: {}`)", sec.name_str(), st.value.value),
+                ));
+            }
+            if sec.kind == SectionKind::Special && sec.name_str() == "fleecing" {
+                if let Some(e) = sec.get("fleecing-images") {
+                    found.push((e.line, "fleecing images a backup did not remove".to_string()));
+                }
+            }
+        }
+        let Some((span, _)) = found.first().cloned() else { continue };
+        let list: Vec<String> = found.iter().map(|(_, m)| m.clone()).collect();
+        let effect = if locked {
+            "Proxmox refuses to start, stop, migrate or back it up until it is unlocked"
+        } else {
+            "the next backups may fail on the leftovers, and they use space on the storage"
+        };
+        let mut d = META
+            .at(
+                span,
+                format!(
+                    "{} carries traces of a backup that crashed or hung ({}); {effect}",
+                    g.label(),
+                    list.join("; ")
+                ),
+            )
+            .with_help(format!(
+                "check that no vzdump process for {} is still running (one stuck in D state needs a reboot), then run `{} unlock {}` and remove the leftover snapshot or images",
+                g.vmid,
+                if Context::is_ct(g) { "pct" } else { "qm" },
+                g.vmid
+            ))
+            .with_object(format!("guest:{}", g.vmid))
+            .with_key(if locked { "lock" } else { "snapstate" });
+        for (s, m) in found.iter().skip(1) {
+            d = d.with_label(*s, m.clone());
+        }
+        out.push(d);
+    }
+}
