@@ -68,6 +68,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::g101_volume_storage_undefined::VolumeStorageUndefined,
     &rules::g102_volume_storage_disabled::VolumeStorageDisabled,
     &rules::g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
+    &rules::g104_volume_content_type_mismatch::VolumeContentTypeMismatch,
     &rules::g105_backup_volume_on_fragile_storage::BackupVolumeOnFragileStorage,
     &rules::g106_volume_used_by_several_guests::VolumeUsedBySeveralGuests,
     &rules::g107_volume_owned_by_other_guest::VolumeOwnedByOtherGuest,

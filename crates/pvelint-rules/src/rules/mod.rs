@@ -4,6 +4,7 @@ pub mod c101_duplicate_vmid;
 pub mod g101_volume_storage_undefined;
 pub mod g102_volume_storage_disabled;
 pub mod g103_volume_storage_not_on_node;
+pub mod g104_volume_content_type_mismatch;
 pub mod g105_backup_volume_on_fragile_storage;
 pub mod g106_volume_used_by_several_guests;
 pub mod g107_volume_owned_by_other_guest;
