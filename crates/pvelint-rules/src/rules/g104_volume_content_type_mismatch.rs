@@ -41,11 +41,22 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if !s.usable {
             continue;
         }
-        let need = if kind == GuestKind::Lxc { ContentType::Rootdir } else { ContentType::Images };
+        // A volume of another content type used as a disk (`local:iso/x.img` on ide0):
+        // Proxmox checks the volume's own type, which `iso/…` names.
+        let need = match id.volname.value.split_once('/') {
+            Some(("iso", _)) => ContentType::Iso,
+            Some((dir, _)) if !dir.bytes().all(|b| b.is_ascii_digit()) => continue,
+            _ if kind == GuestKind::Lxc => ContentType::Rootdir,
+            _ => ContentType::Images,
+        };
         if s.has_content(need) {
             continue;
         }
-        let what = if kind == GuestKind::Lxc { "container volumes" } else { "VM disks" };
+        let what = match need {
+            ContentType::Iso => "ISO images",
+            ContentType::Rootdir => "container volumes",
+            _ => "VM disks",
+        };
         let content: Vec<&str> = s.content.value.iter().map(|c| c.name()).collect();
         let content = if content.is_empty() { "none".to_string() } else { content.join(",") };
         let mut d = META
