@@ -65,6 +65,7 @@ macro_rules! declare_rule {
 /// Every cross-file rule. One line per rule.
 pub static RULES: &[&dyn Rule] = &[
     &rules::c101_duplicate_vmid::DuplicateVmid,
+    &rules::c102_guests_on_node_outside_cluster::GuestsOnNodeOutsideCluster,
     &rules::g101_volume_storage_undefined::VolumeStorageUndefined,
     &rules::g102_volume_storage_disabled::VolumeStorageDisabled,
     &rules::g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
