@@ -1,0 +1,67 @@
+//! S101: a storage's `nodes` list names a node that is not in the cluster.
+
+use crate::context::{list_items, Context};
+use pvelint_parse::{Diagnostic, Severity};
+
+crate::declare_rule!(
+    StorageNodeUnknown,
+    "S101",
+    "storage-node-unknown",
+    Error,
+    "A storage's `nodes` list names a node that is not a cluster node."
+);
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(source) = ctx.node_list_source() else { return };
+    for s in ctx.tree.storage.iter() {
+        // `s.nodes` is what Proxmox kept; the written value gives each name its span.
+        let (Some(kept), Some(written)) = (&s.nodes, s.section.as_ref().and_then(|sec| sec.get("nodes"))) else {
+            continue;
+        };
+        let items = list_items(written);
+        let unknown: Vec<_> = items.iter().filter(|n| ctx.node_unknown(&n.value)).collect();
+        if unknown.is_empty() {
+            continue;
+        }
+        let known: Vec<String> = kept.value.iter().filter(|n| !ctx.node_unknown(n)).map(|n| format!("'{n}'")).collect();
+        for n in unknown {
+            let (effect, severity) = if known.is_empty() {
+                (
+                    format!(
+                        "no listed node is in the cluster, so storage '{}' is available on no node: guests with volumes on it cannot start and jobs writing to it fail",
+                        s.id
+                    ),
+                    Severity::Error,
+                )
+            } else {
+                (
+                    format!(
+                        "the storage is still available on {}, and the entry takes effect only if a node called '{}' joins",
+                        known.join(", "),
+                        n.value
+                    ),
+                    Severity::Warning,
+                )
+            };
+            let mut d = META
+                .at(
+                    n.span,
+                    format!(
+                        "storage '{}' lists node '{}' in `nodes`, but '{}' is not a cluster node ({}); {effect}",
+                        s.id, n.value, n.value, source.note
+                    ),
+                )
+                .with_severity(severity)
+                .with_help(format!(
+                    "replace '{}' with the node that has the storage now (node names are case-sensitive), or remove it from `nodes`",
+                    n.value
+                ))
+                .with_object(s.object())
+                .with_key("nodes");
+            if let Some(span) = source.span {
+                d = d.with_label(span, "the cluster's nodes are listed here");
+            }
+            out.push(d);
+        }
+    }
+}
