@@ -90,6 +90,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::m101_moved_guest_local_bind_mount::MovedGuestLocalBindMount,
     &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
     &rules::s101_storage_node_unknown::StorageNodeUnknown,
+    &rules::s102_local_storage_redefined::LocalStorageRedefined,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
     &rules::v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
