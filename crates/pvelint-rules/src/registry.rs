@@ -91,6 +91,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
     &rules::s101_storage_node_unknown::StorageNodeUnknown,
     &rules::s102_local_storage_redefined::LocalStorageRedefined,
+    &rules::s103_content_dirs_overlap::ContentDirsOverlap,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
     &rules::v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
