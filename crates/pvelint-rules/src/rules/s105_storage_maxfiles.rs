@@ -1,0 +1,157 @@
+//! S105: `maxfiles`, removed in PVE 9, on a storage, in /etc/vzdump.conf, in a backup job
+//! or on a vzdump.cron line.
+
+use crate::context::Context;
+use pvelint_parse::storage::StorageType;
+use pvelint_parse::{Diagnostic, Severity, Span};
+
+crate::declare_rule!(
+    StorageMaxfiles,
+    "S105",
+    "storage-maxfiles",
+    Warning,
+    "`maxfiles` is set; PVE 9 removed it, so that retention limit no longer applies."
+);
+
+const HELP: &str = "replace `maxfiles N` with `prune-backups keep-last=N` (`maxfiles 0` meant keep-all=1)";
+
+fn was(v: &str) -> String {
+    match v {
+        "0" => "keep-all=1".to_string(),
+        n => format!("keep-last={n}"),
+    }
+}
+
+/// The whole line holding `span` (jobs.cfg keeps only the value's span of a removed key).
+fn line_of(ctx: &Context, span: Span) -> Span {
+    let f = ctx.tree.file(span.file);
+    f.lines().map(|(l, _)| l).find(|l| l.start <= span.start && span.end <= l.end).unwrap_or(span)
+}
+
+/// `--maxfiles 2` from the span of its value `2`.
+fn option_span(ctx: &Context, value: Span) -> Span {
+    let text = &ctx.tree.file(value.file).text;
+    let before = text.get(..value.start as usize).unwrap_or_default();
+    match before.rfind("maxfiles") {
+        Some(i) => {
+            let start = before[..i].trim_end_matches('-').len();
+            Span { start: start as u32, ..value }
+        }
+        None => value,
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for s in ctx.tree.storage.iter().chain(ctx.tree.storage.shadowed.iter()) {
+        if matches!(s.kind, StorageType::Foreign(_)) {
+            continue;
+        }
+        let Some(sec) = &s.section else { continue };
+        let Some(v) = sec.get("maxfiles") else { continue };
+        let span = sec.key_line("maxfiles").unwrap_or(v.span);
+        let (tail, sev) = if sec.get("prune-backups").is_some() {
+            (
+                "its `prune-backups` applies instead; the line only makes Proxmox warn each time it reads storage.cfg"
+                    .to_string(),
+                Severity::Info,
+            )
+        } else {
+            (
+                "backups on it whose job and /etc/vzdump.conf set no `prune-backups` are now kept forever, until the storage is full".to_string(),
+                Severity::Warning,
+            )
+        };
+        out.push(
+            META.at(
+                span,
+                format!(
+                    "storage '{}' sets `maxfiles {}`, which PVE 9 no longer knows (PVE 7 and 8 read it as {}); Proxmox drops the key, and {tail}",
+                    s.id,
+                    v.value,
+                    was(&v.value)
+                ),
+            )
+            .with_severity(sev)
+            .with_help(HELP)
+            .with_object(s.object())
+            .with_key("maxfiles"),
+        );
+    }
+    for (node, conf) in &ctx.tree.vzdump_confs {
+        let Some(v) = conf.opts.legacy.get("maxfiles") else { continue };
+        let span = conf.line_of("maxfiles").map_or(v.span, |(k, val)| {
+            let end = val.as_ref().map_or(k.span.end, |x| x.span.end);
+            Span { end, ..k.span }
+        });
+        let (tail, sev) = if conf.opts.get("prune-backups").is_some() {
+            ("its `prune-backups` applies instead".to_string(), Severity::Info)
+        } else {
+            (
+                format!("backups on node '{node}' whose job sets no `prune-backups` fall back to the storage's `prune-backups`, else are kept forever, until the storage is full"),
+                Severity::Warning,
+            )
+        };
+        out.push(
+            META.at(
+                span,
+                format!(
+                    "the vzdump.conf of node '{node}' sets `maxfiles: {}`, which PVE 9 no longer knows (PVE 7 and 8 read it as {}); vzdump ignores the line, and {tail}",
+                    v.value,
+                    was(&v.value)
+                ),
+            )
+            .with_severity(sev)
+            .with_help(HELP.replace("`maxfiles N`", "`maxfiles: N`").replace("`prune-backups keep-last=N`", "`prune-backups: keep-last=N`"))
+            .with_object(format!("node:{node}"))
+            .with_key("maxfiles"),
+        );
+    }
+    if let Some(jobs) = &ctx.tree.jobs {
+        for job in jobs.vzdump_jobs() {
+            let Some(v) = job.opts.legacy.get("maxfiles") else { continue };
+            let span = line_of(ctx, v.span);
+            let (tail, sev) = if job.opts.get("prune-backups").is_some() {
+                ("its `prune-backups` applies instead".to_string(), Severity::Info)
+            } else {
+                (
+                    "its backups fall back to the `prune-backups` of /etc/vzdump.conf, then of the storage, else are kept forever, until the storage is full".to_string(),
+                    Severity::Warning,
+                )
+            };
+            out.push(
+                META.at(
+                    span,
+                    format!(
+                        "backup job '{}' sets `maxfiles {}`, which PVE 9 no longer knows (PVE 7 and 8 read it as {}); Proxmox drops the key, and {tail}",
+                        job.id.value,
+                        v.value,
+                        was(&v.value)
+                    ),
+                )
+                .with_severity(sev)
+                .with_help(HELP)
+                .with_object(job.object())
+                .with_key("maxfiles"),
+            );
+        }
+    }
+    if let Some(cron) = &ctx.tree.vzdump_cron {
+        for e in &cron.entries {
+            let Some(v) = e.opts.legacy.get("maxfiles") else { continue };
+            out.push(
+                META.at(
+                    option_span(ctx, v.span),
+                    format!(
+                        "this vzdump.cron line passes `--maxfiles {}`, an option PVE 9's vzdump no longer has (PVE 7 and 8 read it as {}); the command line is rejected (\"unable to parse option\") and this backup does not run",
+                        v.value,
+                        was(&v.value)
+                    ),
+                )
+                .with_severity(if e.enabled { Severity::Error } else { Severity::Info })
+                .with_help("replace `--maxfiles N` with `--prune-backups keep-last=N`, or better, recreate the backup as a job in Datacenter → Backup (jobs.cfg)")
+                .with_object("vzdump.cron")
+                .with_key("maxfiles"),
+            );
+        }
+    }
+}
