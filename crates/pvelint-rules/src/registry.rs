@@ -94,6 +94,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::s103_content_dirs_overlap::ContentDirsOverlap,
     &rules::s104_removable_dir_without_mountpoint_check::RemovableDirWithoutMountpointCheck,
     &rules::s105_storage_maxfiles::StorageMaxfiles,
+    &rules::s106_glusterfs_storage::GlusterfsStorage,
     &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
     &rules::v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,

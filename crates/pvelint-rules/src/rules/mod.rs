@@ -30,6 +30,7 @@ pub mod s102_local_storage_redefined;
 pub mod s103_content_dirs_overlap;
 pub mod s104_removable_dir_without_mountpoint_check;
 pub mod s105_storage_maxfiles;
+pub mod s106_glusterfs_storage;
 pub mod v101_vzdump_path_on_unavailable_storage;
 pub mod v102_vzdump_path_on_fragile_storage;
 pub mod v103_tmpdir_on_backed_up_storage;
