@@ -76,6 +76,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::g108_backup_flag_on_bind_mount::BackupFlagOnBindMount,
     &rules::g109_stale_backup_state::StaleBackupState,
     &rules::h101_ha_resource_guest_undefined::HaResourceGuestUndefined,
+    &rules::h102_ha_node_unknown::HaNodeUnknown,
     &rules::j101_backup_target_undefined::BackupTargetUndefined,
     &rules::j102_backup_target_lacks_backup_content::BackupTargetLacksBackupContent,
     &rules::j103_backup_target_unavailable::BackupTargetUnavailable,

@@ -12,6 +12,7 @@ pub mod g107_volume_owned_by_other_guest;
 pub mod g108_backup_flag_on_bind_mount;
 pub mod g109_stale_backup_state;
 pub mod h101_ha_resource_guest_undefined;
+pub mod h102_ha_node_unknown;
 pub mod j101_backup_target_undefined;
 pub mod j102_backup_target_lacks_backup_content;
 pub mod j103_backup_target_unavailable;
