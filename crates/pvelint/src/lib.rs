@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod discover;
 pub mod fingerprint;
+pub mod formats;
+pub mod gen;
 pub mod render;
 pub mod whatif;
 

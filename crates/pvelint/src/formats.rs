@@ -1,0 +1,607 @@
+//! Machine formats for CI: SARIF 2.1.0 (GitHub code scanning), GitHub workflow commands
+//! (pull-request annotations), GitLab Code Quality; and the generated rule index
+//! (`docs/rules.md`). Pure functions over a linted tree: no I/O, no colour, and the same
+//! input always gives the same bytes.
+
+use crate::fingerprint;
+use crate::render::position;
+use pvelint_parse::{Diagnostic, Severity, Span, Tree};
+use pvelint_rules::RuleMeta;
+use serde::Serialize;
+
+/// Where the project lives; SARIF's `informationUri`.
+pub const INFORMATION_URI: &str = "https://github.com/pvelint/pvelint";
+
+/// The SARIF schema the output follows.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The key of pvelint's fingerprint in SARIF `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "pvelint/v1";
+
+/// The URL of a code's document.
+pub fn help_uri(code: &str) -> String {
+    format!("{INFORMATION_URI}/blob/main/rules/{code}.md")
+}
+
+/// SARIF's name for a severity.
+pub fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// The text of the section `## <heading>` of a rule document, trimmed; `None` if the
+/// document has no such section or it is empty.
+fn doc_section<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+    let marker = format!("## {heading}\n");
+    let start = doc.find(&marker)? + marker.len();
+    let rest = doc.get(start..)?;
+    let end = rest.find("\n## ").map_or(rest.len(), |i| i + 1);
+    let text = rest.get(..end)?.trim();
+    (!text.is_empty()).then_some(text)
+}
+
+/// Percent-encodes a relative path for a URI reference: keeps RFC 3986's unreserved
+/// characters and `/`, encodes every other byte.
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The message text of a diagnostic, with its help on a second line.
+fn message_with_help(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(h) => format!("{}\nhelp: {h}", d.message),
+        None => d.message.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// SARIF 2.1.0
+
+#[derive(Serialize)]
+struct SarifLog {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<SarifRun>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRun {
+    tool: SarifTool,
+    /// Columns are counted in characters, as everywhere in pvelint.
+    column_kind: &'static str,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct SarifTool {
+    driver: SarifDriver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifDriver {
+    name: &'static str,
+    information_uri: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    rules: Vec<SarifRule>,
+}
+
+#[derive(Serialize)]
+struct SarifText {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct SarifHelp {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRule {
+    id: &'static str,
+    name: &'static str,
+    short_description: SarifText,
+    full_description: SarifText,
+    help: SarifHelp,
+    help_uri: String,
+    default_configuration: SarifConfiguration,
+    properties: SarifRuleProperties,
+}
+
+#[derive(Serialize)]
+struct SarifConfiguration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct SarifRuleProperties {
+    tags: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    /// -1 when the registry does not know the code (SARIF's "no rule index").
+    rule_index: i64,
+    level: &'static str,
+    message: SarifText,
+    locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation>,
+    partial_fingerprints: std::collections::BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<SarifResultProperties>,
+}
+
+#[derive(Serialize)]
+struct SarifResultProperties {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: SarifPhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<SarifText>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifPhysicalLocation {
+    artifact_location: SarifArtifactLocation,
+    region: SarifRegion,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+fn sarif_rule(m: &RuleMeta) -> SarifRule {
+    let tag = if m.code.starts_with('P') { "syntax" } else { "cross-file" };
+    SarifRule {
+        id: m.code,
+        name: m.name,
+        short_description: SarifText { text: m.summary.to_string() },
+        full_description: SarifText { text: doc_section(m.doc, "What it finds").unwrap_or(m.summary).to_string() },
+        help: SarifHelp {
+            text: if m.doc.is_empty() { m.summary.to_string() } else { m.doc.to_string() },
+            markdown: if m.doc.is_empty() { m.summary.to_string() } else { m.doc.to_string() },
+        },
+        help_uri: help_uri(m.code),
+        default_configuration: SarifConfiguration { level: sarif_level(m.severity) },
+        properties: SarifRuleProperties { tags: vec!["proxmox", tag] },
+    }
+}
+
+fn sarif_location(tree: &Tree, span: Span, id: Option<usize>, message: Option<&str>) -> SarifLocation {
+    let p = position(tree, span);
+    SarifLocation {
+        id,
+        physical_location: SarifPhysicalLocation {
+            artifact_location: SarifArtifactLocation {
+                uri: uri_path(&tree.file(span.file).path),
+                uri_base_id: "%SRCROOT%",
+            },
+            region: SarifRegion {
+                start_line: p.line,
+                start_column: p.column,
+                end_line: p.end_line,
+                end_column: p.end_column,
+            },
+        },
+        message: message.map(|m| SarifText { text: m.to_string() }),
+    }
+}
+
+/// SARIF 2.1.0: one run, the driver with every code of the registry (with its document,
+/// help URI and default level), one result per diagnostic with its labels as related
+/// locations and the [`fingerprint`] as partial fingerprint `pvelint/v1`. Paths are
+/// relative URIs (base `%SRCROOT%`). Pretty-printed, with a final newline.
+pub fn sarif(tree: &Tree, diags: &[Diagnostic]) -> String {
+    let metas = pvelint_rules::registry::all_meta();
+    let fps = fingerprint::fingerprints(tree, diags);
+    let results = diags
+        .iter()
+        .zip(fps)
+        .map(|(d, fp)| {
+            let properties = (d.object.is_some() || d.key.is_some())
+                .then(|| SarifResultProperties { object: d.object.clone(), key: d.key.clone() });
+            SarifResult {
+                rule_id: d.code,
+                rule_index: metas
+                    .iter()
+                    .position(|m| m.code == d.code)
+                    .and_then(|i| i64::try_from(i).ok())
+                    .unwrap_or(-1),
+                level: sarif_level(d.severity),
+                message: SarifText { text: message_with_help(d) },
+                locations: vec![sarif_location(tree, d.span, None, None)],
+                related_locations: d
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| sarif_location(tree, l.span, Some(i + 1), Some(&l.message)))
+                    .collect(),
+                partial_fingerprints: std::iter::once((FINGERPRINT_KEY, fp)).collect(),
+                properties,
+            }
+        })
+        .collect();
+    let log = SarifLog {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: vec![SarifRun {
+            tool: SarifTool {
+                driver: SarifDriver {
+                    name: "pvelint",
+                    information_uri: INFORMATION_URI,
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    rules: metas.iter().map(sarif_rule).collect(),
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    };
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+// ---------------------------------------------------------------------------------------
+// GitHub workflow commands
+
+/// Escapes the data part of a workflow command.
+fn gh_escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property value of a workflow command.
+fn gh_escape_property(s: &str) -> String {
+    gh_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub's annotation level for a severity.
+pub fn github_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+/// GitHub Actions workflow commands, one line per diagnostic:
+/// `::error file=PATH,line=L,col=C,endLine=L,endColumn=C,title=CODE name::message`.
+/// The runner turns them into annotations on the pull request. Labels are listed in the
+/// message, one per line, as `PATH:LINE:COL: label`.
+pub fn github(tree: &Tree, diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let p = position(tree, d.span);
+        let mut message = message_with_help(d);
+        for l in &d.labels {
+            let lp = position(tree, l.span);
+            message.push_str(&format!("\n{}:{}:{}: {}", tree.file(l.span.file).path, lp.line, lp.column, l.message));
+        }
+        out.push_str(&format!(
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            github_level(d.severity),
+            gh_escape_property(&tree.file(d.span.file).path),
+            p.line,
+            p.column,
+            p.end_line,
+            p.end_column,
+            gh_escape_property(&format!("{} {}", d.code, d.name)),
+            gh_escape_data(&message),
+        ));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// GitLab Code Quality
+
+#[derive(Serialize)]
+struct GlIssue {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    description: String,
+    check_name: &'static str,
+    fingerprint: String,
+    severity: &'static str,
+    location: GlLocation,
+}
+
+#[derive(Serialize)]
+struct GlLocation {
+    path: String,
+    lines: GlLines,
+}
+
+#[derive(Serialize)]
+struct GlLines {
+    begin: usize,
+    end: usize,
+}
+
+/// GitLab's Code Quality severity for a severity.
+pub fn gitlab_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "critical",
+        Severity::Warning => "major",
+        Severity::Info => "info",
+    }
+}
+
+/// A GitLab Code Quality report (the Code Climate subset GitLab reads): a JSON array with
+/// one issue per diagnostic, `description` (`CODE name: message`), `check_name` (the
+/// code), `fingerprint` (unique in the report), `severity`, `location.path` and
+/// `location.lines`. Pretty-printed, with a final newline.
+pub fn gitlab(tree: &Tree, diags: &[Diagnostic]) -> String {
+    let fps = fingerprint::fingerprints(tree, diags);
+    let issues: Vec<GlIssue> = diags
+        .iter()
+        .zip(fps)
+        .map(|(d, fp)| {
+            let p = position(tree, d.span);
+            GlIssue {
+                kind: "issue",
+                description: format!("{} {}: {}", d.code, d.name, d.message),
+                check_name: d.code,
+                fingerprint: fp,
+                severity: gitlab_severity(d.severity),
+                location: GlLocation {
+                    path: tree.file(d.span.file).path.clone(),
+                    lines: GlLines { begin: p.line, end: p.end_line },
+                },
+            }
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&issues).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+// ---------------------------------------------------------------------------------------
+// The rule index
+
+/// Escapes text for a Markdown table cell.
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ")
+}
+
+/// `docs/rules.md`: every code of the registry with its name, default severity, summary
+/// and a link to its document. Generated; `cargo test -p pvelint --test docs` fails when
+/// the file is stale and `UPDATE_DOCS=1` rewrites it.
+pub fn rule_index() -> String {
+    let metas = pvelint_rules::registry::all_meta();
+    let mut out = String::new();
+    out.push_str("# Rule index\n\n");
+    out.push_str(
+        "<!-- Generated from the rule registry by pvelint::formats::rule_index(); do not edit.\n     \
+         Regenerate with: UPDATE_DOCS=1 cargo test -p pvelint --test docs -->\n\n",
+    );
+    let syntax = metas.iter().filter(|m| m.code.starts_with('P')).count();
+    out.push_str(&format!(
+        "pvelint has {} codes: {} syntax codes (`P…`, where Proxmox's parser reads something other than what \
+         was written) and {} cross-file rules. Each links to its document: what it finds, why it matters, an \
+         example, how to fix it. `pvelint rule CODE` prints the same document.\n\n",
+        metas.len(),
+        syntax,
+        metas.len() - syntax
+    ));
+    out.push_str("Select, ignore or re-grade them in `pvelint.yaml` (see the [user guide](user-guide.md)).\n\n");
+    out.push_str("| Code | Name | Default severity | Summary |\n|---|---|---|---|\n");
+    for m in &metas {
+        out.push_str(&format!(
+            "| [{code}](../rules/{code}.md) | `{name}` | {sev} | {summary} |\n",
+            code = m.code,
+            name = m.name,
+            sev = m.severity.as_str(),
+            summary = md_cell(m.summary)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvelint_parse::{InputFile, TreeInput};
+
+    fn lint(files: &[(&str, &str)]) -> (Tree, Vec<Diagnostic>) {
+        let input = TreeInput {
+            files: files.iter().map(|(p, t)| InputFile::new(*p, t.as_bytes().to_vec())).collect(),
+            ..TreeInput::default()
+        };
+        // Syntax codes only: rule authors keep adding rules, which would change the samples.
+        crate::lint(input, |m| m.code.starts_with('P'))
+    }
+
+    fn sample() -> (Tree, Vec<Diagnostic>) {
+        // A bad content type (P008) on line 3, at `backupz`.
+        lint(&[("storage.cfg", "dir: bk\n\tpath /mnt/bk\n\tcontent backupz\n")])
+    }
+
+    #[test]
+    fn sarif_result_points_at_the_span() {
+        let (tree, diags) = sample();
+        assert_eq!(diags[0].code, "P008");
+        let v: serde_json::Value = serde_json::from_str(&sarif(&tree, &diags)).unwrap();
+        assert_eq!(v["version"], "2.1.0");
+        let run = &v["runs"][0];
+        let r = &run["results"][0];
+        assert_eq!(r["ruleId"], "P008");
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], "P008");
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "storage.cfg");
+        let p = position(&tree, diags[0].span);
+        assert_eq!(loc["region"]["startLine"], p.line as u64);
+        assert_eq!(loc["region"]["startColumn"], p.column as u64);
+        assert_eq!(loc["region"]["endColumn"], p.end_column as u64);
+        assert_eq!(p.line, 3);
+        assert_eq!(r["partialFingerprints"][FINGERPRINT_KEY], fingerprint::fingerprint(&tree, &diags[0]));
+        assert_eq!(r["level"], sarif_level(diags[0].severity));
+    }
+
+    #[test]
+    fn sarif_lists_every_code_with_its_document() {
+        let (tree, diags) = sample();
+        let v: serde_json::Value = serde_json::from_str(&sarif(&tree, &diags)).unwrap();
+        let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        let metas = pvelint_rules::registry::all_meta();
+        assert_eq!(rules.len(), metas.len());
+        for (r, m) in rules.iter().zip(&metas) {
+            assert_eq!(r["id"], m.code);
+            assert_eq!(r["name"], m.name);
+            assert_eq!(r["shortDescription"]["text"], m.summary);
+            assert_eq!(r["help"]["markdown"], m.doc);
+            assert_eq!(r["helpUri"], format!("https://github.com/pvelint/pvelint/blob/main/rules/{}.md", m.code));
+            assert!(!r["fullDescription"]["text"].as_str().unwrap().is_empty());
+        }
+    }
+
+    #[test]
+    fn sarif_is_deterministic() {
+        let (tree, diags) = sample();
+        assert_eq!(sarif(&tree, &diags), sarif(&tree, &diags));
+    }
+
+    #[test]
+    fn labels_become_related_locations() {
+        // A guest on a storage storage.cfg does not define: no label; build one by hand.
+        let (tree, mut diags) = sample();
+        let span = diags[0].span;
+        diags[0].labels.push(pvelint_parse::diag::Label { span, message: "defined here".into() });
+        let v: serde_json::Value = serde_json::from_str(&sarif(&tree, &diags)).unwrap();
+        let rel = &v["runs"][0]["results"][0]["relatedLocations"][0];
+        assert_eq!(rel["id"], 1);
+        assert_eq!(rel["message"]["text"], "defined here");
+        assert_eq!(rel["physicalLocation"]["region"]["startLine"], 3);
+    }
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(uri_path("pve/nodes/a b/lxc/1.conf"), "pve/nodes/a%20b/lxc/1.conf");
+        assert_eq!(uri_path("ä#%"), "%C3%A4%23%25");
+        assert_eq!(uri_path("etc/pve/storage.cfg"), "etc/pve/storage.cfg");
+    }
+
+    #[test]
+    fn doc_sections_are_found() {
+        let doc = "# X1 x\n\n## What it finds\nA thing.\nMore.\n\n## Why it matters\nBecause.\n";
+        assert_eq!(doc_section(doc, "What it finds"), Some("A thing.\nMore."));
+        assert_eq!(doc_section(doc, "Why it matters"), Some("Because."));
+        assert_eq!(doc_section(doc, "Example"), None);
+    }
+
+    #[test]
+    fn github_commands_escape_data_and_properties() {
+        assert_eq!(gh_escape_data("50% a\r\nb"), "50%25 a%0D%0Ab");
+        assert_eq!(gh_escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        let (tree, diags) = lint(&[("nodes/a,b:c/lxc/100.conf", "arch: amd64\nrootfs local:100/x.raw\n")]);
+        let out = github(&tree, &diags);
+        assert!(!diags.is_empty());
+        for line in out.lines() {
+            assert!(line.starts_with("::"), "{line}");
+            let (props, _) = line[2..].split_once("::").unwrap();
+            assert!(props.contains("file=nodes/a%2Cb%3Ac/lxc/100.conf,"), "{props}");
+        }
+        assert_eq!(out.lines().count(), diags.len());
+    }
+
+    #[test]
+    fn github_command_shape() {
+        let (tree, diags) = sample();
+        let p = position(&tree, diags[0].span);
+        let out = github(&tree, &diags);
+        let first = out.lines().next().unwrap();
+        let expected = format!(
+            "::{} file=storage.cfg,line=3,col={},endLine=3,endColumn={},title=P008 {}::",
+            github_level(diags[0].severity),
+            p.column,
+            p.end_column,
+            diags[0].name
+        );
+        assert!(first.starts_with(&expected), "{first}\n{expected}");
+        assert!(!first.contains('\n'));
+        assert_eq!(github_level(Severity::Info), "notice");
+    }
+
+    #[test]
+    fn gitlab_issues() {
+        let (tree, diags) = sample();
+        let v: serde_json::Value = serde_json::from_str(&gitlab(&tree, &diags)).unwrap();
+        let issues = v.as_array().unwrap();
+        assert_eq!(issues.len(), diags.len());
+        let i = &issues[0];
+        assert_eq!(i["check_name"], "P008");
+        assert_eq!(i["location"]["path"], "storage.cfg");
+        assert_eq!(i["location"]["lines"]["begin"], 3);
+        assert_eq!(i["severity"], gitlab_severity(diags[0].severity));
+        assert_eq!(i["fingerprint"], fingerprint::fingerprint(&tree, &diags[0]));
+        assert!(i["description"].as_str().unwrap().starts_with("P008 "));
+        assert_eq!(gitlab_severity(Severity::Error), "critical");
+        assert_eq!(gitlab_severity(Severity::Warning), "major");
+        assert_eq!(gitlab_severity(Severity::Info), "info");
+        // An empty report is an empty array.
+        assert_eq!(gitlab(&tree, &[]).trim(), "[]");
+    }
+
+    #[test]
+    fn gitlab_fingerprints_are_unique() {
+        // The same bad line twice in one file: two findings, two fingerprints.
+        let (tree, diags) =
+            lint(&[("storage.cfg", "dir: a\n\tpath /a\n\tcontent backupz\n\ndir: a\n\tpath /a\n\tcontent backupz\n")]);
+        let v: serde_json::Value = serde_json::from_str(&gitlab(&tree, &diags)).unwrap();
+        let fps: std::collections::BTreeSet<&str> =
+            v.as_array().unwrap().iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+        assert_eq!(fps.len(), diags.len());
+    }
+
+    #[test]
+    fn rule_index_lists_every_code() {
+        let index = rule_index();
+        for m in pvelint_rules::registry::all_meta() {
+            assert!(index.contains(&format!("| [{0}](../rules/{0}.md) | `{1}` |", m.code, m.name)), "{}", m.code);
+        }
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
+    }
+}
