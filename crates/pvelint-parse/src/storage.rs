@@ -1170,3 +1170,90 @@ mod tests {
         assert_eq!(canonpath("/mnt//x/./y/"), "/mnt/x/y");
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    /// A compact dump of the model: one line per storage and effective value, with
+    /// `line:col-line:col` ranges (`default@` for values implied by the header).
+    fn dump(text: &str) -> String {
+        let f = SourceFile::new(FileId(0), "storage.cfg", text.to_string());
+        let mut diags = Vec::new();
+        let cfg = parse(Some(&f), &mut diags);
+        let loc = |s: Option<Span>| match s {
+            Some(s) => {
+                let (a, b) = f.line_col(s.start);
+                let (c, d) = f.line_col(s.end);
+                format!("{a}:{b}-{c}:{d}")
+            }
+            None => "-".to_string(),
+        };
+        let eff =
+            |e: &Effective<String>| format!("{}{} @{}", if e.default { "default " } else { "" }, e.value, loc(e.span));
+        let mut out = String::new();
+        for s in cfg.storages.iter().chain(cfg.shadowed.iter().inspect(|_| ())) {
+            let shadowed = cfg.shadowed.iter().any(|x| std::ptr::eq(x, s));
+            out.push_str(&format!(
+                "{}{} {} [{}]{}{}\n",
+                if shadowed { "shadowed " } else { "" },
+                s.kind,
+                s.id,
+                loc(s.header),
+                if s.builtin { " builtin" } else { "" },
+                if s.usable { "" } else { " UNUSABLE" }
+            ));
+            let content: Vec<&str> = s.content.value.iter().map(|c| c.name()).collect();
+            out.push_str(&format!(
+                "  content {}{} @{}\n",
+                if s.content.default { "default " } else { "" },
+                content.join(","),
+                loc(s.content.span)
+            ));
+            match &s.nodes {
+                Some(n) => out.push_str(&format!(
+                    "  nodes {} @{}\n",
+                    n.value.iter().cloned().collect::<Vec<_>>().join(","),
+                    loc(Some(n.span))
+                )),
+                None => out.push_str("  nodes (all)\n"),
+            }
+            out.push_str(&format!(
+                "  shared {}{} network={}\n",
+                if s.shared.default { "default " } else { "" },
+                s.shared.value,
+                s.is_network()
+            ));
+            if let Some(d) = s.disabled {
+                out.push_str(&format!("  disabled @{}\n", loc(Some(d))));
+            }
+            if let Some(p) = &s.path {
+                out.push_str(&format!("  path {}\n", eff(p)));
+            }
+            if let Some(m) = &s.mountpoint {
+                out.push_str(&format!("  mountpoint {}\n", eff(m)));
+            }
+            if let Some(b) = s.backup_dir() {
+                out.push_str(&format!("  backup-dir {b}\n"));
+            }
+            for (c, d) in &s.content_dirs {
+                out.push_str(&format!("  content-dir {c}={} @{}\n", d.value, loc(Some(d.span))));
+            }
+        }
+        if let Some(n) = cfg.local_nodes_ignored {
+            out.push_str(&format!("local nodes ignored @{}\n", loc(Some(n))));
+        }
+        for d in &diags {
+            out.push_str(&format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(Some(d.span)), d.message));
+        }
+        out
+    }
+
+    #[test]
+    fn snapshots() {
+        insta::glob!("../../../testdata/parse/storage", "*.cfg", |path| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            insta::assert_snapshot!(dump(&text));
+        });
+    }
+}

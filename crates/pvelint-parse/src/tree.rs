@@ -9,6 +9,9 @@ use crate::span::{FileId, Span};
 use crate::{corosync, cron, datacenter, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The Proxmox VE major version assumed when the configuration names none.
+pub const DEFAULT_PVE_VERSION: u8 = 9;
+
 /// Files larger than this are refused by pmxcfs (and by pvelint).
 pub const MAX_FILE_SIZE: usize = 1024 * 1024;
 
@@ -100,6 +103,8 @@ pub struct TreeInput {
     pub node_dirs: Vec<String>,
     /// Problems the caller met while reading, already diagnosed.
     pub diagnostics: Vec<Diagnostic>,
+    /// The Proxmox VE major version (default [`DEFAULT_PVE_VERSION`]).
+    pub pve_version: Option<u8>,
     /// Prepended to the path of every file of `files` for display (`pve/` when the tree
     /// was found as `<PATH>/pve`); classification uses the path without it.
     pub prefix: String,
@@ -144,6 +149,9 @@ pub struct Tree {
     pub user: Option<user::UserConfig>,
     pub local_node: Option<String>,
     pub node_dirs: BTreeSet<String>,
+    /// The Proxmox VE major version the cluster runs (from the configuration; default 9),
+    /// for rules about removed or deprecated options.
+    pub pve_version: u8,
     /// Guests moved by a what-if change: VMID → the node whose directory holds the config
     /// on disk. Empty for a plain check.
     pub moved_guests: BTreeMap<u32, String>,
@@ -228,7 +236,12 @@ fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagn
 
 /// Parses everything. Never fails: problems become diagnostics.
 pub fn load(input: TreeInput) -> Tree {
-    let mut tree = Tree { diagnostics: input.diagnostics, local_node: input.local_node, ..Tree::default() };
+    let mut tree = Tree {
+        diagnostics: input.diagnostics,
+        local_node: input.local_node,
+        pve_version: input.pve_version.unwrap_or(DEFAULT_PVE_VERSION),
+        ..Tree::default()
+    };
     tree.node_dirs = input.node_dirs.into_iter().collect();
     let mut files = input.files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
