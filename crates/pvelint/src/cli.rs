@@ -1,11 +1,15 @@
-//! Command-line interface. Exit codes: 0 no error or warning, 1 at least one, 2 usage,
-//! I/O or no-tree errors.
+//! Command-line interface. Exit codes: 0 nothing at or above `--fail-on` (default:
+//! warning), 1 findings at or above it, 2 usage, configuration, I/O or no-tree errors.
 
-use crate::discover;
+use crate::baseline;
+use crate::config::{self, Config};
+use crate::discover::{self, Layout};
 use crate::render::{self, FullStyle, Summary};
 use crate::whatif::{self, Change};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use pvelint_parse::{Diagnostic, Severity, Tree};
 use pvelint_rules::RuleMeta;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -16,26 +20,42 @@ pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
 #[command(name = "pvelint", version, about = "Static linter for Proxmox VE cluster configuration trees")]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Check a tree: a copy of /etc/pve, of /etc (pve/ and vzdump.conf) or of a root (etc/pve).
+    /// Check a tree (a copy of /etc/pve, of /etc with pve/ and vzdump.conf, or of a root
+    /// with etc/pve), or, given files, the tree they belong to.
     Check(CheckArgs),
     /// Lint the cluster as it will be after a change (a storage or guest moved, a node
     /// or storage removed): lists what the change introduces and what it resolves.
     WhatIf(WhatIfArgs),
     /// Show the document of a rule, or list every rule.
     Rule {
-        /// Code (G105) or name (backup-volume-on-removable-storage).
+        /// Code (G105) or name (backup-volume-on-fragile-storage).
         code: Option<String>,
         /// List every code with its name, default severity and summary.
         #[arg(long, conflicts_with = "code")]
         all: bool,
     },
+    /// Print the effective configuration for a path (pvelint.yaml found from it).
+    Config {
+        /// Where to look for pvelint.yaml (default: the current directory).
+        path: Option<PathBuf>,
+        /// Use this configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print the JSON Schema of pvelint.yaml instead.
+        #[arg(long)]
+        schema: bool,
+    },
+    /// Print a shell completion script (bash, zsh, fish).
+    Completions { shell: String },
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(clap::Args, Debug)]
@@ -61,21 +81,55 @@ struct WhatIfArgs {
 
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
-    /// The tree; default: the current directory if it is one, else /etc/pve.
-    path: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Full)]
-    format: Format,
+    /// The tree, or files of a tree (pre-commit passes the changed files); default: the
+    /// current directory if it is a tree, else /etc/pve.
+    paths: Vec<PathBuf>,
+    /// Output format; default: full on a terminal, concise otherwise.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Also write FORMAT to FILE (repeatable), e.g. sarif=pvelint.sarif.
+    #[arg(long, value_name = "FORMAT=FILE")]
+    output: Vec<String>,
     /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
     #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
     vzdump_conf: Vec<String>,
-    /// Only these codes or code prefixes (comma-separated, e.g. G1,J101).
+    /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
-    /// Skip these codes or code prefixes (comma-separated).
+    /// Run these too, on top of the configuration's selection.
+    #[arg(long = "extend-select", value_delimiter = ',')]
+    extend_select: Vec<String>,
+    /// Skip these codes, code prefixes or names (comma-separated).
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
-    /// Colour in the full format.
+    /// Use this configuration file instead of searching for pvelint.yaml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+    /// Print the effective configuration and exit.
+    #[arg(long = "show-config")]
+    show_config: bool,
+    /// Report only findings not recorded in this baseline.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (and exit 0).
+    #[arg(long = "write-baseline", value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Exit 1 when a finding has at least this severity.
+    #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Exit 0 even when there are findings.
+    #[arg(long = "exit-zero")]
+    exit_zero: bool,
+    /// Print the number of findings per rule.
+    #[arg(long)]
+    statistics: bool,
+    /// With files given: report findings in the whole tree, not only in those files.
+    #[arg(long = "all-files-in-tree")]
+    all_files_in_tree: bool,
+    /// Colour in the full format (NO_COLOR and FORCE_COLOR are honoured under auto).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
 }
@@ -85,6 +139,16 @@ enum Format {
     Full,
     Concise,
     Json,
+    Sarif,
+    Github,
+    Gitlab,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -92,6 +156,11 @@ enum Color {
     Auto,
     Always,
     Never,
+}
+
+/// The clap definition, for completions and the man page.
+pub fn command() -> clap::Command {
+    Cli::command()
 }
 
 /// Runs the CLI and returns the exit code.
@@ -109,6 +178,50 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Rule { code, all } => rule(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Check(args) => check(&args, &mut stdout, &mut stderr),
         Command::WhatIf(args) => what_if(&args, &mut stdout, &mut stderr),
+        Command::Config { path, config, schema } => {
+            if schema {
+                return emit(&mut stdout, &config::json_schema());
+            }
+            let args = CheckArgs::parse_from_config(path, config);
+            match load_config(&args, &mut stderr) {
+                Ok(c) => emit(&mut stdout, &c.show()),
+                Err(code) => code,
+            }
+        }
+        Command::Completions { shell } => match crate::gen::completions(&mut command(), &shell) {
+            Ok(s) => emit(&mut stdout, &s),
+            Err(e) => {
+                let _ = writeln!(stderr, "pvelint: {e}");
+                EXIT_ERROR
+            }
+        },
+        Command::Man => emit(&mut stdout, &crate::gen::man_page(&command())),
+    }
+}
+
+impl CheckArgs {
+    fn parse_from_config(path: Option<PathBuf>, config: Option<PathBuf>) -> CheckArgs {
+        let mut args = CheckArgs::try_parse_from(["check"]).unwrap_or_else(|_| unreachable!());
+        args.paths = path.into_iter().collect();
+        args.config = config;
+        args
+    }
+
+    fn try_parse_from(args: [&str; 1]) -> Result<CheckArgs, clap::Error> {
+        #[derive(Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            a: CheckArgs,
+        }
+        Wrap::try_parse_from(args).map(|w| w.a)
+    }
+}
+
+fn emit(out: &mut dyn Write, text: &str) -> i32 {
+    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
     }
 }
 
@@ -135,44 +248,113 @@ fn rule(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write)
     }
 }
 
-/// Whether a code matches a selector: the code, its name, or a prefix of the code.
-fn matches(meta: &RuleMeta, selector: &str) -> bool {
-    let s = selector.trim();
-    !s.is_empty() && (meta.name == s || meta.code.len() >= s.len() && meta.code[..s.len()].eq_ignore_ascii_case(s))
-}
-
-/// Finds and reads the tree of `args`; `Err` holds the exit code after the message.
-fn load(args: &CheckArgs, err: &mut dyn Write) -> Result<pvelint_parse::TreeInput, i32> {
-    for s in args.select.iter().chain(&args.ignore) {
-        if !pvelint_rules::registry::all_meta().iter().any(|m| matches(m, s)) {
+/// The configuration in effect: the file (given, or found from the first path), then
+/// the command line on top.
+fn load_config(args: &CheckArgs, err: &mut dyn Write) -> Result<Config, i32> {
+    for s in args.select.iter().chain(&args.ignore).chain(&args.extend_select) {
+        if !config::selector_known(s) {
             let _ = writeln!(err, "pvelint: '{s}' matches no rule code or name; `pvelint rule --all` lists them");
             return Err(EXIT_ERROR);
         }
     }
-    let (root, explicit) = match &args.path {
-        Some(p) => (p.clone(), true),
-        None => (PathBuf::from("."), false),
+    let file = if args.isolated {
+        None
+    } else if let Some(c) = &args.config {
+        Some(c.clone())
+    } else {
+        config::find(args.paths.first().map_or(Path::new("."), |p| p.as_path()))
     };
-    let layout = match discover::find_layout(&root) {
-        Some(l) => l,
-        None if !explicit => match discover::find_layout(Path::new("/etc/pve")) {
-            Some(l) => l,
-            None => {
-                let _ = writeln!(err, "pvelint: {}, nor in /etc/pve", discover::looked_for(&root));
-                return Err(EXIT_ERROR);
+    let mut cfg = match file {
+        Some(f) => config::load(&f).map_err(|e| {
+            let _ = write!(err, "{}", e.render());
+            EXIT_ERROR
+        })?,
+        None => Config::defaults(),
+    };
+    if !args.select.is_empty() {
+        cfg.select = Some(args.select.clone());
+    }
+    cfg.extend_select.extend(args.extend_select.iter().cloned());
+    cfg.ignore.extend(args.ignore.iter().cloned());
+    Ok(cfg)
+}
+
+/// Where the tree is: a directory given (or the current directory, else /etc/pve), or
+/// the tree that holds the files given. Returns the layout, the directory paths are
+/// shown relative to, and the files to report on (empty: all).
+fn locate(args: &CheckArgs, err: &mut dyn Write) -> Result<(Layout, PathBuf, Vec<PathBuf>), i32> {
+    let fail = |err: &mut dyn Write, msg: String| {
+        let _ = writeln!(err, "pvelint: {msg}");
+        Err(EXIT_ERROR)
+    };
+    match args.paths.as_slice() {
+        [] => {
+            let cwd = PathBuf::from(".");
+            if let Some(l) = discover::find_layout(&cwd) {
+                return Ok((l, cwd, Vec::new()));
             }
-        },
-        None => {
-            let what = if root.is_dir() {
-                discover::looked_for(&root)
-            } else {
-                format!("{} is not a directory", root.display())
-            };
-            let _ = writeln!(err, "pvelint: {what}");
-            return Err(EXIT_ERROR);
+            match discover::find_layout(Path::new("/etc/pve")) {
+                Some(l) => Ok((l, PathBuf::from("/etc/pve"), Vec::new())),
+                None => fail(err, format!("{}, nor in /etc/pve", discover::looked_for(&cwd))),
+            }
         }
-    };
-    let (mut input, notes) = discover::read_tree(&layout);
+        [dir] if dir.is_dir() => match discover::find_layout(dir) {
+            Some(l) => Ok((l, dir.clone(), Vec::new())),
+            None => fail(err, discover::looked_for(dir)),
+        },
+        files => {
+            let mut root: Option<(Layout, PathBuf)> = None;
+            let mut wanted = Vec::new();
+            for f in files {
+                if !f.exists() {
+                    return fail(err, format!("{} does not exist", f.display()));
+                }
+                let Some((layout, dir)) = tree_of(f) else {
+                    return fail(err, format!("{} is not inside a Proxmox configuration tree", f.display()));
+                };
+                match &root {
+                    None => root = Some((layout, dir)),
+                    Some((_, d)) if same_dir(d, &dir) => {}
+                    Some((_, d)) => {
+                        return fail(
+                            err,
+                            format!("the files given belong to two trees ({} and {})", d.display(), dir.display()),
+                        )
+                    }
+                }
+                wanted.push(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()));
+            }
+            let Some((layout, dir)) = root else { return fail(err, "no file given".into()) };
+            Ok((layout, dir, wanted))
+        }
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+}
+
+/// The tree a file belongs to: the nearest ancestor directory that is a tree.
+fn tree_of(file: &Path) -> Option<(Layout, PathBuf)> {
+    let abs = std::fs::canonicalize(file).ok()?;
+    let mut dir = abs.parent();
+    while let Some(d) = dir {
+        if let Some(l) = discover::find_layout(d) {
+            return Some((l, d.to_path_buf()));
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads the tree and the attached vzdump.conf files.
+fn read(args: &CheckArgs, cfg: &Config, layout: &Layout, err: &mut dyn Write) -> Result<pvelint_parse::TreeInput, i32> {
+    let (mut input, notes) = discover::read_tree(layout);
+    input.pve_version = Some(cfg.pve_version);
+    let mut attach: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+    for (node, path) in &cfg.vzdump_conf {
+        attach.insert(node.clone(), (path.clone(), path.display().to_string()));
+    }
     for spec in &args.vzdump_conf {
         let Some((node, file)) = spec.split_once('=') else {
             let _ = writeln!(err, "pvelint: --vzdump-conf takes NODE=FILE, got '{spec}'");
@@ -182,13 +364,16 @@ fn load(args: &CheckArgs, err: &mut dyn Write) -> Result<pvelint_parse::TreeInpu
             let _ = writeln!(err, "pvelint: --vzdump-conf: '{node}' is not a valid node name");
             return Err(EXIT_ERROR);
         }
-        let f = discover::read_file(Path::new(file), file.to_string());
+        attach.insert(node.to_string(), (PathBuf::from(file), file.to_string()));
+    }
+    for (node, (path, display)) in attach {
+        let f = discover::read_file(&path, display.clone());
         if let Some(e) = &f.error {
-            let _ = writeln!(err, "pvelint: --vzdump-conf {spec}: {e}");
+            let _ = writeln!(err, "pvelint: vzdump.conf of node {node} ({display}): {e}");
             return Err(EXIT_ERROR);
         }
-        input.vzdump_confs.retain(|(n, _)| n != node);
-        input.vzdump_confs.push((node.to_string(), f));
+        input.vzdump_confs.retain(|(n, _)| *n != node);
+        input.vzdump_confs.push((node, f));
     }
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
@@ -196,47 +381,184 @@ fn load(args: &CheckArgs, err: &mut dyn Write) -> Result<pvelint_parse::TreeInpu
     Ok(input)
 }
 
-fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
-    let input = match load(args, err) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
-    let enabled = |m: &RuleMeta| {
-        (args.select.is_empty() || args.select.iter().any(|s| matches(m, s)))
-            && !args.ignore.iter().any(|s| matches(m, s))
-    };
-    let (tree, diags) = crate::lint(input, enabled);
-    let summary = Summary::of(&tree, &diags);
-    let text = match args.format {
-        Format::Json => render::json(&tree, &diags),
-        Format::Concise => render::concise(&tree, &diags) + &render::summary_line(&summary),
-        Format::Full => render::full(&tree, &diags, style(args)) + &render::summary_line(&summary),
-    };
-    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
-        return EXIT_ERROR;
+fn color(args: &CheckArgs) -> bool {
+    match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            let forced = std::env::var("FORCE_COLOR").is_ok_and(|v| !v.is_empty() && v != "0");
+            forced || (std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        }
     }
-    if summary.errors + summary.warnings > 0 {
+}
+
+fn style(args: &CheckArgs) -> FullStyle {
+    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+    FullStyle { color: color(args), width }
+}
+
+fn default_format(args: &CheckArgs) -> Format {
+    args.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Full } else { Format::Concise })
+}
+
+/// Renders one format. Machine formats are never coloured.
+fn render_as(format: Format, tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
+    let summary = Summary::of(tree, diags);
+    match format {
+        Format::Json => render::json(tree, diags),
+        Format::Sarif => crate::formats::sarif(tree, diags),
+        Format::Github => crate::formats::github(tree, diags),
+        Format::Gitlab => crate::formats::gitlab(tree, diags),
+        Format::Concise => render::concise(tree, diags) + &render::summary_line(&summary),
+        Format::Full => render::full(tree, diags, style) + &render::summary_line(&summary),
+    }
+}
+
+fn statistics(diags: &[Diagnostic]) -> String {
+    let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for d in diags {
+        *counts.entry((d.code, d.name)).or_default() += 1;
+    }
+    let mut s = String::new();
+    for ((code, name), n) in counts {
+        s.push_str(&format!("{n:>6}  {code}  {name}\n"));
+    }
+    s
+}
+
+fn exit_code(args: &CheckArgs, diags: &[Diagnostic]) -> i32 {
+    if args.exit_zero {
+        return EXIT_CLEAN;
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    if diags.iter().any(|d| d.severity >= threshold) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     }
 }
 
-fn enabled(args: &CheckArgs, m: &RuleMeta) -> bool {
-    (args.select.is_empty() || args.select.iter().any(|s| matches(m, s))) && !args.ignore.iter().any(|s| matches(m, s))
+fn parse_outputs(args: &CheckArgs, err: &mut dyn Write) -> Result<Vec<(Format, PathBuf)>, i32> {
+    let mut outs = Vec::new();
+    for spec in &args.output {
+        let parsed = spec.split_once('=').and_then(|(f, file)| Format::from_str(f, true).ok().map(|f| (f, file)));
+        match parsed {
+            Some((f, file)) if !file.is_empty() => outs.push((f, PathBuf::from(file))),
+            _ => {
+                let _ = writeln!(
+                    err,
+                    "pvelint: --output takes FORMAT=FILE with FORMAT one of full, concise, json, sarif, github, gitlab; got '{spec}'"
+                );
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    Ok(outs)
 }
 
-fn style(args: &CheckArgs) -> FullStyle {
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
-    FullStyle { color, width }
+fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match check_inner(args, out, err) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
+    let cfg = load_config(args, err)?;
+    if args.show_config {
+        return Ok(emit(out, &cfg.show()));
+    }
+    let outputs = parse_outputs(args, err)?;
+    let (layout, root, wanted) = locate(args, err)?;
+    let input = read(args, &cfg, &layout, err)?;
+    let (tree, diags) = crate::lint(input, |m| cfg.enabled(m));
+    let mut diags = cfg.apply(&tree, diags);
+    if !wanted.is_empty() {
+        let read: Vec<PathBuf> = tree
+            .files
+            .iter()
+            .map(|f| {
+                let p = root.join(&f.path);
+                std::fs::canonicalize(&p).unwrap_or(p)
+            })
+            .collect();
+        let unread: Vec<&PathBuf> = wanted.iter().filter(|w| !read.contains(w)).collect();
+        if unread.len() == wanted.len() {
+            let _ =
+                writeln!(err, "pvelint: none of the files given is a Proxmox configuration file that pvelint reads");
+            return Err(EXIT_ERROR);
+        }
+        for u in unread {
+            let _ = writeln!(err, "pvelint: note: {} is not a configuration file pvelint reads; ignored", u.display());
+        }
+        if !args.all_files_in_tree {
+            diags.retain(|d| {
+                let p = root.join(&tree.file(d.span.file).path);
+                let p = std::fs::canonicalize(&p).unwrap_or(p);
+                wanted.contains(&p)
+            });
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        let b = baseline::of(&tree, &diags);
+        if let Err(e) = std::fs::write(path, baseline::to_json(&b)) {
+            let _ = writeln!(err, "pvelint: cannot write baseline {}: {e}", path.display());
+            return Err(EXIT_ERROR);
+        }
+        let _ = writeln!(err, "pvelint: wrote {} findings to the baseline {}", b.findings.len(), path.display());
+        return Ok(EXIT_CLEAN);
+    }
+    if let Some(path) = &args.baseline {
+        let b = baseline::read(path).map_err(|e| {
+            let _ = writeln!(err, "pvelint: {e}");
+            EXIT_ERROR
+        })?;
+        let (new, stale) = baseline::filter(&tree, diags, &b);
+        diags = new;
+        if !stale.is_empty() {
+            let _ = writeln!(
+                err,
+                "pvelint: {} baseline entr{} no longer match any finding (fixed?); rewrite the baseline to drop them:",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" }
+            );
+            for e in &stale {
+                let _ = writeln!(err, "  {} {} {}", e.path, e.code, e.message);
+            }
+        }
+    }
+    for (format, path) in &outputs {
+        let text = render_as(*format, &tree, &diags, FullStyle { color: false, width: 100 });
+        if let Err(e) = std::fs::write(path, text) {
+            let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
+            return Err(EXIT_ERROR);
+        }
+    }
+    let format = default_format(args);
+    let mut text = render_as(format, &tree, &diags, style(args));
+    if args.statistics {
+        if matches!(format, Format::Full | Format::Concise) {
+            text.push_str(&statistics(&diags));
+        } else {
+            let _ = write!(err, "{}", statistics(&diags));
+        }
+    }
+    if emit(out, &text) != EXIT_CLEAN {
+        return Err(EXIT_ERROR);
+    }
+    Ok(exit_code(args, &diags))
 }
 
 fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match what_if_inner(args, out, err) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
     let mut changes = Vec::new();
     let parsed: Vec<Result<Change, String>> = args
         .remove_node
@@ -252,7 +574,7 @@ fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             Ok(c) => changes.push(c),
             Err(e) => {
                 let _ = writeln!(err, "pvelint: {e}");
-                return EXIT_ERROR;
+                return Err(EXIT_ERROR);
             }
         }
     }
@@ -261,24 +583,26 @@ fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             err,
             "pvelint: what-if needs a change: --move-storage, --remove-node, --move-guest, --remove-storage or --disable-storage"
         );
-        return EXIT_ERROR;
+        return Err(EXIT_ERROR);
     }
-    let input = match load(&args.tree, err) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
+    let a = &args.tree;
+    let cfg = load_config(a, err)?;
+    let (layout, _, _) = locate(a, err)?;
+    let input = read(a, &cfg, &layout, err)?;
     let before = pvelint_parse::load(input);
-    let enabled = |m: &RuleMeta| enabled(&args.tree, m);
-    let outcome = match whatif::what_if(&before, &changes, &enabled) {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = writeln!(err, "pvelint: what-if: {e}");
-            return EXIT_ERROR;
-        }
-    };
+    let enabled = |m: &RuleMeta| cfg.enabled(m);
+    let mut outcome = whatif::what_if(&before, &changes, &enabled).map_err(|e| {
+        let _ = writeln!(err, "pvelint: what-if: {e}");
+        EXIT_ERROR
+    })?;
+    outcome.introduced = cfg.apply(&outcome.after, std::mem::take(&mut outcome.introduced));
+    outcome.resolved = cfg.apply(&outcome.after, std::mem::take(&mut outcome.resolved));
     let tree = &outcome.after;
-    let text = match args.tree.format {
+    let text = match default_format(a) {
         Format::Json => render::json_whatif(tree, &outcome.introduced, &outcome.resolved),
+        Format::Sarif => crate::formats::sarif(tree, &outcome.introduced),
+        Format::Github => crate::formats::github(tree, &outcome.introduced),
+        Format::Gitlab => crate::formats::gitlab(tree, &outcome.introduced),
         Format::Concise => {
             let mut t = whatif::plan(&changes, &outcome) + &render::concise(tree, &outcome.introduced);
             if !outcome.resolved.is_empty() {
@@ -289,7 +613,7 @@ fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
         Format::Full => {
             let mut t = whatif::plan(&changes, &outcome) + "\n";
-            t.push_str(&render::full(tree, &outcome.introduced, style(&args.tree)));
+            t.push_str(&render::full(tree, &outcome.introduced, style(a)));
             if !outcome.resolved.is_empty() {
                 t.push_str("Resolved by the change:\n");
                 t.push_str(&render::concise(tree, &outcome.resolved));
@@ -297,13 +621,8 @@ fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             t
         }
     };
-    if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
-        return EXIT_ERROR;
+    if emit(out, &text) != EXIT_CLEAN {
+        return Err(EXIT_ERROR);
     }
-    let s = Summary::of(tree, &outcome.introduced);
-    if s.errors + s.warnings > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }
+    Ok(exit_code(a, &outcome.introduced))
 }

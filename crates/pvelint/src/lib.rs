@@ -1,7 +1,9 @@
 //! The pvelint command line: finds and reads the tree (the only I/O), runs the parser
 //! and the rules, renders diagnostics (the only rendering).
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod fingerprint;
 pub mod formats;

@@ -54,7 +54,7 @@ fn usage_errors_exit_2() {
 fn json_contract_shape() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "storage.cfg", "dir: backup\n\tpath /mnt/backup\n\tcontent backups\n");
-    let out = pvelint(&["check", dir.path().to_str().unwrap(), "--format", "json"], None);
+    let out = pvelint(&["check", dir.path().to_str().unwrap(), "--format", "json", "--select", "P"], None);
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
     assert_eq!(v["version"], 1);
@@ -141,7 +141,7 @@ fn output_is_deterministic_and_concise_is_one_line_each() {
     assert_eq!(a.stdout, b.stdout);
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "storage.cfg", "dir: bk\n\tpath /mnt/bk\n\tcontent backupz\n\tnodes a_b\n");
-    let out = pvelint(&["check", dir.path().to_str().unwrap(), "--format", "concise"], None);
+    let out = pvelint(&["check", dir.path().to_str().unwrap(), "--format", "concise", "--select", "P"], None);
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");

@@ -1,0 +1,443 @@
+//! `pvelint.yaml` / `.pvelint.yaml`: rule selection, severity overrides, ignores per
+//! path and per object, node-local files, the target Proxmox VE version. Read with
+//! serde-saphyr; every error points at its place in the YAML file.
+
+use globset::{Glob, GlobMatcher};
+use pvelint_parse::{Diagnostic, Severity, Tree};
+use pvelint_rules::RuleMeta;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// File names looked for, in this order, in the linted directory and its parents.
+pub const FILE_NAMES: &[&str] = &["pvelint.yaml", ".pvelint.yaml"];
+
+/// The file as written. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "pvelint configuration (pvelint.yaml)")]
+pub struct RawConfig {
+    /// Codes, code prefixes (`G1`) or names of the rules to run; default: all.
+    #[schemars(with = "Option<Vec<String>>")]
+    pub select: Option<Vec<Spanned<String>>>,
+    /// Rules to run in addition to `select`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub extend_select: Vec<Spanned<String>>,
+    /// Rules not to run.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ignore: Vec<Spanned<String>>,
+    /// Severity per rule code or name: error, warning, info, or off.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, SeverityOverride>")]
+    pub severity: BTreeMap<String, Spanned<SeverityOverride>>,
+    /// Findings to ignore in files matching a glob (relative to the tree root).
+    #[serde(default)]
+    pub per_path_ignores: Vec<PathIgnore>,
+    /// Findings to ignore about an object: `storage:NAME`, `guest:VMID`, `job:ID`,
+    /// `node:NAME`.
+    #[serde(default)]
+    pub per_object_ignores: Vec<ObjectIgnore>,
+    /// `/etc/vzdump.conf` of each node: NODE → path (relative to this file).
+    #[serde(default)]
+    pub vzdump_conf: BTreeMap<String, String>,
+    /// The Proxmox VE major version the cluster runs (8 or 9; default 9), for rules about
+    /// removed or deprecated options.
+    #[schemars(with = "Option<u8>")]
+    pub pve_version: Option<Spanned<u8>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityOverride {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PathIgnore {
+    /// A glob such as `nodes/*/lxc/1*.conf`.
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// Codes, prefixes or names; empty or missing: every rule.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub rules: Vec<Spanned<String>>,
+    /// Why (kept for reviewers; shown by --show-config).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectIgnore {
+    #[schemars(with = "String")]
+    pub object: Spanned<String>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub rules: Vec<Spanned<String>>,
+    pub reason: Option<String>,
+}
+
+/// The JSON Schema of the file, generated from [`RawConfig`].
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawConfig);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// A configuration error, with its place in the YAML file.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub text: String,
+    /// Byte range in `text`, when known.
+    pub span: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl ConfigError {
+    /// Renders the error with a snippet of the file (no colour).
+    pub fn render(&self) -> String {
+        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+        #[derive(Debug)]
+        struct E {
+            msg: String,
+            src: NamedSource<String>,
+            label: Option<LabeledSpan>,
+        }
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.msg)
+            }
+        }
+        impl std::error::Error for E {}
+        impl miette::Diagnostic for E {
+            fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+                Some(&self.src)
+            }
+            fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+                Some(Box::new(self.label.clone().into_iter()))
+            }
+        }
+        let e = E {
+            msg: format!("invalid configuration in {}: {}", self.path.display(), self.message),
+            src: NamedSource::new(self.path.display().to_string(), self.text.clone()),
+            label: self.span.map(|(a, b)| LabeledSpan::new_with_span(None, a..b.max(a))),
+        };
+        let mut out = String::new();
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
+        if handler.render_report(&mut out, &e).is_err() {
+            out = format!("{}\n", e.msg);
+        }
+        out
+    }
+}
+
+/// How a selector matches a rule: code, name, or code prefix.
+pub fn selector_matches(meta: &RuleMeta, selector: &str) -> bool {
+    let s = selector.trim();
+    !s.is_empty() && (meta.name == s || meta.code.len() >= s.len() && meta.code[..s.len()].eq_ignore_ascii_case(s))
+}
+
+/// Whether a selector matches any rule.
+pub fn selector_known(selector: &str) -> bool {
+    pvelint_rules::registry::all_meta().iter().any(|m| selector_matches(m, selector))
+}
+
+/// The configuration in effect.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file it came from.
+    pub path: Option<PathBuf>,
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub severity: BTreeMap<String, SeverityOverride>,
+    pub per_path_ignores: Vec<(String, GlobMatcher, Vec<String>, Option<String>)>,
+    pub per_object_ignores: Vec<(String, Vec<String>, Option<String>)>,
+    pub vzdump_conf: BTreeMap<String, PathBuf>,
+    pub pve_version: u8,
+}
+
+/// Looks for a config file in `start` and its parents.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+    while let Some(d) = dir {
+        for name in FILE_NAMES {
+            let p = d.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn byte_span(text: &str, loc: &serde_saphyr::Location) -> Option<(usize, usize)> {
+    let span = loc.span();
+    if let (Some(off), Some(len)) = (span.byte_offset(), span.byte_len()) {
+        let a = off as usize;
+        return Some((a, a + (len as usize).max(1)).min((text.len(), text.len())));
+    }
+    // Fall back to the line and column (1-based, in characters).
+    let line = loc.line() as usize;
+    let col = loc.column() as usize;
+    if line == 0 {
+        return None;
+    }
+    let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let rest = text.get(start..)?;
+    let off = rest.char_indices().nth(col.saturating_sub(1)).map_or(rest.len(), |(i, _)| i);
+    let end = rest[off..].find(['\n', ' ', ',']).map_or(rest.len(), |e| off + e.max(1));
+    Some((start + off, start + end))
+}
+
+/// Reads and checks a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: path.to_path_buf(),
+        text: String::new(),
+        span: None,
+        message: e.to_string(),
+    })?;
+    let err = |span: Option<(usize, usize)>, message: String| ConfigError {
+        path: path.to_path_buf(),
+        text: text.clone(),
+        span,
+        message,
+    };
+    let raw: RawConfig = if text.trim().is_empty() {
+        RawConfig::default()
+    } else {
+        serde_saphyr::from_str(&text).map_err(|e| {
+            let span = e.location().and_then(|l| byte_span(&text, &l));
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or("invalid YAML").to_string();
+            err(span, first)
+        })?
+    };
+    let check = |s: &Spanned<String>| -> Result<String, ConfigError> {
+        if selector_known(&s.value) {
+            Ok(s.value.clone())
+        } else {
+            Err(err(
+                byte_span(&text, &s.referenced),
+                format!("'{}' matches no rule code, prefix or name (`pvelint rule --all` lists them)", s.value),
+            ))
+        }
+    };
+    let list = |v: &[Spanned<String>]| v.iter().map(check).collect::<Result<Vec<_>, _>>();
+    let mut cfg = Config {
+        path: Some(path.to_path_buf()),
+        select: raw.select.as_deref().map(list).transpose()?,
+        extend_select: list(&raw.extend_select)?,
+        ignore: list(&raw.ignore)?,
+        pve_version: 9,
+        ..Config::default()
+    };
+    for (code, sev) in &raw.severity {
+        if pvelint_rules::find(code).is_none() {
+            return Err(err(
+                byte_span(&text, &sev.referenced),
+                format!("severity: '{code}' is not a rule code or name"),
+            ));
+        }
+        cfg.severity.insert(code.clone(), sev.value);
+    }
+    for p in &raw.per_path_ignores {
+        let glob = Glob::new(&p.path.value)
+            .map_err(|e| err(byte_span(&text, &p.path.referenced), format!("invalid glob: {e}")))?
+            .compile_matcher();
+        cfg.per_path_ignores.push((p.path.value.clone(), glob, list(&p.rules)?, p.reason.clone()));
+    }
+    for o in &raw.per_object_ignores {
+        let ok = ["storage:", "guest:", "job:", "node:"].iter().any(|k| o.object.value.starts_with(k));
+        if !ok {
+            return Err(err(
+                byte_span(&text, &o.object.referenced),
+                format!("'{}' is not an object: use storage:NAME, guest:VMID, job:ID or node:NAME", o.object.value),
+            ));
+        }
+        cfg.per_object_ignores.push((o.object.value.clone(), list(&o.rules)?, o.reason.clone()));
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    for (node, file) in &raw.vzdump_conf {
+        if !pvelint_parse::storage::valid_node_name(node) {
+            return Err(err(None, format!("vzdump-conf: '{node}' is not a valid node name")));
+        }
+        cfg.vzdump_conf.insert(node.clone(), base.join(file));
+    }
+    if let Some(v) = &raw.pve_version {
+        if !(8..=9).contains(&v.value) {
+            return Err(err(
+                byte_span(&text, &v.referenced),
+                format!("pve-version {} is not supported (8 or 9)", v.value),
+            ));
+        }
+        cfg.pve_version = v.value;
+    }
+    Ok(cfg)
+}
+
+impl Config {
+    /// The defaults, without a file.
+    pub fn defaults() -> Config {
+        Config { pve_version: 9, ..Config::default() }
+    }
+
+    /// Whether a rule runs: `select` (default all) plus `extend-select`, minus `ignore`,
+    /// minus rules whose severity is `off`.
+    pub fn enabled(&self, m: &RuleMeta) -> bool {
+        let selected = self.select.as_ref().is_none_or(|s| s.iter().any(|x| selector_matches(m, x)))
+            || self.extend_select.iter().any(|x| selector_matches(m, x));
+        let off = self.severity_for(m) == Some(SeverityOverride::Off);
+        selected && !self.ignore.iter().any(|x| selector_matches(m, x)) && !off
+    }
+
+    fn severity_for(&self, m: &RuleMeta) -> Option<SeverityOverride> {
+        self.severity.get(m.code).or_else(|| self.severity.get(m.name)).copied()
+    }
+
+    /// Applies severity overrides and ignores to a run's diagnostics.
+    pub fn apply(&self, tree: &Tree, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        let mut out = Vec::with_capacity(diags.len());
+        for mut d in diags {
+            let Some(meta) = pvelint_rules::find(d.code) else {
+                out.push(d);
+                continue;
+            };
+            let path = &tree.file(d.span.file).path;
+            let matches_rules = |rules: &[String]| rules.is_empty() || rules.iter().any(|r| selector_matches(&meta, r));
+            if self.per_path_ignores.iter().any(|(_, g, rules, _)| g.is_match(path) && matches_rules(rules)) {
+                continue;
+            }
+            let object = d.object.as_deref().unwrap_or_default();
+            if self.per_object_ignores.iter().any(|(o, rules, _)| object_matches(o, object) && matches_rules(rules)) {
+                continue;
+            }
+            match self.severity_for(&meta) {
+                Some(SeverityOverride::Off) => continue,
+                Some(SeverityOverride::Error) => d.severity = Severity::Error,
+                Some(SeverityOverride::Warning) => d.severity = Severity::Warning,
+                Some(SeverityOverride::Info) => d.severity = Severity::Info,
+                None => {}
+            }
+            out.push(d);
+        }
+        out
+    }
+
+    /// The effective settings, as YAML.
+    pub fn show(&self) -> String {
+        let mut s = String::new();
+        s.push_str(&format!(
+            "# configuration file: {}\n",
+            self.path.as_ref().map_or("(none, defaults)".to_string(), |p| p.display().to_string())
+        ));
+        match &self.select {
+            Some(sel) => s.push_str(&format!("select: [{}]\n", sel.join(", "))),
+            None => s.push_str("select: [all]\n"),
+        }
+        s.push_str(&format!("extend-select: [{}]\n", self.extend_select.join(", ")));
+        s.push_str(&format!("ignore: [{}]\n", self.ignore.join(", ")));
+        s.push_str("severity:");
+        if self.severity.is_empty() {
+            s.push_str(" {}");
+        }
+        s.push('\n');
+        for (k, v) in &self.severity {
+            s.push_str(&format!("  {k}: {}\n", format!("{v:?}").to_lowercase()));
+        }
+        s.push_str("per-path-ignores:");
+        if self.per_path_ignores.is_empty() {
+            s.push_str(" []");
+        }
+        s.push('\n');
+        for (p, _, rules, reason) in &self.per_path_ignores {
+            s.push_str(&format!("  - path: {p}\n    rules: [{}]\n", rules.join(", ")));
+            if let Some(r) = reason {
+                s.push_str(&format!("    reason: {r}\n"));
+            }
+        }
+        s.push_str("per-object-ignores:");
+        if self.per_object_ignores.is_empty() {
+            s.push_str(" []");
+        }
+        s.push('\n');
+        for (o, rules, reason) in &self.per_object_ignores {
+            s.push_str(&format!("  - object: {o}\n    rules: [{}]\n", rules.join(", ")));
+            if let Some(r) = reason {
+                s.push_str(&format!("    reason: {r}\n"));
+            }
+        }
+        s.push_str("vzdump-conf:");
+        if self.vzdump_conf.is_empty() {
+            s.push_str(" {}");
+        }
+        s.push('\n');
+        for (n, p) in &self.vzdump_conf {
+            s.push_str(&format!("  {n}: {}\n", p.display()));
+        }
+        s.push_str(&format!("pve-version: {}\n", self.pve_version));
+        s
+    }
+}
+
+/// `storage:usb` matches the object `storage:usb` (objects of the rules use the same
+/// `kind:name` form).
+fn object_matches(pattern: &str, object: &str) -> bool {
+    pattern == object
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pvelint.yaml");
+        std::fs::write(&p, text).unwrap();
+        load(&p)
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let c = load_text(
+            "select: [G, J101]\nextend-select: [V1]\nignore: [G107]\nseverity:\n  G105: error\n  J109: off\nper-path-ignores:\n  - path: nodes/*/lxc/1*.conf\n    rules: [G106]\n    reason: lab\nper-object-ignores:\n  - object: storage:usb\nvzdump-conf:\n  pve1: vz/pve1.conf\npve-version: 8\n",
+        )
+        .unwrap();
+        assert_eq!(c.select.as_deref(), Some(&["G".to_string(), "J101".to_string()][..]));
+        assert_eq!(c.severity.get("J109"), Some(&SeverityOverride::Off));
+        assert_eq!(c.pve_version, 8);
+        assert!(c.vzdump_conf["pve1"].ends_with("vz/pve1.conf"));
+        let g107 = pvelint_rules::find("G107").unwrap();
+        let g101 = pvelint_rules::find("G101").unwrap();
+        let v101 = pvelint_rules::find("V101").unwrap();
+        let j109 = pvelint_rules::find("J109").unwrap();
+        assert!(c.enabled(&g101) && c.enabled(&v101));
+        assert!(!c.enabled(&g107) && !c.enabled(&j109));
+    }
+
+    #[test]
+    fn errors_point_into_the_file() {
+        let e = load_text("select: [G1]\nignroe: [G107]\n").unwrap_err();
+        assert!(e.message.contains("ignroe"), "{}", e.message);
+        let e = load_text("select:\n  - G101\n  - Z999\n").unwrap_err();
+        let (a, b) = e.span.expect("span");
+        assert_eq!(&e.text[a..b], "Z999", "{}", e.render());
+        assert!(e.render().contains("Z999"));
+        let e = load_text("severity:\n  G105: loud\n").unwrap_err();
+        assert!(e.span.is_some(), "{}", e.message);
+        assert!(load_text("pve-version: 7\n").is_err());
+        assert!(load_text("per-object-ignores:\n  - object: vm:100\n").is_err());
+    }
+}
