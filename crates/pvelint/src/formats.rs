@@ -173,6 +173,7 @@ struct SarifLocation {
 struct SarifPhysicalLocation {
     artifact_location: SarifArtifactLocation,
     region: SarifRegion,
+    context_region: SarifContextRegion,
 }
 
 #[derive(Serialize)]
@@ -189,6 +190,16 @@ struct SarifRegion {
     start_column: usize,
     end_line: usize,
     end_column: usize,
+    snippet: SarifText,
+}
+
+/// Whole lines around a region (no columns: SARIF reads that as full lines).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifContextRegion {
+    start_line: usize,
+    end_line: usize,
+    snippet: SarifText,
 }
 
 fn sarif_rule(m: &RuleMeta) -> SarifRule {
@@ -208,8 +219,20 @@ fn sarif_rule(m: &RuleMeta) -> SarifRule {
     }
 }
 
+/// The text of a span, and of the whole lines it touches (without the final newline).
+fn snippets(tree: &Tree, span: Span) -> (String, String) {
+    let text = &tree.file(span.file).text;
+    let (start, end) = (span.start as usize, span.end as usize);
+    let exact = text.get(start..end).unwrap_or_default().to_string();
+    let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let line_end = text.get(end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| end + i);
+    let lines = text.get(line_start..line_end).unwrap_or_default().to_string();
+    (exact, lines)
+}
+
 fn sarif_location(tree: &Tree, span: Span, id: Option<usize>, message: Option<&str>) -> SarifLocation {
     let p = position(tree, span);
+    let (exact, lines) = snippets(tree, span);
     SarifLocation {
         id,
         physical_location: SarifPhysicalLocation {
@@ -222,6 +245,12 @@ fn sarif_location(tree: &Tree, span: Span, id: Option<usize>, message: Option<&s
                 start_column: p.column,
                 end_line: p.end_line,
                 end_column: p.end_column,
+                snippet: SarifText { text: exact },
+            },
+            context_region: SarifContextRegion {
+                start_line: p.line,
+                end_line: p.end_line,
+                snippet: SarifText { text: lines },
             },
         },
         message: message.map(|m| SarifText { text: m.to_string() }),
@@ -417,15 +446,13 @@ pub fn rule_index() -> String {
         "<!-- Generated from the rule registry by pvelint::formats::rule_index(); do not edit.\n     \
          Regenerate with: UPDATE_DOCS=1 cargo test -p pvelint --test docs -->\n\n",
     );
-    let syntax = metas.iter().filter(|m| m.code.starts_with('P')).count();
-    out.push_str(&format!(
-        "pvelint has {} codes: {} syntax codes (`P…`, where Proxmox's parser reads something other than what \
-         was written) and {} cross-file rules. Each links to its document: what it finds, why it matters, an \
-         example, how to fix it. `pvelint rule CODE` prints the same document.\n\n",
-        metas.len(),
-        syntax,
-        metas.len() - syntax
-    ));
+    // No counts here: every rule author regenerates this file, and a line that changes
+    // with each new rule would make their changes conflict.
+    out.push_str(
+        "Every code pvelint reports: the syntax codes (`P…`, where Proxmox's parser reads something other than \
+         what was written) first, then the cross-file rules. Each links to its document: what it finds, why it \
+         matters, an example, how to fix it. `pvelint rule CODE` prints the same document.\n\n",
+    );
     out.push_str("Select, ignore or re-grade them in `pvelint.yaml` (see the [user guide](user-guide.md)).\n\n");
     out.push_str("| Code | Name | Default severity | Summary |\n|---|---|---|---|\n");
     for m in &metas {
@@ -477,6 +504,9 @@ mod tests {
         assert_eq!(loc["region"]["startColumn"], p.column as u64);
         assert_eq!(loc["region"]["endColumn"], p.end_column as u64);
         assert_eq!(p.line, 3);
+        assert_eq!(loc["region"]["snippet"]["text"], "backupz");
+        assert_eq!(loc["contextRegion"]["startLine"], 3);
+        assert_eq!(loc["contextRegion"]["snippet"]["text"], "\tcontent backupz");
         assert_eq!(r["partialFingerprints"][FINGERPRINT_KEY], fingerprint::fingerprint(&tree, &diags[0]));
         assert_eq!(r["level"], sarif_level(diags[0].severity));
     }

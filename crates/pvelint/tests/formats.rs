@@ -182,6 +182,8 @@ const REGION: Kind = Kind {
     required: &[],
 };
 
+const ARTIFACT_CONTENT: Kind = Kind { allowed: &["text", "binary", "rendered", "properties"], required: &[] };
+
 const LEVELS: &[&str] = &["none", "note", "warning", "error"];
 
 fn object<'a>(v: &'a Value, kind: &Kind, at: &str) -> &'a serde_json::Map<String, Value> {
@@ -284,6 +286,16 @@ fn check_location(v: &Value, at: &str) {
     let n = |k: &str| int_at_least(&r[k], 1, &format!("{at}.region.{k}"));
     let (sl, sc, el, ec) = (n("startLine"), n("startColumn"), n("endLine"), n("endColumn"));
     assert!((el, ec) >= (sl, sc), "{at}: the region ends before it starts");
+    let snippet = object(&r["snippet"], &ARTIFACT_CONTENT, &format!("{at}.region.snippet"));
+    let exact = string(&snippet["text"], &format!("{at}.region.snippet.text"));
+    if let Some(ctx) = pl.get("contextRegion") {
+        let at = format!("{at}.contextRegion");
+        let c = object(ctx, &REGION, &at);
+        let (cl, ce) = (int_at_least(&c["startLine"], 1, &at), int_at_least(&c["endLine"], 1, &at));
+        assert!(cl <= sl && ce >= el, "{at}: the context region must contain the region");
+        let lines = string(&object(&c["snippet"], &ARTIFACT_CONTENT, &at)["text"], &at);
+        assert!(lines.contains(exact), "{at}: the context snippet must contain the snippet");
+    }
 }
 
 /// Checks a SARIF log against the structure of the 2.1.0 schema and the references SARIF
