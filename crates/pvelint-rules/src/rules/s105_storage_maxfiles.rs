@@ -22,6 +22,30 @@ fn was(v: &str) -> String {
     }
 }
 
+/// What happens to `maxfiles <v>` on the cluster's version: `dropped` says who drops it in
+/// PVE 9, `tail` what follows. On PVE 8 it still works (deprecated) and the finding is an
+/// upgrade note.
+fn clause(ctx: &Context, v: &str, dropped: &str, tail: &str) -> String {
+    if ctx.tree.pve_version < 9 {
+        format!(
+            ", which is deprecated: PVE {} still reads it as {}, but PVE 9 removed it ({dropped}), so after the upgrade {tail}; pve8to9 fails on it",
+            ctx.tree.pve_version,
+            was(v)
+        )
+    } else {
+        format!(", which PVE 9 no longer knows (PVE 7 and 8 read it as {}); {dropped}, and {tail}", was(v))
+    }
+}
+
+/// On PVE 8 every finding is a note for the upgrade.
+fn severity(ctx: &Context, sev: Severity) -> Severity {
+    if ctx.tree.pve_version < 9 {
+        Severity::Info
+    } else {
+        sev
+    }
+}
+
 /// The whole line holding `span` (jobs.cfg keeps only the value's span of a removed key).
 fn line_of(ctx: &Context, span: Span) -> Span {
     let f = ctx.tree.file(span.file);
@@ -57,7 +81,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             )
         } else {
             (
-                "backups on it whose job and /etc/vzdump.conf set no `prune-backups` are now kept forever, until the storage is full".to_string(),
+                "backups on it whose job and /etc/vzdump.conf set no `prune-backups` are kept forever, until the storage is full".to_string(),
                 Severity::Warning,
             )
         };
@@ -65,13 +89,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             META.at(
                 span,
                 format!(
-                    "storage '{}' sets `maxfiles {}`, which PVE 9 no longer knows (PVE 7 and 8 read it as {}); Proxmox drops the key, and {tail}",
+                    "storage '{}' sets `maxfiles {}`{}",
                     s.id,
                     v.value,
-                    was(&v.value)
+                    clause(ctx, &v.value, "Proxmox drops the key", &tail)
                 ),
             )
-            .with_severity(sev)
+            .with_severity(severity(ctx, sev))
             .with_help(HELP)
             .with_object(s.object())
             .with_key("maxfiles"),
@@ -95,13 +119,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             META.at(
                 span,
                 format!(
-                    "the vzdump.conf of node '{node}' sets `maxfiles: {}`, which PVE 9 no longer knows (PVE 7 and 8 read it as {}); vzdump ignores the line, and {tail}",
+                    "the vzdump.conf of node '{node}' sets `maxfiles: {}`{}",
                     v.value,
-                    was(&v.value)
+                    clause(ctx, &v.value, "vzdump ignores the line", &tail)
                 ),
             )
-            .with_severity(sev)
-            .with_help(HELP.replace("`maxfiles N`", "`maxfiles: N`").replace("`prune-backups keep-last=N`", "`prune-backups: keep-last=N`"))
+            .with_severity(severity(ctx, sev))
+            .with_help(
+                HELP.replace("`maxfiles N`", "`maxfiles: N`")
+                    .replace("`prune-backups keep-last=N`", "`prune-backups: keep-last=N`"),
+            )
             .with_object(format!("node:{node}"))
             .with_key("maxfiles"),
         );
@@ -122,13 +149,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 META.at(
                     span,
                     format!(
-                        "backup job '{}' sets `maxfiles {}`, which PVE 9 no longer knows (PVE 7 and 8 read it as {}); Proxmox drops the key, and {tail}",
+                        "backup job '{}' sets `maxfiles {}`{}",
                         job.id.value,
                         v.value,
-                        was(&v.value)
+                        clause(ctx, &v.value, "Proxmox drops the key", &tail)
                     ),
                 )
-                .with_severity(sev)
+                .with_severity(severity(ctx, sev))
                 .with_help(HELP)
                 .with_object(job.object())
                 .with_key("maxfiles"),
@@ -141,17 +168,66 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             out.push(
                 META.at(
                     option_span(ctx, v.span),
-                    format!(
-                        "this vzdump.cron line passes `--maxfiles {}`, an option PVE 9's vzdump no longer has (PVE 7 and 8 read it as {}); the command line is rejected (\"unable to parse option\") and this backup does not run",
-                        v.value,
-                        was(&v.value)
-                    ),
+                    if ctx.tree.pve_version < 9 {
+                        format!(
+                            "this vzdump.cron line passes `--maxfiles {}`, which is deprecated: PVE {} still reads it as {}, but PVE 9's vzdump no longer has the option, so after the upgrade the command line is rejected (\"unable to parse option\") and this backup does not run",
+                            v.value,
+                            ctx.tree.pve_version,
+                            was(&v.value)
+                        )
+                    } else {
+                        format!(
+                            "this vzdump.cron line passes `--maxfiles {}`, an option PVE 9's vzdump no longer has (PVE 7 and 8 read it as {}); the command line is rejected (\"unable to parse option\") and this backup does not run",
+                            v.value,
+                            was(&v.value)
+                        )
+                    },
                 )
-                .with_severity(if e.enabled { Severity::Error } else { Severity::Info })
+                .with_severity(match (e.enabled, ctx.tree.pve_version < 9) {
+                    (false, _) => Severity::Info,
+                    (true, true) => Severity::Warning,
+                    (true, false) => Severity::Error,
+                })
                 .with_help("replace `--maxfiles N` with `--prune-backups keep-last=N`, or better, recreate the backup as a job in Datacenter → Backup (jobs.cfg)")
                 .with_object("vzdump.cron")
                 .with_key("maxfiles"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvelint_parse::{load, InputFile, TreeInput};
+
+    fn run(pve_version: u8) -> Vec<Diagnostic> {
+        let storage = "nfs: nas\n\tserver 10.0.0.9\n\texport /tank\n\tcontent backup\n\tmaxfiles 0\n";
+        let input = TreeInput {
+            files: vec![InputFile::new("storage.cfg", storage.as_bytes().to_vec())],
+            pve_version: Some(pve_version),
+            ..TreeInput::default()
+        };
+        let tree = load(input);
+        let ctx = Context::new(&tree);
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        out
+    }
+
+    #[test]
+    fn pve9_warns_pve8_notes_the_upgrade() {
+        let d = run(9);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Warning);
+        assert!(
+            d[0].message.contains("PVE 9 no longer knows") && d[0].message.contains("keep-all=1"),
+            "{}",
+            d[0].message
+        );
+        let d = run(8);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Info);
+        assert!(d[0].message.contains("PVE 8 still reads it as keep-all=1"), "{}", d[0].message);
     }
 }
