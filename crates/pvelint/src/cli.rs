@@ -334,13 +334,22 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
 }
 
-/// The tree a file belongs to: the nearest ancestor directory that is a tree.
+/// The tree a file belongs to: the nearest ancestor directory that is a tree, widened
+/// to the `/etc` or root layout around it (so that `pve/jobs.cfg` of an `/etc` copy
+/// brings the `vzdump.conf` beside `pve/`, and paths keep their `pve/` prefix).
 fn tree_of(file: &Path) -> Option<(Layout, PathBuf)> {
     let abs = std::fs::canonicalize(file).ok()?;
     let mut dir = abs.parent();
     while let Some(d) = dir {
         if let Some(l) = discover::find_layout(d) {
-            return Some((l, d.to_path_buf()));
+            let mut best = (l, d.to_path_buf());
+            for up in d.ancestors().skip(1).take(2) {
+                match discover::find_layout(up) {
+                    Some(outer) if same_dir(&outer.pve, &best.0.pve) => best = (outer, up.to_path_buf()),
+                    _ => {}
+                }
+            }
+            return Some(best);
         }
         dir = d.parent();
     }

@@ -174,6 +174,13 @@ fn pre_commit_hook_on_changed_files() {
     // A clean changed file passes.
     let o = pvelint(&["check", "pve/nodes/pve2/lxc/120.conf", "pve/storage.cfg", "--select", "G101"], r);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // A file of an /etc copy brings the vzdump.conf beside pve/ and keeps the pve/ prefix.
+    let inc = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/incident");
+    let o = pvelint(&["check", "pve/jobs.cfg", "vzdump.conf", "--format", "json"], &inc);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert!(paths.contains(&"pve/jobs.cfg") && paths.contains(&"vzdump.conf"), "{paths:?}");
+    assert!(paths.iter().all(|p| *p == "pve/jobs.cfg" || *p == "vzdump.conf"), "{paths:?}");
     // A file outside any tree is an error, not a silent pass.
     write(r, "README.md", "hello\n");
     let o = pvelint(&["check", "README.md"], r);
