@@ -419,3 +419,38 @@ pub fn list_items(v: &Spanned<String>) -> Vec<Spanned<String>> {
         .map(|(a, b)| Spanned::new(v.value[a..b].to_string(), if verbatim { v.span.sub(a, b) } else { v.span }))
         .collect()
 }
+
+impl<'a> Context<'a> {
+    /// The storage a guest lives on: a container's `rootfs`, a VM's boot disk (the first
+    /// disk of `boot: order=…`, else `bootdisk`, else its first disk).
+    pub fn home_storage(&self, g: &Guest) -> Option<String> {
+        let vols: Vec<&GuestVolume<'a>> =
+            self.volumes_of(g.vmid).filter(|v| v.in_main() && v.guest.node == g.node).collect();
+        let storage_of = |key: &str| {
+            vols.iter().find(|v| v.vol.key.value == key).and_then(|v| v.storage_id()).map(|s| s.value.clone())
+        };
+        if g.kind == GuestKind::Lxc {
+            return storage_of("rootfs");
+        }
+        let boot = g.config.get("boot").map(|e| e.value.value.clone()).unwrap_or_default();
+        let order = boot.split(',').find_map(|p| p.strip_prefix("order=")).unwrap_or_default();
+        for key in order.split(';').chain(g.config.get("bootdisk").map(|e| e.value.value.as_str())) {
+            if let Some(s) = storage_of(key.trim()) {
+                return Some(s);
+            }
+        }
+        vols.iter()
+            .filter(|v| v.backed_up() && !matches!(v.vol.key.value.as_str(), "efidisk0" | "tpmstate0"))
+            .find_map(|v| v.storage_id().map(|s| s.value.clone()))
+    }
+
+    /// A volume in the guest's backups that sits on a fragile storage (see
+    /// [`Context::is_fragile`]) other than the one the guest itself lives on: an extra
+    /// device (a USB disk, a second pool) that the guest's backups depend on. A guest that
+    /// lives entirely on a node-local pool is a normal setup and not reported.
+    pub fn on_extra_fragile_device(&self, v: &GuestVolume) -> bool {
+        let Some(sid) = v.storage_id() else { return false };
+        let Some(s) = self.storage(&sid.value) else { return false };
+        v.backed_up() && self.is_fragile(s) && self.home_storage(v.guest).as_deref() != Some(s.id.as_str())
+    }
+}

@@ -14,6 +14,7 @@ fn what_if(args: &[&str]) -> (Option<i32>, String, String) {
         .arg(".")
         .args(args)
         .args(["--color", "never"])
+        .args(if args.contains(&"--format") { &[][..] } else { &["--format", "full"][..] })
         .current_dir(tree())
         .env("COLUMNS", "100")
         .output()
@@ -83,8 +84,38 @@ fn removing_and_disabling_storage() {
 #[test]
 fn removing_a_node() {
     let (code, full, err) = what_if(&["--remove-node", "still-fawn"]);
-    assert!(code == Some(1) || code == Some(0), "{err}");
+    assert_eq!(code, Some(1), "{err}");
+    let v = json(&["--remove-node", "still-fawn"]);
+    assert!(hits(&v, "diagnostics", "C102", "pve/nodes/still-fawn/qemu-server/101.conf", 1), "{full}");
     insta::assert_snapshot!("remove_node_full", full);
+}
+
+/// A node that every kind of configuration names: storage `nodes`, a job's `node`, a
+/// replication target, an HA group, and guests still in its directory.
+#[test]
+fn retiring_a_node_reports_everything_that_names_it() {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/what-if/retire-node");
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["what-if", ".", "--remove-node", "pve3", "--format", "json"])
+        .current_dir(&tree)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (code, path) in [
+        ("S101", "storage.cfg"),
+        ("J104", "jobs.cfg"),
+        ("R102", "replication.cfg"),
+        ("H102", "ha/groups.cfg"),
+        ("C102", "nodes/pve3/lxc/300.conf"),
+    ] {
+        assert!(
+            v["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == code && d["path"] == path),
+            "{code} in {path}: {}",
+            serde_json::to_string_pretty(&v).unwrap()
+        );
+    }
+    insta::assert_snapshot!("retire_node_json", serde_json::to_string_pretty(&v).unwrap());
 }
 
 #[test]

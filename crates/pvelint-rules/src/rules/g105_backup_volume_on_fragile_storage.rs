@@ -16,7 +16,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for v in ctx.volumes.iter().filter(|v| v.backed_up()) {
         let Some(sid) = v.storage_id() else { continue };
         let Some(s) = ctx.storage(&sid.value) else { continue };
-        if !ctx.is_fragile(s) || ctx.storage_status(&s.id, &v.guest.node) != StorageStatus::Available {
+        if !ctx.on_extra_fragile_device(v) || ctx.storage_status(&s.id, &v.guest.node) != StorageStatus::Available {
             continue;
         }
         let mut d = META.at(

@@ -29,10 +29,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     StorageStatus::Undefined | StorageStatus::Unusable => "storage not defined",
                     StorageStatus::Disabled(_) => "storage disabled",
                     StorageStatus::NotOnNode(_) => "storage not on this node",
-                    StorageStatus::Available => match ctx.storage(&sid.value) {
-                        Some(s) if ctx.is_fragile(s) => "single-node storage",
-                        _ => continue,
-                    },
+                    StorageStatus::Available if ctx.on_extra_fragile_device(v) => "single-node storage",
+                    StorageStatus::Available => continue,
                 };
                 if why != "single-node storage" {
                     broken += 1;
