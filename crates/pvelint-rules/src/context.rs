@@ -6,7 +6,7 @@ use pvelint_parse::guest::{Backup, GuestKind, VolumeRef, VolumeTarget};
 use pvelint_parse::storage::{Storage, StorageType};
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Guest, Span, Spanned, Tree};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A volume reference together with the guest that holds it.
 pub struct GuestVolume<'a> {
@@ -77,6 +77,15 @@ pub struct Context<'a> {
     pub nodes: Option<BTreeSet<String>>,
     /// Every volume reference of every guest, in guest order then file order.
     pub volumes: Vec<GuestVolume<'a>>,
+    /// Storage ID → its effective definition (the first one with that ID), so that
+    /// lookups per volume do not scan storage.cfg.
+    storage_index: HashMap<&'a str, &'a Storage>,
+    /// When `tree.guests` is sorted by VMID (as `load` leaves it): the VMID of each guest,
+    /// in that order, so that VMID lookups bisect a compact array instead of scanning.
+    /// `None` when the guests are not sorted (then lookups scan).
+    vmids: Option<Vec<u32>>,
+    /// `volumes[vol_start[i]..vol_start[i + 1]]` are the volumes of `tree.guests[i]`.
+    vol_start: Vec<usize>,
 }
 
 /// Storage IDs that come with a Proxmox install and live on the system disk.
@@ -85,16 +94,33 @@ pub const SYSTEM_STORAGES: &[&str] = &["local", "local-lvm", "local-zfs", "local
 impl<'a> Context<'a> {
     pub fn new(tree: &'a Tree) -> Self {
         let mut volumes = Vec::new();
+        let mut vol_start = Vec::with_capacity(tree.guests.len() + 1);
         for g in &tree.guests {
+            vol_start.push(volumes.len());
             for vol in g.config.volumes() {
                 volumes.push(GuestVolume { guest: g, vol });
             }
         }
-        Context { tree, nodes: tree.cluster_nodes(), volumes }
+        vol_start.push(volumes.len());
+        let mut storage_index = HashMap::with_capacity(tree.storage.storages.len());
+        for s in tree.storage.iter() {
+            storage_index.entry(s.id.as_str()).or_insert(s);
+        }
+        let vmids: Vec<u32> = tree.guests.iter().map(|g| g.vmid).collect();
+        let vmids = vmids.windows(2).all(|w| w[0] <= w[1]).then_some(vmids);
+        Context { tree, nodes: tree.cluster_nodes(), volumes, storage_index, vmids, vol_start }
+    }
+
+    /// The indexes in `tree.guests` of the guests with this VMID (when sorted).
+    fn vmid_run(&self, vmid: u32) -> Option<std::ops::Range<usize>> {
+        let vmids = self.vmids.as_ref()?;
+        let start = vmids.partition_point(|v| *v < vmid);
+        let len = vmids[start..].iter().take_while(|v| **v == vmid).count();
+        Some(start..start + len)
     }
 
     pub fn storage(&self, id: &str) -> Option<&'a Storage> {
-        self.tree.storage.get(id)
+        self.storage_index.get(id).copied()
     }
 
     pub fn storage_status(&self, id: &str, node: &str) -> StorageStatus {
@@ -180,7 +206,10 @@ impl<'a> Context<'a> {
     }
 
     pub fn guest(&self, vmid: u32) -> Option<&'a Guest> {
-        self.tree.guests.iter().find(|g| g.vmid == vmid)
+        match self.vmid_run(vmid) {
+            Some(run) => self.tree.guests.get(run.start).filter(|g| g.vmid == vmid),
+            None => self.tree.guests.iter().find(|g| g.vmid == vmid),
+        }
     }
 
     /// Nodes that hold guest configs.
@@ -200,15 +229,28 @@ impl<'a> Context<'a> {
         } else if !opts.vmids().is_empty() {
             ids.extend(opts.vmids().iter().map(|v| v.value));
         } else if opts.all() || !opts.excludes().is_empty() {
+            // Every guest but the excluded ones: one pass, no set of every VMID.
             let ex: BTreeSet<u32> = opts.excludes().iter().map(|v| v.value).collect();
-            ids.extend(self.tree.guests.iter().map(|g| g.vmid).filter(|v| !ex.contains(v)));
+            return self
+                .tree
+                .guests
+                .iter()
+                .filter(|g| !ex.contains(&g.vmid))
+                .filter(|g| opts.node().is_none_or(|n| n.value == g.node))
+                .collect();
         }
-        self.tree
-            .guests
-            .iter()
-            .filter(|g| ids.contains(&g.vmid))
-            .filter(|g| opts.node().is_none_or(|n| n.value == g.node))
-            .collect()
+        let on_node = |g: &&'a Guest| opts.node().is_none_or(|n| n.value == g.node);
+        if self.vmids.is_some() {
+            // Ascending VMIDs, each VMID's guests in tree order: the order of the scan below.
+            let mut out = Vec::new();
+            for id in ids {
+                if let Some(run) = self.vmid_run(id) {
+                    out.extend(self.tree.guests[run].iter().filter(on_node));
+                }
+            }
+            return out;
+        }
+        self.tree.guests.iter().filter(|g| ids.contains(&g.vmid)).filter(on_node).collect()
     }
 
     /// The nodes a job runs on: its `node`, else every cluster node (or, when the
@@ -252,7 +294,12 @@ impl<'a> Context<'a> {
 
     /// Volumes of guests of a kind, for convenience.
     pub fn volumes_of(&self, vmid: u32) -> impl Iterator<Item = &GuestVolume<'a>> {
-        self.volumes.iter().filter(move |v| v.guest.vmid == vmid)
+        // `volumes` follows `tree.guests`: the volumes of one VMID are one run of it.
+        let run = match self.vmid_run(vmid) {
+            Some(g) => &self.volumes[self.vol_start[g.start]..self.vol_start[g.end]],
+            None => &self.volumes[..],
+        };
+        run.iter().filter(move |v| v.guest.vmid == vmid)
     }
 
     /// Volume users: `storage:volname` → the guest volumes (main sections) using it.
