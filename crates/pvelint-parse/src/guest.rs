@@ -999,6 +999,15 @@ struct Parser<'a> {
     sections: Vec<GuestSection>,
     /// Index of the section lines go to; `None` inside an unknown QEMU section.
     current: Option<usize>,
+    /// Indexes that keep parsing linear on hostile files (100,000 keys or sections):
+    /// a serial number per section (parallel to `sections`), the entry index of each
+    /// stored key by section serial, the entries replaced by a later duplicate (removed
+    /// when parsing ends), and each named section by kind and name.
+    serials: Vec<u32>,
+    next_serial: u32,
+    key_index: std::collections::HashMap<(u32, String), usize>,
+    replaced: std::collections::HashMap<u32, Vec<usize>>,
+    section_index: std::collections::HashMap<(SectionKind, String), u32>,
 }
 
 impl Parser<'_> {
@@ -1137,14 +1146,13 @@ impl Parser<'_> {
                 }
             }
         };
-        let dup = self.sections.iter().position(|sec| {
-            sec.kind == kind
-                && match kind {
-                    SectionKind::Pending => true,
-                    _ => sec.name_str() == name.value,
-                }
-        });
+        let index_key = (kind, if kind == SectionKind::Pending { String::new() } else { name.value.clone() });
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let dup =
+            self.section_index.insert(index_key, serial).and_then(|old| self.serials.iter().position(|s| *s == old));
         if let Some(i) = dup {
+            self.serials.remove(i);
             let old = self.sections.remove(i);
             let mut d = syntax::DUPLICATE_SECTION_ID.at(
                 lspan,
@@ -1158,6 +1166,7 @@ impl Parser<'_> {
             self.push_diag(d.with_help("merge the two sections or delete one"), None);
         }
         self.sections.push(GuestSection::new(kind, Some(name), Some(lspan)));
+        self.serials.push(serial);
         self.current = Some(self.sections.len() - 1);
         true
     }
@@ -1260,9 +1269,15 @@ impl Parser<'_> {
 
     fn store(&mut self, e: Entry) {
         let Some(cur) = self.current else { return };
+        let serial = self.serials[cur];
+        let slot = self.sections[cur].entries.len();
+        let index_key = (serial, e.key.value.clone());
+        let found = if e.raw_lxc { self.key_index.remove(&index_key) } else { self.key_index.insert(index_key, slot) };
         let sec = &mut self.sections[cur];
-        if let Some(i) = sec.entries.iter().position(|o| !o.raw_lxc && o.key.value == e.key.value) {
-            let old = sec.entries.remove(i);
+        if let Some(i) = found {
+            // The earlier entry leaves its place now and the list at the end of parsing.
+            let old = std::mem::replace(&mut sec.entries[i], e.clone());
+            self.replaced.entry(serial).or_default().push(i);
             let which = if self.kind == GuestKind::Lxc { "the last one wins" } else { "the last valid one wins" };
             let d = syntax::DUPLICATE_KEY
                 .at(
@@ -1574,9 +1589,24 @@ pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diag
         diags,
         sections: vec![GuestSection::new(SectionKind::Main, None, None)],
         current: Some(0),
+        serials: vec![0],
+        next_serial: 1,
+        key_index: Default::default(),
+        replaced: Default::default(),
+        section_index: Default::default(),
     };
     for (span, line) in p.file.lines() {
         p.line(span, line);
+    }
+    for (sec, serial) in p.sections.iter_mut().zip(&p.serials) {
+        if let Some(gone) = p.replaced.get(serial) {
+            let gone: std::collections::HashSet<usize> = gone.iter().copied().collect();
+            let mut i = 0;
+            sec.entries.retain(|_| {
+                i += 1;
+                !gone.contains(&(i - 1))
+            });
+        }
     }
     GuestConfig { kind, sections: p.sections }
 }
