@@ -179,7 +179,8 @@ impl Tree {
     }
 }
 
-fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagnostic>) -> SourceFile {
+/// Takes the bytes out of `input` (no copy of the file's text).
+fn to_text(input: &mut InputFile, display: String, id: FileId, diags: &mut Vec<Diagnostic>) -> SourceFile {
     if let Some(err) = &input.error {
         let f = SourceFile::new(id, display, String::new());
         diags.push(
@@ -211,11 +212,11 @@ fn to_text(input: &InputFile, display: String, id: FileId, diags: &mut Vec<Diagn
         );
         return f;
     }
-    match String::from_utf8(input.bytes.clone()) {
+    match String::from_utf8(std::mem::take(&mut input.bytes)) {
         Ok(text) => SourceFile::new(id, display, text),
         Err(e) => {
             let bad = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(&input.bytes).into_owned();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let f = SourceFile::new(id, display, text);
             // The replacement character sits where the first invalid byte was.
             let end = f.text[bad..].chars().next().map_or(bad, |c| bad + c.len_utf8());
@@ -246,7 +247,7 @@ pub fn load(input: TreeInput) -> Tree {
     let mut files = input.files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let mut storage_file = None;
-    for input_file in &files {
+    for input_file in &mut files {
         let Some(kind) = classify(&input_file.path) else { continue };
         let id = FileId(tree.files.len() as u32);
         let file = to_text(input_file, format!("{}{}", input.prefix, input_file.path), id, &mut tree.diagnostics);
@@ -276,9 +277,10 @@ pub fn load(input: TreeInput) -> Tree {
     };
     let mut confs = input.vzdump_confs;
     confs.sort_by(|a, b| a.0.cmp(&b.0));
-    for (node, input_file) in confs {
+    for (node, mut input_file) in confs {
         let id = FileId(tree.files.len() as u32);
-        let file = to_text(&input_file, input_file.path.clone(), id, &mut tree.diagnostics);
+        let display = input_file.path.clone();
+        let file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
         let conf = vzdump_conf::parse(&file, &mut tree.diagnostics);
         tree.vzdump_confs.insert(node, conf);
         tree.files.push(file);
