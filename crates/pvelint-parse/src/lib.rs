@@ -14,6 +14,7 @@ pub mod ha;
 pub mod jobs;
 pub mod propstring;
 pub mod replication;
+pub mod secrets;
 pub mod section;
 pub mod source;
 pub mod span;

@@ -28,6 +28,13 @@ pub fn lint_tree(tree: &Tree, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagno
         tree.diagnostics.iter().filter(|d| pvelint_rules::find(d.code).is_some_and(|m| enabled(&m))).cloned().collect();
     let ctx = Context::new(tree);
     diags.extend(pvelint_rules::run(&ctx, enabled));
+    // No message may quote the value of a sensitive line (a password written into
+    // storage.cfg, a cloud-init password hash); the full format masks its snippets too.
+    let secrets: Vec<String> =
+        tree.files.iter().flat_map(|f| pvelint_parse::secrets::sensitive_values(&f.text)).collect();
+    if !secrets.is_empty() {
+        diags.iter_mut().for_each(|d| pvelint_parse::secrets::scrub(d, &secrets));
+    }
     render::sort(tree, &mut diags);
     diags.dedup();
     diags

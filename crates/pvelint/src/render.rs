@@ -208,6 +208,8 @@ pub fn summary_line(s: &Summary) -> String {
 struct TreeSource<'a> {
     tree: &'a Tree,
     bases: Vec<usize>,
+    /// The texts shown in snippets: values of sensitive keys masked (same offsets).
+    texts: Vec<std::borrow::Cow<'a, str>>,
 }
 
 impl<'a> TreeSource<'a> {
@@ -218,7 +220,8 @@ impl<'a> TreeSource<'a> {
             bases.push(base);
             base += f.text.len() + 1;
         }
-        TreeSource { tree, bases }
+        let texts = tree.files.iter().map(|f| pvelint_parse::secrets::redact(&f.text)).collect();
+        TreeSource { tree, bases, texts }
     }
 
     fn global(&self, span: Span) -> SourceSpan {
@@ -238,7 +241,7 @@ impl SourceCode for TreeSource<'_> {
         let base = self.bases[idx];
         let file = &self.tree.files[idx];
         let local = SourceSpan::new((span.offset() - base).into(), span.len());
-        let inner = file.text.as_str().read_span(&local, before, after)?;
+        let inner = self.texts[idx].as_ref().read_span(&local, before, after)?;
         let global = SourceSpan::new((inner.span().offset() + base).into(), inner.span().len());
         Ok(Box::new(MietteSpanContents::new_named(
             file.path.clone(),

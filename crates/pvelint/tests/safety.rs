@@ -1,0 +1,254 @@
+//! Safety by construction, end to end: pvelint never writes the tree, never shows a
+//! secret (nothing under `priv/`, no value of a sensitive key) in any output format, and
+//! its output does not depend on the order in which the files were created.
+
+#![cfg(unix)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::os::unix::fs::{symlink, MetadataExt};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn pvelint(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run pvelint")
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+const CANARY: &str = "CANARY-7f3a";
+
+/// A tree with every kind of secret pvelint may meet, each holding the canary, plus
+/// findings so that every output format has something to say about the files that
+/// hold the secrets.
+fn secret_tree(root: &Path) {
+    for (rel, text) in [
+        ("priv/authkey.key", "-----BEGIN RSA PRIVATE KEY-----\nCANARY-7f3a\n"),
+        ("priv/pve-root-ca.key", "CANARY-7f3a\n"),
+        ("priv/storage/pbs1.pw", "CANARY-7f3a\n"),
+        ("priv/storage/pbs1.enc", "{\"key\":\"CANARY-7f3a\"}\n"),
+        ("priv/ceph/rbd1.keyring", "[client.admin]\n\tkey = CANARY-7f3a\n"),
+        ("priv/token.cfg", "root@pam!ci CANARY-7f3a\n"),
+        ("priv/shadow.cfg", "root:CANARY-7f3a:\n"),
+        ("priv/tfa.cfg", "CANARY-7f3a\n"),
+        ("priv/storage.cfg", "dir: CANARY-7f3a\n\tpath /CANARY-7f3a\n\tbogus CANARY-7f3a\n"),
+        ("nodes/a/priv/x.conf", "CANARY-7f3a\n"),
+    ] {
+        write(root, rel, text);
+    }
+    // Sensitive keys where Proxmox reads them, where it does not (a dir storage takes no
+    // password: an unknown-key finding on that very line), duplicated (a duplicate-key
+    // finding), and on lines that do not parse.
+    write(
+        root,
+        "storage.cfg",
+        "dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\n\
+         pbs: pbs1\n\tserver 10.0.0.9\n\tdatastore main\n\tusername backup@pbs\n\tpassword CANARY-7f3a\n\
+         \tpassword CANARY-7f3a-again\n\tencryption-key CANARY-7f3a\n\tmaster-pubkey CANARY-7f3a\n\
+         \tcontent backup\n\tfingerprint nope\n\n\
+         rbd: rbd1\n\tpool rbd\n\tkeyring CANARY-7f3a\n\tcontent images\n\n\
+         dir: bk\n\tpath /mnt/bk\n\tpassword CANARY-7f3a\n\tkeyring CANARY-7f3a\n\tencryption-key CANARY-7f3a\n\
+         password CANARY-7f3a\n\tcontent backupz\n\n\
+         cifs: smb\n\tserver s\n\tshare x\n\tusername u\n\tpassword: CANARY-7f3a\n\tcontent images\n",
+    );
+    write(
+        root,
+        "user.cfg",
+        "user:root@pam:1:0:::root@example.com:::\n\
+         token:root@pam!ci:0:1:CANARY-7f3a:\n\
+         token:root@pam!bad:x:y:CANARY-7f3a\n\
+         pool:p1:a pool:vm/100:\n",
+    );
+    write(root, "nodes/a/lxc/100.conf", "hostname: a\nrootfs: local:100/vm-100-disk-0.raw\nbogus-key: not-a-secret\n");
+    write(root, "jobs.cfg", "vzdump: j1\n\tschedule 02:00\n\tall 1\n\tstorage pbs1\n\tpassword CANARY-7f3a\n");
+}
+
+fn assert_no_canary(out: &Output, what: &str) {
+    for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        if let Some(at) = text.find(CANARY) {
+            let line = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            panic!("{what}: a secret appears on {stream}: {}", &text[line..end]);
+        }
+    }
+}
+
+#[test]
+fn secrets_never_appear_in_any_output_format() {
+    let d = tempfile::tempdir().unwrap();
+    secret_tree(d.path());
+    let root = d.path().to_str().unwrap();
+    let mut seen_findings = false;
+    for format in ["full", "concise", "json"] {
+        for extra in [&[][..], &["--color", "always"][..], &["--select", "P"][..]] {
+            let mut args = vec!["check", root, "--format", format];
+            args.extend_from_slice(extra);
+            let out = pvelint(&args, d.path());
+            assert_no_canary(&out, &format!("check --format {format} {extra:?}"));
+            assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+            seen_findings |= out.status.code() == Some(1);
+        }
+    }
+    // The sensitive lines are really reported (so the absence of the canary means
+    // something): the dir storage's password line is a finding about storage.cfg.
+    assert!(seen_findings);
+    let out = pvelint(&["check", root, "--format", "json"], d.path());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let on_storage = v["diagnostics"].as_array().unwrap().iter().filter(|d| d["path"] == "storage.cfg").count();
+    assert!(on_storage >= 3, "{}", String::from_utf8_lossy(&out.stdout));
+    // Nothing under priv/ is counted, reported or named.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("priv/"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+/// Path → (type, mode, size, mtime, content or link target hash), never following
+/// links and never opening anything but regular files.
+fn snapshot(root: &Path) -> BTreeMap<String, (u32, u64, i64, i64, u64)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            let m = fs::symlink_metadata(&p).unwrap();
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            if m.file_type().is_file() {
+                fs::read(&p).unwrap().hash(&mut h);
+            } else if m.file_type().is_symlink() {
+                fs::read_link(&p).unwrap().hash(&mut h);
+            } else if m.is_dir() {
+                stack.push(p.clone());
+            }
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            out.insert(rel, (m.mode(), m.size(), m.mtime(), m.mtime_nsec(), h.finish()));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_tree_is_never_written() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    secret_tree(root);
+    write(root, "corosync.conf", "nodelist {\n  node {\n    name: a\n    nodeid: 1\n  }\n}\n");
+    write(root, "datacenter.cfg", "keyboard: en-us\n");
+    write(root, "nodes/a/qemu-server/101.conf", "memory: 512\nscsi0: local:101/vm-101-disk-0.qcow2\n");
+    symlink("nodes/a", root.join("local")).unwrap();
+    symlink("nodes/a/lxc", root.join("lxc")).unwrap();
+    assert!(Command::new("mkfifo").arg(root.join("nodes/a/lxc/102.conf")).status().unwrap().success());
+    let vz = tempfile::tempdir().unwrap();
+    write(vz.path(), "vzdump.conf", "tmpdir: /var/tmp\n");
+    let vz_file = vz.path().join("vzdump.conf");
+    let before = snapshot(root);
+    let before_vz = snapshot(vz.path());
+    let r = root.to_str().unwrap();
+    let attach = format!("a={}", vz_file.display());
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["check", r],
+        vec!["check", r, "--format", "json"],
+        vec!["check", r, "--format", "concise", "--select", "P,G"],
+        vec!["check", r, "--format", "full", "--color", "always", "--ignore", "P015"],
+        vec!["check", r, "--vzdump-conf", &attach],
+        vec!["check"],
+        vec!["rule", "--all"],
+        vec!["rule", "P001"],
+        vec!["rule", "Z999"],
+        vec!["check", r, "--select", "Z999"],
+        vec!["--help"],
+    ];
+    for args in &runs {
+        let out = pvelint(args, root);
+        assert!(out.status.code().is_some(), "{args:?} was killed");
+        assert_eq!(snapshot(root), before, "pvelint {args:?} changed the tree");
+    }
+    assert_eq!(snapshot(vz.path()), before_vz, "an attached vzdump.conf was changed");
+}
+
+/// Builds the same tree with its files and directories created in the given order.
+fn build(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        write(root, rel, text);
+    }
+}
+
+#[test]
+fn output_does_not_depend_on_creation_order() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/incident/pve");
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut stack = vec![workspace.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(&workspace).unwrap().to_string_lossy().into_owned();
+                files.push((rel, fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    // Extra guests and storages so that directory order has room to matter.
+    for i in 0..40 {
+        let vmid = 300 + (i * 7919) % 97;
+        files.push((
+            format!("nodes/still-fawn/lxc/{vmid}.conf"),
+            format!("hostname: x{vmid}\nrootfs: nope:{vmid}/vm-{vmid}-disk-0.raw\nbogus: 1\n"),
+        ));
+    }
+    files.sort();
+    files.dedup_by(|a, b| a.0 == b.0);
+    let as_refs = |v: &[(String, String)]| -> Vec<(String, String)> { v.to_vec() };
+    let forward = as_refs(&files);
+    let mut backward = forward.clone();
+    backward.reverse();
+    let mut shuffled = forward.clone();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in (1..shuffled.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    let mut outputs: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut dirs = Vec::new();
+    for order in [&forward, &backward, &shuffled] {
+        let d = tempfile::tempdir().unwrap();
+        let refs: Vec<(&str, &str)> = order.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        build(d.path(), &refs);
+        let mut per_format = Vec::new();
+        for format in ["full", "concise", "json"] {
+            // Run from inside the tree so that no temporary path appears in the output.
+            let out = pvelint(&["check", ".", "--format", format], d.path());
+            assert!(out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+            per_format.push(out.stdout);
+        }
+        outputs.push(per_format);
+        dirs.push(d);
+    }
+    assert!(!outputs[0][1].is_empty());
+    for (i, o) in outputs.iter().enumerate().skip(1) {
+        for f in 0..3 {
+            assert!(
+                o[f] == outputs[0][f],
+                "order {i}, format {f} differs:\n{}\n---\n{}",
+                String::from_utf8_lossy(&o[f]),
+                String::from_utf8_lossy(&outputs[0][f])
+            );
+        }
+    }
+    // And a second run over the same tree is byte-identical.
+    let again = pvelint(&["check", ".", "--format", "json"], dirs[0].path());
+    assert_eq!(again.stdout, outputs[0][2]);
+}
