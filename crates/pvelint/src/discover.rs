@@ -153,7 +153,16 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || e.file_name() != "priv");
-    for entry in walker.flatten() {
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let at = e.path().and_then(|p| p.strip_prefix(&layout.pve).ok()).map(|p| p.display().to_string());
+                let reason = e.io_error().map_or_else(|| e.to_string(), |io| io.to_string());
+                notes.push(format!("{} could not be listed: {reason}", at.as_deref().unwrap_or("a directory")));
+                continue;
+            }
+        };
         let Ok(rel) = entry.path().strip_prefix(&layout.pve) else { continue };
         let Some(rel) = rel.to_str() else { continue };
         let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
@@ -162,10 +171,21 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
                 input.node_dirs.push(name.to_string());
             }
         }
-        if entry.file_type().is_symlink() || entry.file_type().is_dir() {
-            continue;
+        if rel == "nodes" && !entry.file_type().is_dir() {
+            notes.push("nodes is not a directory: no guest configs were read".into());
         }
         if classify(&rel).is_none() {
+            continue;
+        }
+        // A link or directory where a file is expected: reported, never followed.
+        if entry.file_type().is_symlink() || entry.file_type().is_dir() {
+            let mut f = InputFile::new(rel, Vec::new());
+            f.error = Some(if entry.file_type().is_dir() {
+                "it is a directory, not a file".into()
+            } else {
+                "it is a symbolic link; pvelint never follows links".into()
+            });
+            input.files.push(f);
             continue;
         }
         input.files.push(read_file(entry.path(), rel));
