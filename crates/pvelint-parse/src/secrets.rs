@@ -106,7 +106,7 @@ mod tests {
         let t = "pbs: x\n\tpassword hunter2\n\tdatastore d\nPassword: é\r\ncipassword=$5$abc\n";
         let r = redact(t);
         assert_eq!(r.len(), t.len());
-        assert_eq!(r, "pbs: x\n\tpassword *******\n\tdatastore d\nPassword: **\r\ncipassword=*****\n");
+        assert_eq!(r, "pbs: x\n\tpassword *******\n\tdatastore d\nPassword: **\r\ncipassword=******\n");
         assert!(matches!(redact("dir: local\n\tpath /x\n"), Cow::Borrowed(_)));
         assert_eq!(redact("token:root@pam!t:0:1:c:"), "token:*****************");
         assert_eq!(redact("\tpassword"), "\tpassword");
