@@ -105,6 +105,10 @@ pub struct TreeInput {
     pub diagnostics: Vec<Diagnostic>,
     /// The Proxmox VE major version (default [`DEFAULT_PVE_VERSION`]).
     pub pve_version: Option<u8>,
+    /// Files under `priv/` that hold key material, by path relative to the tree root; the
+    /// caller lists them by name only (never opens them) and only for a tree inside a git
+    /// work tree.
+    pub secret_files: Vec<String>,
     /// Prepended to the path of every file of `files` for display (`pve/` when the tree
     /// was found as `<PATH>/pve`); classification uses the path without it.
     pub prefix: String,
@@ -155,6 +159,9 @@ pub struct Tree {
     /// Guests moved by a what-if change: VMID → the node whose directory holds the config
     /// on disk. Empty for a plain check.
     pub moved_guests: BTreeMap<u32, String>,
+    /// Key material under `priv/` of a tree inside a git work tree: files of `files` with
+    /// empty text (never read), for the diagnostic that points at them.
+    pub secret_files: Vec<FileId>,
 }
 
 impl Tree {
@@ -275,6 +282,14 @@ pub fn load(input: TreeInput) -> Tree {
         Some(id) => storage::parse(Some(&tree.files[id.0 as usize]), &mut tree.diagnostics),
         None => storage::parse(None, &mut tree.diagnostics),
     };
+    let mut secrets = input.secret_files;
+    secrets.sort();
+    secrets.dedup();
+    for path in secrets {
+        let id = FileId(tree.files.len() as u32);
+        tree.files.push(SourceFile::new(id, format!("{}{path}", input.prefix), String::new()));
+        tree.secret_files.push(id);
+    }
     let mut confs = input.vzdump_confs;
     confs.sort_by(|a, b| a.0.cmp(&b.0));
     for (node, mut input_file) in confs {

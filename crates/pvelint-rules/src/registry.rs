@@ -66,6 +66,7 @@ macro_rules! declare_rule {
 pub static RULES: &[&dyn Rule] = &[
     &rules::c101_duplicate_vmid::DuplicateVmid,
     &rules::c102_guests_on_node_outside_cluster::GuestsOnNodeOutsideCluster,
+    &rules::c103_secrets_in_tree::SecretsInTree,
     &rules::g101_volume_storage_undefined::VolumeStorageUndefined,
     &rules::g102_volume_storage_disabled::VolumeStorageDisabled,
     &rules::g103_volume_storage_not_on_node::VolumeStorageNotOnNode,

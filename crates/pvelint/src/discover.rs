@@ -190,6 +190,9 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
         }
         input.files.push(read_file(entry.path(), rel));
     }
+    if in_git_work_tree(&layout.pve) {
+        input.secret_files = secret_files(&layout.pve);
+    }
     if let Some((path, display)) = &layout.vzdump_conf {
         let node = input.local_node.clone().or_else(|| match input.node_dirs.as_slice() {
             [only] => Some(only.clone()),
@@ -204,4 +207,45 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
         }
     }
     (input, notes)
+}
+
+/// Whether the tree lies inside a git work tree (a `.git` in it or an ancestor).
+fn in_git_work_tree(pve: &Path) -> bool {
+    let Ok(abs) = fs::canonicalize(pve) else { return false };
+    abs.ancestors().any(|a| fs::symlink_metadata(a.join(".git")).is_ok())
+}
+
+/// Whether a file under `priv/` (path relative to `priv/`) holds key material: private
+/// keys, passwords, encryption keys, keyrings, token secrets, password hashes, TFA and
+/// ACME account data. Public keys and `known_hosts` do not count.
+pub fn is_key_material(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if rel.starts_with("lock/") || matches!(name, "known_hosts" | "authorized_keys") {
+        return false;
+    }
+    rel.starts_with("acme/")
+        || [".key", ".pw", ".enc", ".keyring", ".secret", ".pem"].iter().any(|s| name.ends_with(s))
+        || matches!(name, "token.cfg" | "shadow.cfg" | "tfa.cfg" | "notifications.cfg")
+}
+
+/// The key material under `priv/`, by name only: the directory is listed, nothing in it
+/// is opened, links are not followed.
+fn secret_files(pve: &Path) -> Vec<String> {
+    let root = pve.join("priv");
+    if !is_dir_no_follow(&root) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(&root).follow_links(false).max_depth(4).sort_by_file_name();
+    for entry in walker.into_iter().flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Some(rel) = entry.path().strip_prefix(&root).ok().and_then(|r| r.to_str()) else { continue };
+        let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+        if is_key_material(&rel) {
+            out.push(format!("priv/{rel}"));
+        }
+    }
+    out
 }

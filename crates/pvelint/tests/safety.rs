@@ -252,3 +252,42 @@ fn output_does_not_depend_on_creation_order() {
     let again = pvelint(&["check", ".", "--format", "json"], dirs[0].path());
     assert_eq!(again.stdout, outputs[0][2]);
 }
+
+/// In a git work tree, key material under priv/ is reported by name (C103), and nothing
+/// there is opened: a FIFO among the keys would block any open for reading forever.
+#[test]
+fn priv_is_never_opened_and_key_material_is_named_in_git_trees() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    fs::create_dir_all(root.join(".git")).unwrap();
+    secret_tree(root);
+    assert!(Command::new("mkfifo").arg(root.join("priv/trap.key")).status().unwrap().success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["check", ".", "--format", "json"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("pvelint blocked: it opened a FIFO under priv/");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_no_canary(&out, "check in a git work tree");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c103: Vec<&serde_json::Value> =
+        v["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "C103").collect();
+    assert_eq!(c103.len(), 1, "{}", String::from_utf8_lossy(&out.stdout));
+    let msg = c103[0]["message"].as_str().unwrap();
+    for name in ["priv/authkey.key", "priv/storage/pbs1.pw", "priv/ceph/rbd1.keyring", "priv/token.cfg"] {
+        assert!(msg.contains(name), "{msg}");
+    }
+    // The FIFO is not a file: not listed, and above all not opened.
+    assert!(!msg.contains("trap.key"), "{msg}");
+}

@@ -1,0 +1,38 @@
+//! C103: key material under `priv/` in a tree that lives in a git work tree.
+
+use crate::context::Context;
+use pvelint_parse::Diagnostic;
+
+crate::declare_rule!(
+    SecretsInTree,
+    "C103",
+    "secrets-in-tree",
+    Warning,
+    "The tree is inside a git work tree and holds key material under priv/ (private keys, passwords, keyrings, token secrets)."
+);
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let tree = ctx.tree;
+    let Some((&first, rest)) = tree.secret_files.split_first() else { return };
+    let names: Vec<&str> = tree.secret_files.iter().map(|id| tree.file(*id).path.as_str()).collect();
+    let what = if names.len() == 1 {
+        format!("{} holds key material", names[0])
+    } else {
+        format!("{} files under priv/ hold key material ({})", names.len(), names.join(", "))
+    };
+    let mut d = META
+        .at(
+            tree.file(first).span(),
+            format!(
+                "{what}, and this tree is inside a git work tree: whoever can read the repository or its history has the secret (pmxcfs makes priv/ readable by root only); pvelint saw only the names and opened none of them"
+            ),
+        )
+        .with_help(
+            "keep priv/ out of the repository (`git rm -r --cached priv`, add `priv/` to .gitignore), and rotate every secret that was committed; pvelint needs nothing from priv/",
+        )
+        .with_object("file");
+    for id in rest {
+        d = d.with_label(tree.file(*id).span(), "key material too");
+    }
+    out.push(d);
+}
