@@ -221,7 +221,8 @@ fn sarif_rule(m: &RuleMeta) -> SarifRule {
 
 /// The text of a span, and of the whole lines it touches (without the final newline).
 fn snippets(tree: &Tree, span: Span) -> (String, String) {
-    let text = &tree.file(span.file).text;
+    // Values of sensitive keys masked, offsets unchanged.
+    let text = pvelint_parse::secrets::redact(&tree.file(span.file).text);
     let (start, end) = (span.start as usize, span.end as usize);
     let exact = text.get(start..end).unwrap_or_default().to_string();
     let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);

@@ -92,7 +92,7 @@ fn secrets_never_appear_in_any_output_format() {
     secret_tree(d.path());
     let root = d.path().to_str().unwrap();
     let mut seen_findings = false;
-    for format in ["full", "concise", "json"] {
+    for format in ["full", "concise", "json", "sarif", "github", "gitlab"] {
         for extra in [&[][..], &["--color", "always"][..], &["--select", "P"][..]] {
             let mut args = vec!["check", root, "--format", format];
             args.extend_from_slice(extra);
@@ -101,6 +101,15 @@ fn secrets_never_appear_in_any_output_format() {
             assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
             seen_findings |= out.status.code() == Some(1);
         }
+    }
+    for args in [
+        vec!["what-if", root, "--remove-storage", "pbs1", "--format", "full"],
+        vec!["what-if", root, "--move-guest", "100=b", "--format", "json"],
+        vec!["check", "storage.cfg", "user.cfg", "--format", "full"],
+        vec!["check", root, "--statistics", "--format", "concise"],
+    ] {
+        let out = pvelint(&args, d.path());
+        assert_no_canary(&out, &format!("{args:?}"));
     }
     // The sensitive lines are really reported (so the absence of the canary means
     // something): the dir storage's password line is a finding about storage.cfg.
@@ -162,6 +171,16 @@ fn the_tree_is_never_written() {
         vec!["check", r, "--format", "full", "--color", "always", "--ignore", "P015"],
         vec!["check", r, "--vzdump-conf", &attach],
         vec!["check"],
+        vec!["check", "storage.cfg", "nodes/a/lxc/100.conf", "--format", "sarif"],
+        vec!["check", r, "--format", "github", "--statistics"],
+        vec!["check", r, "--format", "gitlab"],
+        vec!["what-if", r, "--move-guest", "100=b", "--format", "json"],
+        vec!["what-if", r, "--remove-node", "a"],
+        vec!["what-if", r, "--remove-storage", "pbs1", "--disable-storage", "local", "--format", "concise"],
+        vec!["what-if", r, "--move-storage", "local=b"],
+        vec!["config", r],
+        vec!["completions", "bash"],
+        vec!["man"],
         vec!["rule", "--all"],
         vec!["rule", "P001"],
         vec!["rule", "Z999"],
