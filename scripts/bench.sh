@@ -30,7 +30,7 @@ mkdir -p "$BENCH_DIR"
 
 out="$BENCH_DIR/results.md"
 {
-    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr); pvelint $(git rev-parse --short HEAD)"
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr); pvelint $(git rev-parse --short HEAD 2>/dev/null || echo "(no git)")"
     echo
     echo "| guests | nodes | files | MiB | diagnostics | cat floor ms | check --format json ms | ratio | MB/s | files/s | check (full) ms | peak RSS MiB | RSS / size |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -67,7 +67,7 @@ r = {x["command"]: x["mean"] * 1000 for x in json.load(open(sys.argv[1]))["resul
 print(f'{r["cat"]:.2f} {r["json"]:.2f} {r["full"]:.2f}')
 PY
 )
-    rss_kb=$(/usr/bin/time -v "$PVELINT" check --format json "${args[@]}" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); print $2}')
+    rss_kb=$(/usr/bin/time -v "$PVELINT" check --format json "${args[@]}" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); print $2}' || true)
     python3 - "$g" "$nodes" "$files" "$bytes" "$diags" "$cat_ms" "$json_ms" "$full_ms" "$rss_kb" <<'PY' | tee -a "$out"
 import sys
 g, nodes, files, size, diags = (int(x) for x in sys.argv[1:6])
