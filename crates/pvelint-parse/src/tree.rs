@@ -123,6 +123,9 @@ pub struct Guest {
     pub node: String,
     pub file: FileId,
     pub config: guest::GuestConfig,
+    /// `config.volumes()`, computed once while parsing (on the parser threads), for the
+    /// rules to borrow.
+    pub volumes: Vec<guest::VolumeRef>,
 }
 
 impl Guest {
@@ -242,6 +245,71 @@ fn to_text(input: &mut InputFile, display: String, id: FileId, diags: &mut Vec<D
     }
 }
 
+/// The model of one file, before it is folded into the [`Tree`].
+enum Model {
+    None,
+    Jobs(jobs::JobsConfig),
+    Cron(cron::VzdumpCron),
+    Corosync(corosync::Corosync),
+    Datacenter(datacenter::Datacenter),
+    Replication(replication::ReplicationConfig),
+    HaResources(ha::HaResources),
+    HaGroups(ha::HaGroups),
+    HaRules(ha::HaRules),
+    User(user::UserConfig),
+    Guest(Box<(guest::GuestConfig, Vec<guest::VolumeRef>)>),
+}
+
+type Parsed = (SourceFile, FileKind, Model, Vec<Diagnostic>);
+
+fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str) -> Parsed {
+    let mut d = Vec::new();
+    let display = format!("{prefix}{}", input.path);
+    let file = to_text(&mut input, display, id, &mut d);
+    let model = match &kind {
+        FileKind::Storage => Model::None,
+        FileKind::Jobs => Model::Jobs(jobs::parse(&file, &mut d)),
+        FileKind::VzdumpCron => Model::Cron(cron::parse(&file, &mut d)),
+        FileKind::Corosync => Model::Corosync(corosync::parse(&file, &mut d)),
+        FileKind::Datacenter => Model::Datacenter(datacenter::parse(&file, &mut d)),
+        FileKind::Replication => Model::Replication(replication::parse(&file, &mut d)),
+        FileKind::HaResources => Model::HaResources(ha::parse_resources(&file, &mut d)),
+        FileKind::HaGroups => Model::HaGroups(ha::parse_groups(&file, &mut d)),
+        FileKind::HaRules => Model::HaRules(ha::parse_rules(&file, &mut d)),
+        FileKind::User => Model::User(user::parse(&file, &mut d)),
+        FileKind::Guest { kind, vmid, .. } => {
+            let config = guest::parse(&file, *kind, *vmid, &mut d);
+            let volumes = config.volumes();
+            Model::Guest(Box::new((config, volumes)))
+        }
+    };
+    (file, kind, model, d)
+}
+
+/// Below this many files, threads cost more than they save.
+const PARALLEL_MIN_FILES: usize = 256;
+
+/// Parses every file, on up to two threads for large trees, and returns the results in
+/// input order.
+fn parse_all(jobs: Vec<(FileId, FileKind, InputFile)>, prefix: &str) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
+    if threads < 2 || jobs.len() < PARALLEL_MIN_FILES {
+        return jobs.into_iter().map(|j| parse_one(j, prefix)).collect();
+    }
+    let mut first = jobs;
+    let second = first.split_off(first.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(move || second.into_iter().map(|j| parse_one(j, prefix)).collect::<Vec<_>>());
+        let mut out: Vec<Parsed> = first.into_iter().map(|j| parse_one(j, prefix)).collect();
+        match other.join() {
+            Ok(rest) => out.extend(rest),
+            // A panic in a parser is a bug; re-raise it rather than lose files.
+            Err(e) => std::panic::resume_unwind(e),
+        }
+        out
+    })
+}
+
 /// Parses everything. Never fails: problems become diagnostics.
 pub fn load(input: TreeInput) -> Tree {
     let mut tree = Tree {
@@ -253,28 +321,38 @@ pub fn load(input: TreeInput) -> Tree {
     tree.node_dirs = input.node_dirs.into_iter().collect();
     let mut files = input.files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut storage_file = None;
-    for input_file in &mut files {
+    // Classify and number the files in path order, parse them (in parallel on large
+    // trees: each file is independent), then fold the results in that same order, so the
+    // model and its diagnostics do not depend on scheduling.
+    let mut jobs: Vec<(FileId, FileKind, InputFile)> = Vec::new();
+    for input_file in files {
         let Some(kind) = classify(&input_file.path) else { continue };
-        let id = FileId(tree.files.len() as u32);
-        let file = to_text(input_file, format!("{}{}", input.prefix, input_file.path), id, &mut tree.diagnostics);
-        let d = &mut tree.diagnostics;
-        match kind {
-            FileKind::Storage => storage_file = Some(id),
-            FileKind::Jobs => tree.jobs = Some(jobs::parse(&file, d)),
-            FileKind::VzdumpCron => tree.vzdump_cron = Some(cron::parse(&file, d)),
-            FileKind::Corosync => tree.corosync = Some(corosync::parse(&file, d)),
-            FileKind::Datacenter => tree.datacenter = Some(datacenter::parse(&file, d)),
-            FileKind::Replication => tree.replication = Some(replication::parse(&file, d)),
-            FileKind::HaResources => tree.ha.resources = Some(ha::parse_resources(&file, d)),
-            FileKind::HaGroups => tree.ha.groups = Some(ha::parse_groups(&file, d)),
-            FileKind::HaRules => tree.ha.rules = Some(ha::parse_rules(&file, d)),
-            FileKind::User => tree.user = Some(user::parse(&file, d)),
-            FileKind::Guest { node, kind, vmid } => {
-                let config = guest::parse(&file, kind, vmid, d);
+        let id = FileId((tree.files.len() + jobs.len()) as u32);
+        jobs.push((id, kind, input_file));
+    }
+    let prefix = input.prefix.clone();
+    let parsed = parse_all(jobs, &prefix);
+    let mut storage_file = None;
+    for (file, kind, model, mut diags) in parsed {
+        let id = file.id;
+        tree.diagnostics.append(&mut diags);
+        match (kind, model) {
+            (FileKind::Storage, _) => storage_file = Some(id),
+            (_, Model::Jobs(m)) => tree.jobs = Some(m),
+            (_, Model::Cron(m)) => tree.vzdump_cron = Some(m),
+            (_, Model::Corosync(m)) => tree.corosync = Some(m),
+            (_, Model::Datacenter(m)) => tree.datacenter = Some(m),
+            (_, Model::Replication(m)) => tree.replication = Some(m),
+            (_, Model::HaResources(m)) => tree.ha.resources = Some(m),
+            (_, Model::HaGroups(m)) => tree.ha.groups = Some(m),
+            (_, Model::HaRules(m)) => tree.ha.rules = Some(m),
+            (_, Model::User(m)) => tree.user = Some(m),
+            (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
+                let (config, volumes) = *parsed;
                 tree.node_dirs.insert(node.clone());
-                tree.guests.push(Guest { vmid, kind, node, file: id, config });
+                tree.guests.push(Guest { vmid, kind, node, file: id, config, volumes });
             }
+            _ => {}
         }
         tree.files.push(file);
     }

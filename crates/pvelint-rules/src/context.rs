@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// A volume reference together with the guest that holds it.
 pub struct GuestVolume<'a> {
     pub guest: &'a Guest,
-    pub vol: VolumeRef,
+    pub vol: &'a VolumeRef,
 }
 
 impl GuestVolume<'_> {
@@ -97,7 +97,7 @@ impl<'a> Context<'a> {
         let mut vol_start = Vec::with_capacity(tree.guests.len() + 1);
         for g in &tree.guests {
             vol_start.push(volumes.len());
-            for vol in g.config.volumes() {
+            for vol in &g.volumes {
                 volumes.push(GuestVolume { guest: g, vol });
             }
         }

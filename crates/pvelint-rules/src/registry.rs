@@ -127,23 +127,42 @@ pub static SYNTAX_DOCS: &[(&str, &str)] = &[
 
 /// Metadata of every code: syntax codes first, then rules.
 pub fn all_meta() -> Vec<RuleMeta> {
-    let mut out: Vec<RuleMeta> = syntax::ALL
-        .iter()
-        .map(|c| RuleMeta {
-            code: c.code,
-            name: c.name,
-            severity: c.severity,
-            summary: c.summary,
-            doc: SYNTAX_DOCS.iter().find(|(code, _)| *code == c.code).map_or("", |(_, d)| d),
-        })
-        .collect();
-    out.extend(RULES.iter().map(|r| *r.meta()));
-    out
+    metas().to_vec()
 }
 
-/// Finds a code by code (`P001`) or name.
+/// The metadata table, built once.
+fn metas() -> &'static [RuleMeta] {
+    static METAS: std::sync::OnceLock<Vec<RuleMeta>> = std::sync::OnceLock::new();
+    METAS.get_or_init(|| {
+        let mut out: Vec<RuleMeta> = syntax::ALL
+            .iter()
+            .map(|c| RuleMeta {
+                code: c.code,
+                name: c.name,
+                severity: c.severity,
+                summary: c.summary,
+                doc: SYNTAX_DOCS.iter().find(|(code, _)| *code == c.code).map_or("", |(_, d)| d),
+            })
+            .collect();
+        out.extend(RULES.iter().map(|r| *r.meta()));
+        out
+    })
+}
+
+/// Finds a code by code (`P001`, any case) or name. Called once per diagnostic, so it
+/// looks codes and names up in an index built once.
 pub fn find(code_or_name: &str) -> Option<RuleMeta> {
-    all_meta().into_iter().find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<String, usize>> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (i, meta) in metas().iter().enumerate() {
+            m.insert(meta.code.to_string(), i);
+            m.insert(meta.name.to_string(), i);
+        }
+        m
+    });
+    let i = index.get(code_or_name).or_else(|| index.get(&code_or_name.to_ascii_uppercase()))?;
+    metas().get(*i).copied()
 }
 
 /// Runs the rules whose code `enabled` accepts and returns their diagnostics.

@@ -153,6 +153,8 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || e.file_name() != "priv");
+    // Files to read once the walk is done: (index in input.files, path, display path).
+    let mut pending: Vec<(usize, std::path::PathBuf, String)> = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -188,7 +190,11 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
             input.files.push(f);
             continue;
         }
-        input.files.push(read_file(entry.path(), rel));
+        pending.push((input.files.len(), entry.into_path(), rel.clone()));
+        input.files.push(InputFile::new(rel, Vec::new()));
+    }
+    for (i, file) in read_all(pending) {
+        input.files[i] = file;
     }
     if in_git_work_tree(&layout.pve) {
         input.secret_files = secret_files(&layout.pve);
@@ -207,6 +213,32 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
         }
     }
     (input, notes)
+}
+
+/// Below this many files, a second thread costs more than it saves.
+const PARALLEL_MIN_FILES: usize = 256;
+
+/// Reads the files, on two threads for large trees (reading is mostly system calls, which
+/// overlap well), and returns them with their indexes.
+fn read_all(pending: Vec<(usize, std::path::PathBuf, String)>) -> Vec<(usize, InputFile)> {
+    let read = |items: Vec<(usize, std::path::PathBuf, String)>| -> Vec<(usize, InputFile)> {
+        items.into_iter().map(|(i, path, rel)| (i, read_file(&path, rel))).collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || pending.len() < PARALLEL_MIN_FILES {
+        return read(pending);
+    }
+    let mut first = pending;
+    let second = first.split_off(first.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(move || read(second));
+        let mut out = read(first);
+        match other.join() {
+            Ok(rest) => out.extend(rest),
+            Err(e) => std::panic::resume_unwind(e),
+        }
+        out
+    })
 }
 
 /// Whether the tree lies inside a git work tree (a `.git` in it or an ancestor).
