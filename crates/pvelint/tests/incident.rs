@@ -37,4 +37,6 @@ fn incident_is_fully_reported() {
     insta::assert_snapshot!("incident_json", json);
     let (_, full) = run("full");
     insta::assert_snapshot!("incident_full", full);
+    let (_, concise) = run("concise");
+    insta::assert_snapshot!("incident_concise", concise);
 }
