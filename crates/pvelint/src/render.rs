@@ -173,13 +173,13 @@ fn json_diags<'a>(tree: &'a Tree, diags: &'a [Diagnostic]) -> Vec<JsonDiag<'a>> 
         .collect()
 }
 
-/// One line per diagnostic: `path:line:col: severity[CODE] message`.
+/// One line per diagnostic: `path:line:col: severity CODE message`.
 pub fn concise(tree: &Tree, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let p = position(tree, d.span);
         out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}\n",
+            "{}:{}:{}: {} {} {}\n",
             tree.file(d.span.file).path,
             p.line,
             p.column,

@@ -145,8 +145,8 @@ fn output_is_deterministic_and_concise_is_one_line_each() {
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
-    assert!(lines[0].starts_with("storage.cfg:3:10: error[P008] "), "{text}");
-    assert!(lines[1].starts_with("storage.cfg:4:8: error[P008] "), "{text}");
+    assert!(lines[0].starts_with("storage.cfg:3:10: error P008 "), "{text}");
+    assert!(lines[1].starts_with("storage.cfg:4:8: error P008 "), "{text}");
 }
 
 #[test]

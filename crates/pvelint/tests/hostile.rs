@@ -125,7 +125,7 @@ fn nul_bytes_and_binary_storage_cfg() {
     assert!(messages_at(&v, "nodes/a/lxc/100.conf").contains("NUL bytes"), "{}", r.stdout);
     // Also in the other formats: the file is named.
     let r = check(d.path(), "concise");
-    assert!(r.stdout.contains("storage.cfg:1:1: error[P015]"), "{}", r.stdout);
+    assert!(r.stdout.contains("storage.cfg:1:1: error P015"), "{}", r.stdout);
     let r = check(d.path(), "full");
     assert!(r.stdout.contains("storage.cfg"), "{}", r.stdout);
 }
