@@ -94,6 +94,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
     &rules::r101_replication_guest_undefined::ReplicationGuestUndefined,
     &rules::r102_replication_target_invalid::ReplicationTargetInvalid,
+    &rules::r103_replicated_volume_not_replicable::ReplicatedVolumeNotReplicable,
     &rules::s101_storage_node_unknown::StorageNodeUnknown,
     &rules::s102_local_storage_redefined::LocalStorageRedefined,
     &rules::s103_content_dirs_overlap::ContentDirsOverlap,

@@ -30,6 +30,7 @@ pub mod m101_moved_guest_local_bind_mount;
 pub mod m102_moved_guest_node_local_file;
 pub mod r101_replication_guest_undefined;
 pub mod r102_replication_target_invalid;
+pub mod r103_replicated_volume_not_replicable;
 pub mod s101_storage_node_unknown;
 pub mod s102_local_storage_redefined;
 pub mod s103_content_dirs_overlap;
