@@ -451,6 +451,26 @@ fn exit_code(args: &CheckArgs, diags: &[Diagnostic]) -> i32 {
     }
 }
 
+/// Whether the tree had files but none could be read (each has a P015 error): the run
+/// checked nothing, which must not look like a clean or an ordinary failing run.
+fn nothing_usable(tree: &Tree) -> bool {
+    let read: Vec<_> = tree.files.iter().filter(|f| !tree.secret_files.contains(&f.id)).map(|f| f.id).collect();
+    !read.is_empty()
+        && read.iter().all(|id| {
+            tree.diagnostics.iter().any(|d| d.code == "P015" && d.severity == Severity::Error && d.span.file == *id)
+        })
+}
+
+/// `--output` never overwrites a configuration file of the tree.
+fn refuse_tree_file(path: &Path, tree: &Tree, root: &Path) -> Option<String> {
+    let target = std::fs::canonicalize(path).ok()?;
+    tree.files.iter().find_map(|f| {
+        let p = std::fs::canonicalize(root.join(&f.path)).ok()?;
+        (p == target)
+            .then(|| format!("refusing to write {}: it is {} of the tree being checked", path.display(), f.path))
+    })
+}
+
 fn parse_outputs(args: &CheckArgs, err: &mut dyn Write) -> Result<Vec<(Format, PathBuf)>, i32> {
     let mut outs = Vec::new();
     for spec in &args.output {
@@ -512,6 +532,10 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         }
     }
     if let Some(path) = &args.write_baseline {
+        if let Some(msg) = refuse_tree_file(path, &tree, &root) {
+            let _ = writeln!(err, "pvelint: {msg}");
+            return Err(EXIT_ERROR);
+        }
         let b = baseline::of(&tree, &diags);
         if let Err(e) = std::fs::write(path, baseline::to_json(&b)) {
             let _ = writeln!(err, "pvelint: cannot write baseline {}: {e}", path.display());
@@ -540,6 +564,10 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         }
     }
     for (format, path) in &outputs {
+        if let Some(msg) = refuse_tree_file(path, &tree, &root) {
+            let _ = writeln!(err, "pvelint: {msg}");
+            return Err(EXIT_ERROR);
+        }
         let text = render_as(*format, &tree, &diags, FullStyle { color: false, width: 100 });
         if let Err(e) = std::fs::write(path, text) {
             let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
@@ -558,7 +586,14 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     if emit(out, &text) != EXIT_CLEAN {
         return Err(EXIT_ERROR);
     }
-    let code = exit_code(args, &diags);
+    let mut code = exit_code(args, &diags);
+    if nothing_usable(&tree) {
+        let _ = writeln!(
+            err,
+            "pvelint: nothing usable could be read: every configuration file was rejected (see the P015 diagnostics)"
+        );
+        code = EXIT_ERROR;
+    }
     // The process ends right after this: freeing a large model costs about a tenth of
     // the run on big trees (docs/performance.md), so leave that to the OS.
     std::mem::forget(tree);

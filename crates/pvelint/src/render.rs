@@ -72,7 +72,8 @@ impl Summary {
     pub fn of(tree: &Tree, diags: &[Diagnostic]) -> Summary {
         let count = |s| diags.iter().filter(|d| d.severity == s).count();
         Summary {
-            files: tree.files.len(),
+            // priv/ files that C103 names are listed, never read: not counted.
+            files: tree.files.len() - tree.secret_files.len(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),

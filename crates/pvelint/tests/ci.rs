@@ -213,6 +213,13 @@ fn extra_outputs_and_statistics() {
     let t = text(&o);
     assert!(t.contains("     1  G103  volume-storage-not-on-node"), "{t}");
     assert_eq!(pvelint(&["check", "pve", "--output", "xml=x"], r).status.code(), Some(2));
+    // Never over a configuration file of the tree.
+    let before = fs::read(r.join("pve/storage.cfg")).unwrap();
+    let o = pvelint(&["check", "pve", "--output", "json=pve/storage.cfg"], r);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("refusing to write"), "{}", stderr(&o));
+    assert_eq!(pvelint(&["check", "pve", "--write-baseline", "pve/nodes/pve2/lxc/120.conf"], r).status.code(), Some(2));
+    assert_eq!(fs::read(r.join("pve/storage.cfg")).unwrap(), before);
 }
 
 #[test]

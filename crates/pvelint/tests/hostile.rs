@@ -119,7 +119,8 @@ fn nul_bytes_and_binary_storage_cfg() {
     write(d.path(), "storage.cfg", &binary);
     write(d.path(), "nodes/a/lxc/100.conf", b"hostname: a\0b\nrootfs: local:100/vm-100-disk-0.raw\n");
     let r = check(d.path(), "json");
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2, "nothing usable was read: {}", r.stderr);
+    assert!(r.stderr.contains("nothing usable could be read"), "{}", r.stderr);
     let v = json(&r);
     assert!(messages_at(&v, "storage.cfg").contains("NUL bytes"), "{}", r.stdout);
     assert!(messages_at(&v, "nodes/a/lxc/100.conf").contains("NUL bytes"), "{}", r.stdout);
@@ -174,7 +175,7 @@ fn a_million_lines_exceed_the_limit_and_100k_lines_under_it_are_read() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "storage.cfg", "#\n".repeat(1_000_000));
     let r = check(d.path(), "json");
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2, "the only file was not read: nothing usable");
     assert!(messages_at(&json(&r), "storage.cfg").contains("larger than the 1 MiB"));
     // 100,000 comment lines and a storage: under 1 MiB, read and parsed, clean.
     let mut text = String::from(STORAGE);
@@ -223,7 +224,7 @@ fn a_directory_where_a_file_is_expected_and_the_reverse() {
     fs::create_dir_all(d.path().join("jobs.cfg")).unwrap();
     write(d.path(), "nodes", "not a directory\n");
     let r = check(d.path(), "json");
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 2, "nothing usable was read: {}", r.stderr);
     let v = json(&r);
     assert!(messages_at(&v, "storage.cfg").contains("is a directory"), "{}", r.stdout);
     assert!(messages_at(&v, "jobs.cfg").contains("is a directory"), "{}", r.stdout);
@@ -249,7 +250,7 @@ fn fifos_never_block() {
     mkfifo(&d.path().join("storage.cfg"));
     mkfifo(&d.path().join("nodes/a/lxc/100.conf"));
     let r = run_limited(&["check", d.path().to_str().unwrap(), "--format", "json"], Duration::from_secs(20), None);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2, "nothing usable was read: {}", r.stderr);
     let v = json(&r);
     assert!(messages_at(&v, "storage.cfg").contains("not a regular file"), "{}", r.stdout);
     assert!(messages_at(&v, "nodes/a/lxc/100.conf").contains("not a regular file"), "{}", r.stdout);
@@ -268,7 +269,7 @@ fn a_device_file_is_not_read() {
         return;
     }
     let r = run_limited(&["check", d.path().to_str().unwrap(), "--format", "json"], Duration::from_secs(20), None);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2, "nothing usable was read: {}", r.stderr);
     assert!(messages_at(&json(&r), "storage.cfg").contains("not a regular file"), "{}", r.stdout);
 }
 
