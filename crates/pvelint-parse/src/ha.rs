@@ -500,11 +500,7 @@ mod tests {
     fn dump(path: &str, text: &str) -> String {
         let f = SourceFile::new(FileId(0), path, text.to_string());
         let mut d = Vec::new();
-        let loc = |s: Span| {
-            let (a, b) = f.line_col(s.start);
-            let (c, e) = f.line_col(s.end);
-            format!("{a}:{b}-{c}:{e}")
-        };
+        let loc = |s: crate::Span| crate::testutil::range(&f, s);
         let mut out = String::new();
         let values = |out: &mut String, s: &Section| {
             for (k, v) in &s.values {
@@ -570,35 +566,15 @@ mod tests {
     #[test]
     #[ignore]
     fn corpus_real_files() {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            let Ok(rd) = std::fs::read_dir(dir) else { return };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.parent().and_then(|d| d.file_name()).is_some_and(|d| d == "ha")
-                    && p.extension().is_some_and(|e| e == "cfg")
-                {
-                    out.push(p);
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(std::path::Path::new("/work/shared/corpus/real"), &mut files);
-        let mut findings = Vec::new();
-        for p in &files {
-            let text = String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
-            let f = SourceFile::new(FileId(0), p.display().to_string(), text);
-            let mut d = Vec::new();
-            match p.file_name().and_then(|n| n.to_str()) {
-                Some("resources.cfg") => drop(parse_resources(&f, &mut d)),
-                Some("groups.cfg") => drop(parse_groups(&f, &mut d)),
-                Some("rules.cfg") => drop(parse_rules(&f, &mut d)),
-                _ => {}
-            }
-            findings.extend(d.iter().map(|d| format!("{}: {} {}", p.display(), d.code, d.message)));
-        }
-        eprintln!("{} files", files.len());
-        assert!(findings.is_empty(), "{findings:#?}");
+        let in_ha = |p: &std::path::Path| {
+            p.parent().and_then(|d| d.file_name()).is_some_and(|d| d == "ha")
+                && p.extension().is_some_and(|e| e == "cfg")
+        };
+        crate::testutil::assert_corpus_clean(&in_ha, &|p, f, d| match p.file_name().and_then(|n| n.to_str()) {
+            Some("resources.cfg") => drop(parse_resources(f, d)),
+            Some("groups.cfg") => drop(parse_groups(f, d)),
+            Some("rules.cfg") => drop(parse_rules(f, d)),
+            _ => {}
+        });
     }
 }

@@ -20,6 +20,8 @@ pub mod source;
 pub mod span;
 pub mod storage;
 pub mod syntax;
+#[cfg(test)]
+mod testutil;
 pub mod tree;
 pub mod user;
 pub mod volume;

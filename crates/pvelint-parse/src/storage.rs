@@ -1181,14 +1181,7 @@ mod snapshot_tests {
         let f = SourceFile::new(FileId(0), "storage.cfg", text.to_string());
         let mut diags = Vec::new();
         let cfg = parse(Some(&f), &mut diags);
-        let loc = |s: Option<Span>| match s {
-            Some(s) => {
-                let (a, b) = f.line_col(s.start);
-                let (c, d) = f.line_col(s.end);
-                format!("{a}:{b}-{c}:{d}")
-            }
-            None => "-".to_string(),
-        };
+        let loc = |s: Option<Span>| s.map_or("-".to_string(), |s| crate::testutil::range(&f, s));
         let eff =
             |e: &Effective<String>| format!("{}{} @{}", if e.default { "default " } else { "" }, e.value, loc(e.span));
         let mut out = String::new();

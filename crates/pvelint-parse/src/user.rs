@@ -240,11 +240,7 @@ acl:1:/vms/100:alice@pve:PVEVMAdmin:\n";
         let f = SourceFile::new(FileId(0), "user.cfg", text.to_string());
         let mut d = Vec::new();
         let c = parse(&f, &mut d);
-        let loc = |s: Span| {
-            let (a, b) = f.line_col(s.start);
-            let (c, e) = f.line_col(s.end);
-            format!("{a}:{b}-{c}:{e}")
-        };
+        let loc = |s: crate::Span| crate::testutil::range(&f, s);
         let mut out = String::new();
         for p in &c.pools {
             out += &format!("pool {} @{}\n", p.name.value, loc(p.name.span));
@@ -275,28 +271,8 @@ acl:1:/vms/100:alice@pve:PVEVMAdmin:\n";
     #[test]
     #[ignore]
     fn corpus_real_files() {
-        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            let Ok(rd) = std::fs::read_dir(dir) else { return };
-            for e in rd.flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.file_name().is_some_and(|n| n == "user.cfg") {
-                    out.push(p);
-                }
-            }
-        }
-        let mut files = Vec::new();
-        walk(std::path::Path::new("/work/shared/corpus/real"), &mut files);
-        let mut findings = Vec::new();
-        for p in &files {
-            let text = String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
-            let f = SourceFile::new(FileId(0), p.display().to_string(), text);
-            let mut d = Vec::new();
-            parse(&f, &mut d);
-            findings.extend(d.iter().map(|d| format!("{}: {} {}", p.display(), d.code, d.message)));
-        }
-        eprintln!("{} files", files.len());
-        assert!(findings.is_empty(), "{findings:#?}");
+        crate::testutil::assert_corpus_clean(&crate::testutil::named("user.cfg"), &|_, f, d| {
+            parse(f, d);
+        });
     }
 }
