@@ -46,27 +46,11 @@ pub struct VzdumpCron {
 const OBJECT: &str = "file";
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-fn is_perl_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
-}
+use crate::text::is_perl_space;
 
 /// Splits on Perl whitespace, returning byte ranges.
 fn fields(s: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in s.char_indices() {
-        if is_perl_space(c) {
-            if let Some(st) = start.take() {
-                out.push((st, i));
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-    }
-    if let Some(st) = start {
-        out.push((st, s.len()));
-    }
-    out
+    crate::text::runs(s, is_perl_space)
 }
 
 /// `parse_dow`: `*`, or a list (split_list) of `mon`…`sun`, `0`–`7`, or name ranges

@@ -865,9 +865,7 @@ pub fn lxc_key_validity(key: &str) -> LxcKeyValidity {
 // Line grammar
 // ---------------------------------------------------------------------------------------
 
-fn is_perl_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
-}
+use crate::text::is_perl_space;
 
 fn is_blank(s: &str) -> bool {
     s.chars().all(is_perl_space)
@@ -965,25 +963,7 @@ fn match_snapstate(line: &str) -> Option<KeyLine> {
     None
 }
 
-/// URL-unescape, then UTF-8 decode (`PVE::Tools::decode_text`).
-pub fn decode_text(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use crate::text::decode_text;
 
 /// A `#` after whitespace in a value: guest configs have no inline comments.
 fn inline_comment(v: &str) -> Option<usize> {

@@ -117,27 +117,7 @@ fn check_config_id(v: &str) -> Result<(), String> {
     }
 }
 
-/// Splits a list value the way `PVE::Tools::split_list` does: on runs of `,`, `;` and
-/// whitespace. Returns byte ranges into `v`.
-pub(crate) fn split_list(v: &str) -> Vec<(usize, usize)> {
-    let sep = |c: char| c == ',' || c == ';' || c.is_ascii_whitespace() || c == '\x0b';
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in v.char_indices() {
-        match (sep(c), start) {
-            (true, Some(s)) => {
-                out.push((s, i));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, v.len()));
-    }
-    out
-}
+pub(crate) use crate::text::split_list;
 
 /// `node` or `node:priority` (pve-ha-group-node).
 fn parse_group_node(item: &str) -> Option<(&str, Option<u32>)> {

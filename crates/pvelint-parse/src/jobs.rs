@@ -132,25 +132,7 @@ fn object(id: &str) -> String {
     format!("job:{id}")
 }
 
-/// `PVE::Tools::decode_text`: URL-unescape, then UTF-8 (invalid sequences replaced).
-pub fn decode_text(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use crate::text::decode_text;
 
 fn check_comment(v: &str) -> Result<(), String> {
     if v.chars().count() > 512 {

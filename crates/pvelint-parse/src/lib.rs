@@ -22,6 +22,7 @@ pub mod storage;
 pub mod syntax;
 #[cfg(test)]
 mod testutil;
+pub mod text;
 pub mod tree;
 pub mod user;
 pub mod volume;

@@ -104,9 +104,7 @@ fn key_and_rest(part: &str) -> IResult<&str, &str> {
     take_till(|c| c == '=')(part)
 }
 
-fn is_perl_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
-}
+use crate::text::is_perl_space;
 
 /// Splits a property string into its parts, keeping the span of every key and value.
 pub fn parse(value: &Spanned<String>) -> PropString {

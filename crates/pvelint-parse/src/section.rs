@@ -39,9 +39,7 @@ pub enum HeaderVerdict {
     Skip(Diagnostic),
 }
 
-fn is_perl_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
-}
+use crate::text::is_perl_space;
 
 /// Matches `^(\S+):\s*(\S+)\s*$` and returns `(type, id)` as byte ranges of `line`.
 pub fn match_header(line: &str) -> Option<((usize, usize), (usize, usize))> {

@@ -624,26 +624,7 @@ pub fn valid_node_name(n: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
-/// `split_list`: a value split on runs of `,`, `;` and whitespace (NUL only if present),
-/// with the byte range of each element.
-pub fn split_list(s: &str) -> Vec<(usize, usize)> {
-    let is_sep = |c: char| if s.contains('\0') { c == '\0' } else { c == ',' || c == ';' || c.is_whitespace() };
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in s.char_indices() {
-        if is_sep(c) {
-            if let Some(st) = start.take() {
-                out.push((st, i));
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-    }
-    if let Some(st) = start {
-        out.push((st, s.len()));
-    }
-    out
-}
+pub use crate::text::split_list;
 
 fn check_node_list(v: &str) -> Result<(), String> {
     for (a, b) in split_list(v) {

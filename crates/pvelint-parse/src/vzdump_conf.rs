@@ -36,9 +36,7 @@ impl VzdumpConf {
     }
 }
 
-fn is_perl_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
-}
+use crate::text::is_perl_space;
 
 const OBJECT: &str = "file";
 

@@ -63,38 +63,7 @@ pub fn key_def(name: &str) -> Option<&'static KeyDef> {
 }
 
 /// Whether `c` is one of the separators of Proxmox's `split_list`.
-fn is_list_sep(c: char) -> bool {
-    c == ',' || c == ';' || c.is_whitespace()
-}
-
-/// `PVE::Tools::split_list` with byte ranges: splits on runs of `,`, `;` and whitespace
-/// (on NUL only when the text holds one).
-pub fn split_list(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    if text.contains('\0') {
-        let mut start = 0;
-        for (i, _) in text.match_indices('\0') {
-            out.push((start, i));
-            start = i + 1;
-        }
-        out.push((start, text.len()));
-        return out;
-    }
-    let mut start = None;
-    for (i, c) in text.char_indices() {
-        if is_list_sep(c) {
-            if let Some(s) = start.take() {
-                out.push((s, i));
-            }
-        } else if start.is_none() {
-            start = Some(i);
-        }
-    }
-    if let Some(s) = start {
-        out.push((s, text.len()));
-    }
-    out
-}
+pub use crate::text::split_list;
 
 /// `^[1-9][0-9]{2,8}$`
 pub fn is_vmid(s: &str) -> bool {

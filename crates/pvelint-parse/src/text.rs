@@ -1,0 +1,84 @@
+//! Small text helpers that mirror Perl behaviour shared by several Proxmox parsers.
+
+/// Perl's `\s` on byte strings: space, tab, CR, LF, vertical tab, form feed.
+pub fn is_perl_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
+}
+
+/// The byte ranges of the maximal runs of characters that are not separators.
+pub fn runs(s: &str, is_sep: impl Fn(char) -> bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        if is_sep(c) {
+            if let Some(st) = start.take() {
+                out.push((st, i));
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, s.len()));
+    }
+    out
+}
+
+/// `PVE::Tools::split_list`, with the byte range of each element: when the text holds a
+/// NUL, `split(/\0/)` (inner empty elements kept, trailing ones dropped); otherwise the
+/// runs between `,`, `;` and whitespace.
+pub fn split_list(s: &str) -> Vec<(usize, usize)> {
+    if !s.contains('\0') {
+        return runs(s, |c| c == ',' || c == ';' || is_perl_space(c));
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, _) in s.match_indices('\0') {
+        out.push((start, i));
+        start = i + 1;
+    }
+    out.push((start, s.len()));
+    while out.last().is_some_and(|(a, b)| a == b) {
+        out.pop();
+    }
+    out
+}
+
+/// `PVE::Tools::decode_text`: URL-unescape, then UTF-8 (invalid sequences replaced).
+pub fn decode_text(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_list_like_perl() {
+        let items = |s: &'static str| split_list(s).into_iter().map(|(a, b)| &s[a..b]).collect::<Vec<_>>();
+        assert_eq!(items(" a,,b; c\td\x0b"), ["a", "b", "c", "d"]);
+        assert_eq!(items("a\0\0b\0\0"), ["a", "", "b"]);
+        assert!(items(" ,; ").is_empty());
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(decode_text("a%3Ab%20c%zz%"), "a:b c%zz%");
+        assert_eq!(decode_text("caf%C3%A9"), "café");
+    }
+}
