@@ -78,18 +78,22 @@ impl Change {
     }
 }
 
+/// The index of a storage in storage.cfg, or the error for a change that names none.
+fn storage_index(t: &Tree, storage: &str) -> Result<usize, String> {
+    t.storage
+        .storages
+        .iter()
+        .position(|s| s.id == storage)
+        .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))
+}
+
 /// Applies the changes to a copy of the tree. Errors name what does not exist.
 pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
     let mut t = tree.clone();
     for c in changes {
         match c {
             Change::MoveStorage { storage, nodes } => {
-                let s = t
-                    .storage
-                    .storages
-                    .iter_mut()
-                    .find(|s| s.id == *storage)
-                    .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))?;
+                let s = &mut t.storage.storages[storage_index(&t, storage)?];
                 let span = s.nodes.as_ref().map(|n| n.span).or_else(|| s.anchor());
                 let Some(span) = span else {
                     return Err(format!("storage '{storage}' is the built-in 'local'; it exists on every node"));
@@ -97,23 +101,12 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
                 s.nodes = Some(Spanned::new(nodes.iter().cloned().collect(), span));
             }
             Change::DisableStorage(storage) => {
-                let s = t
-                    .storage
-                    .storages
-                    .iter_mut()
-                    .find(|s| s.id == *storage)
-                    .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))?;
+                let s = &mut t.storage.storages[storage_index(&t, storage)?];
                 let span = s.anchor().ok_or_else(|| format!("storage '{storage}' has no section to disable"))?;
                 s.disabled = Some(span);
             }
             Change::RemoveStorage(storage) => {
-                let i = t
-                    .storage
-                    .storages
-                    .iter()
-                    .position(|s| s.id == *storage)
-                    .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))?;
-                let s = t.storage.storages.remove(i);
+                let s = t.storage.storages.remove(storage_index(&t, storage)?);
                 t.storage.removed.push(s);
             }
             Change::RemoveNode(node) => {
