@@ -93,7 +93,8 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
     for c in changes {
         match c {
             Change::MoveStorage { storage, nodes } => {
-                let s = &mut t.storage.storages[storage_index(&t, storage)?];
+                let i = storage_index(&t, storage)?;
+                let s = &mut t.storage.storages[i];
                 let span = s.nodes.as_ref().map(|n| n.span).or_else(|| s.anchor());
                 let Some(span) = span else {
                     return Err(format!("storage '{storage}' is the built-in 'local'; it exists on every node"));
@@ -101,12 +102,14 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
                 s.nodes = Some(Spanned::new(nodes.iter().cloned().collect(), span));
             }
             Change::DisableStorage(storage) => {
-                let s = &mut t.storage.storages[storage_index(&t, storage)?];
+                let i = storage_index(&t, storage)?;
+                let s = &mut t.storage.storages[i];
                 let span = s.anchor().ok_or_else(|| format!("storage '{storage}' has no section to disable"))?;
                 s.disabled = Some(span);
             }
             Change::RemoveStorage(storage) => {
-                let s = t.storage.storages.remove(storage_index(&t, storage)?);
+                let i = storage_index(&t, storage)?;
+                let s = t.storage.storages.remove(i);
                 t.storage.removed.push(s);
             }
             Change::RemoveNode(node) => {
