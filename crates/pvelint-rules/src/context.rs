@@ -501,3 +501,13 @@ impl<'a> Context<'a> {
         v.backed_up() && self.is_fragile(s) && self.home_storage(v.guest).as_deref() != Some(s.id.as_str())
     }
 }
+
+/// `node 'a'` / `nodes 'a', 'b'`, for messages.
+pub fn quote_nodes(nodes: &[String]) -> String {
+    let q: Vec<String> = nodes.iter().map(|n| format!("'{n}'")).collect();
+    if q.len() == 1 {
+        format!("node {}", q[0])
+    } else {
+        format!("nodes {}", q.join(", "))
+    }
+}

@@ -1,7 +1,7 @@
 //! J103: a backup job writes to a storage that is disabled or not available on a node
 //! where the job runs.
 
-use crate::context::{Context, StorageStatus};
+use crate::context::{quote_nodes, Context, StorageStatus};
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(
@@ -37,7 +37,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let why = if ctx.storage(&id).is_some_and(|s| s.is_disabled()) {
                 "it is disabled".to_string()
             } else {
-                format!("storage.cfg does not make it available on {}", quote(&bad))
+                format!("storage.cfg does not make it available on {}", quote_nodes(&bad))
             };
             let mut d = META
                 .at(
@@ -45,7 +45,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     format!(
                         "backup job '{}' writes to storage '{id}' on {}, but {why}; the job fails there before backing up any guest",
                         job.id.value,
-                        quote(&bad)
+                        quote_nodes(&bad)
                     ),
                 )
                 .with_help(format!("make '{id}' available on those nodes, restrict the job with `node`, or choose another storage"))
@@ -56,14 +56,5 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
             out.push(d);
         }
-    }
-}
-
-fn quote(nodes: &[String]) -> String {
-    let q: Vec<String> = nodes.iter().map(|n| format!("'{n}'")).collect();
-    if q.len() == 1 {
-        format!("node {}", q[0])
-    } else {
-        format!("nodes {}", q.join(", "))
     }
 }

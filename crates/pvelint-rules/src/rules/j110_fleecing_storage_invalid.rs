@@ -1,7 +1,7 @@
 //! J110: backup fleecing is enabled (in a job or a node's vzdump.conf) without a usable
 //! fleecing storage on the nodes where it applies.
 
-use crate::context::{Context, StorageStatus};
+use crate::context::{quote_nodes, Context, StorageStatus};
 use pvelint_parse::guest::GuestKind;
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Diagnostic, Severity, Span};
@@ -71,7 +71,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 let mut d = META
                     .at(
                         span,
-                        format!("backup job '{}' {why}: on {} {EFFECT}", job.id.value, quote(&nodes)),
+                        format!("backup job '{}' {why}: on {} {EFFECT}", job.id.value, quote_nodes(&nodes)),
                     )
                     .with_help("set `fleecing enabled=1,storage=<id>` to a fast local storage available on every node the job runs on, or disable fleecing")
                     .with_object(job.object())
@@ -103,14 +103,5 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             d = d.with_label(l, m);
         }
         out.push(d);
-    }
-}
-
-fn quote(nodes: &[String]) -> String {
-    let q: Vec<String> = nodes.iter().map(|n| format!("'{n}'")).collect();
-    if q.len() == 1 {
-        format!("node {}", q[0])
-    } else {
-        format!("nodes {}", q.join(", "))
     }
 }
