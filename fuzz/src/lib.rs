@@ -4,8 +4,8 @@
 //! Every target panics (a finding) when a parser panics or returns a span outside its
 //! file or off a character boundary.
 
-use pvelint_parse::span::{FileId, Span};
-use pvelint_parse::{Diagnostic, InputFile, SourceFile, TreeInput};
+use pvelint_parse::span::FileId;
+use pvelint_parse::{InputFile, SourceFile, TreeInput};
 
 pub const ID: FileId = FileId(1);
 
@@ -14,52 +14,7 @@ pub fn file(data: &[u8]) -> SourceFile {
     SourceFile::new(ID, "fuzz.cfg", String::from_utf8_lossy(data).into_owned())
 }
 
-pub fn check_span(text: &str, file: FileId, span: Span, what: &str) {
-    assert_eq!(span.file, file, "{what}: span {span:?} names another file");
-    let (s, e) = (span.start as usize, span.end as usize);
-    assert!(s <= e && e <= text.len(), "{what}: span {s}..{e} outside the file of {} bytes", text.len());
-    assert!(text.is_char_boundary(s) && text.is_char_boundary(e), "{what}: span {s}..{e} not on char boundaries");
-}
-
-/// Every `Span { file: FileId(f), start: s, end: e }` in a `Debug` rendering.
-pub fn debug_spans(dbg: &str) -> Vec<Span> {
-    const PAT: &str = "Span { file: FileId(";
-    let mut out = Vec::new();
-    let mut rest = dbg;
-    while let Some(i) = rest.find(PAT) {
-        rest = &rest[i + PAT.len()..];
-        let num = |r: &str| -> Option<(u32, usize)> {
-            let n = r.bytes().take_while(u8::is_ascii_digit).count();
-            Some((r[..n].parse().ok()?, n))
-        };
-        let parsed = (|| {
-            let (f, n) = num(rest)?;
-            let r = rest[n..].strip_prefix("), start: ")?;
-            let (s, n) = num(r)?;
-            let r = r[n..].strip_prefix(", end: ")?;
-            let (e, _) = num(r)?;
-            Some(Span { file: FileId(f), start: s, end: e })
-        })();
-        out.push(parsed.expect("malformed Span in Debug output"));
-    }
-    out
-}
-
-/// Checks the diagnostics, their labels and every span of the model.
-pub fn check_all(f: &SourceFile, diags: &[Diagnostic], model: &dyn std::fmt::Debug) {
-    for d in diags {
-        check_span(&f.text, f.id, d.span, d.code);
-        for l in &d.labels {
-            check_span(&f.text, f.id, l.span, "label");
-        }
-    }
-    if f.text.contains("Span {") {
-        return;
-    }
-    for s in debug_spans(&format!("{model:?}")) {
-        check_span(&f.text, f.id, s, "model");
-    }
-}
+pub use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 
 /// The `tree` target's input: files one after the other, each introduced by a line
 /// `==> PATH <==` (as `head` prints them). `PATH` `vzdump.conf` attaches the text as

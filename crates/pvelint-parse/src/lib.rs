@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod section;
 pub mod source;
 pub mod span;
+pub mod spancheck;
 pub mod storage;
 pub mod syntax;
 #[cfg(test)]

@@ -14,10 +14,11 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use pvelint_parse::guest::GuestKind;
 use pvelint_parse::span::{FileId, Span, Spanned};
+use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
     calendar, corosync, cron, datacenter, guest, ha, jobs, propstring, replication, storage, user, volume, vzdump_conf,
-    Diagnostic, SourceFile,
+    SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -253,54 +254,6 @@ fn config_text() -> impl Strategy<Value = String> {
 
 fn file(text: String) -> SourceFile {
     SourceFile::new(ID, "fuzzed.cfg", text)
-}
-
-fn check_span(text: &str, file: FileId, span: Span, what: &str) {
-    assert_eq!(span.file, file, "{what}: span {span:?} names another file");
-    let (s, e) = (span.start as usize, span.end as usize);
-    assert!(s <= e && e <= text.len(), "{what}: span {s}..{e} outside the file of {} bytes", text.len());
-    assert!(text.is_char_boundary(s) && text.is_char_boundary(e), "{what}: span {s}..{e} not on char boundaries");
-}
-
-/// Every `Span { file: FileId(f), start: s, end: e }` in a `Debug` rendering.
-fn debug_spans(dbg: &str) -> Vec<Span> {
-    const PAT: &str = "Span { file: FileId(";
-    let mut out = Vec::new();
-    let mut rest = dbg;
-    while let Some(i) = rest.find(PAT) {
-        rest = &rest[i + PAT.len()..];
-        let num = |r: &str| -> Option<(u32, usize)> {
-            let n = r.bytes().take_while(u8::is_ascii_digit).count();
-            Some((r[..n].parse().ok()?, n))
-        };
-        let parsed = (|| {
-            let (f, n) = num(rest)?;
-            let r = rest[n..].strip_prefix("), start: ")?;
-            let (s, n) = num(r)?;
-            let r = r[n..].strip_prefix(", end: ")?;
-            let (e, _) = num(r)?;
-            Some(Span { file: FileId(f), start: s, end: e })
-        })();
-        out.push(parsed.expect("malformed Span in Debug output"));
-    }
-    out
-}
-
-/// Checks the diagnostics and every span of the model's `Debug` rendering.
-fn check_all(f: &SourceFile, diags: &[Diagnostic], model: &dyn std::fmt::Debug) {
-    for d in diags {
-        check_span(&f.text, f.id, d.span, d.code);
-        for l in &d.labels {
-            check_span(&f.text, f.id, l.span, "label");
-        }
-    }
-    // A generated text could spell a Span itself; then the scan would be misled.
-    if f.text.contains("Span {") {
-        return;
-    }
-    for s in debug_spans(&format!("{model:?}")) {
-        check_span(&f.text, f.id, s, "model");
-    }
 }
 
 macro_rules! file_parser_props {
