@@ -19,10 +19,10 @@ const SCHEMA: &[SubKey] = &[
 fuzz_target!(|data: &[u8]| {
     let value = String::from_utf8_lossy(data).into_owned();
     let text = format!("mp0: {value}\n");
-    let v = Spanned::new(value.clone(), Span::new(ID, 5, 5 + value.len()));
-    let ps = propstring::parse(&v);
-    let problems = propstring::validate(&ps, SCHEMA, v.span);
-    let _ = (ps.positional(), ps.flag("backup"), ps.get("size"), ps.is_well_formed());
+    let v = Spanned::new(value.as_str(), Span::new(ID, 5, 5 + value.len()));
+    let ps = propstring::parse(v);
+    let problems = propstring::validate(&text, &ps, SCHEMA, v.span);
+    let _ = (ps.positional(), ps.flag(&text, "backup"), ps.get(&text, "size"), ps.is_well_formed());
     if !text.contains("Span {") {
         for s in debug_spans(&format!("{ps:?} {problems:?}")) {
             check_span(&text, ID, s, "propstring");

@@ -49,13 +49,15 @@ pub enum SectionKind {
     Special,
 }
 
-/// One `key: value` line (or `lxc.key = value`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One `key: value` line (or `lxc.key = value`): spans into the file's text, which
+/// [`GuestConfig`] holds (see [`GuestConfig::key`], [`GuestConfig::value`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// The key. For QEMU's `cdrom:` alias the value is `ide2` and the span is `cdrom`.
-    pub key: Spanned<String>,
+    /// The key as written. For QEMU's `cdrom:` alias this is `cdrom`; Proxmox stores it
+    /// as `ide2` ([`Entry::cdrom_alias`], [`Entry::key_str`]).
+    pub key: Span,
     /// The value, trimmed as Proxmox trims it.
-    pub value: Spanned<String>,
+    pub value: Span,
     /// The whole line.
     pub line: Span,
     /// A raw `lxc.*` key.
@@ -64,6 +66,28 @@ pub struct Entry {
     /// values raw and ignores such a mount point) and, for a QEMU drive, `parse_drive`
     /// accepts it (a kept drive it rejects is left out at start and backup).
     pub valid: bool,
+    /// QEMU's `cdrom:` line, stored as `ide2`.
+    pub cdrom_alias: bool,
+}
+
+/// The key Proxmox stores for a key written at `key`: `ide2` for QEMU's `cdrom:`.
+fn stored_key(key: Span, cdrom_alias: bool, text: &str) -> &str {
+    if cdrom_alias {
+        "ide2"
+    } else {
+        key.of(text)
+    }
+}
+
+impl Entry {
+    /// The key Proxmox stores (`ide2` for QEMU's `cdrom:`).
+    pub fn key_str<'t>(&self, text: &'t str) -> &'t str {
+        stored_key(self.key, self.cdrom_alias, text)
+    }
+
+    pub fn value_str<'t>(&self, text: &'t str) -> &'t str {
+        self.value.of(text)
+    }
 }
 
 /// The main config, a snapshot, the pending changes or a special section.
@@ -90,14 +114,15 @@ impl GuestSection {
         GuestSection { kind, name, header, entries: Vec::new(), description: Vec::new(), dropped: Vec::new() }
     }
 
-    /// The entry Proxmox uses for `key` (the first `lxc.*` line for raw LXC keys).
-    pub fn get(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.key.value == key)
+    /// The entry Proxmox uses for `key` (the first `lxc.*` line for raw LXC keys);
+    /// `text` is the file's text.
+    pub fn get(&self, text: &str, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key_str(text) == key)
     }
 
     /// All `lxc.*` entries with this key (they accumulate).
-    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries.iter().filter(move |e| e.key.value == key)
+    pub fn get_all<'a>(&'a self, text: &'a str, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries.iter().filter(move |e| e.key_str(text) == key)
     }
 
     /// The name as a plain string (`""` for the main section).
@@ -106,30 +131,54 @@ impl GuestSection {
     }
 }
 
-/// A parsed guest config. `sections[0]` is always the main section.
+/// The text of a guest config's file, shared with its [`SourceFile`] (not a copy). Its
+/// `Debug` shows the length only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct FileText(pub std::sync::Arc<String>);
+
+impl std::fmt::Debug for FileText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileText({} bytes)", self.0.len())
+    }
+}
+
+impl std::ops::Deref for FileText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// A parsed guest config. `sections[0]` is always the main section. Keys and values are
+/// spans into `text`; the accessors resolve them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GuestConfig {
     pub kind: GuestKind,
+    pub text: FileText,
     pub sections: Vec<GuestSection>,
 }
 
 impl Default for GuestConfig {
     fn default() -> Self {
-        GuestConfig { kind: GuestKind::Lxc, sections: vec![GuestSection::new(SectionKind::Main, None, None)] }
+        GuestConfig {
+            kind: GuestKind::Lxc,
+            text: FileText::default(),
+            sections: vec![GuestSection::new(SectionKind::Main, None, None)],
+        }
     }
 }
 
-/// Where a volume-bearing value points.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where a volume-bearing value points. Paths are spans into the file's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VolumeTarget {
     /// A storage-managed `storage:volname`.
     Volume(VolumeId),
     /// LXC bind mount of a host directory (an absolute path not under `/dev/`).
-    Bind(String),
+    Bind(Span),
     /// A host block device (`/dev/…`): LXC device mount or QEMU pass-through disk.
-    Device(String),
+    Device(Span),
     /// A QEMU disk backed by a host file outside `/dev/` (kept, unmanaged; errata claim 6).
-    HostPath(String),
+    HostPath(Span),
     /// QEMU `none`: an empty drive.
     None,
     /// QEMU `cdrom`: the host's physical CD drive.
@@ -149,36 +198,73 @@ pub enum Backup {
     NotApplicable,
 }
 
-/// One value that references a volume, path or device.
+/// One value that references a volume, path or device. Spans point into the guest
+/// config's text ([`GuestConfig::str`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VolumeRef {
     /// Index into [`GuestConfig::sections`].
     pub section: usize,
-    pub key: Spanned<String>,
+    /// The key as written (see [`VolumeRef::key_str`]).
+    pub key: Span,
+    /// QEMU's `cdrom:`, stored as `ide2`.
+    pub cdrom_alias: bool,
     /// The whole line.
     pub line: Span,
     /// The volume part only, e.g. `usb-3tb:subvol-113-disk-0`.
-    pub value: Spanned<String>,
+    pub value: Span,
     pub target: VolumeTarget,
     pub backup: Backup,
     /// The `backup=` value if written.
-    pub backup_flag: Option<Spanned<String>>,
+    pub backup_flag: Option<Span>,
     /// `shared=1`.
     pub shared: bool,
-    /// `mp=` of an LXC mount point; for `rootfs` an implied `/` spanning the key.
-    pub mount_path: Option<Spanned<String>>,
+    /// `mp=` of an LXC mount point; for `rootfs` the key, where `/` is implied (see
+    /// [`VolumeRef::mount_path_str`]).
+    pub mount_path: Option<Span>,
     /// The whole value as a property string.
     pub props: PropString,
 }
 
+impl VolumeRef {
+    /// The key Proxmox stores (`ide2` for QEMU's `cdrom:`).
+    pub fn key_str<'t>(&self, text: &'t str) -> &'t str {
+        stored_key(self.key, self.cdrom_alias, text)
+    }
+
+    /// The mount path: `mp=` as written, `/` for `rootfs`.
+    pub fn mount_path_str<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.mount_path.map(|m| if m == self.key { "/" } else { m.of(text) })
+    }
+}
+
 impl GuestConfig {
+    /// The file's text, which every span of this config points into.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text of a span of this config.
+    pub fn str(&self, span: Span) -> &str {
+        span.of(&self.text)
+    }
+
+    /// The key of an entry as Proxmox stores it.
+    pub fn key(&self, e: &Entry) -> &str {
+        e.key_str(&self.text)
+    }
+
+    /// The value of an entry.
+    pub fn value(&self, e: &Entry) -> &str {
+        e.value.of(&self.text)
+    }
+
     pub fn main(&self) -> &GuestSection {
         &self.sections[0]
     }
 
     /// An entry of the main section.
     pub fn get(&self, key: &str) -> Option<&Entry> {
-        self.main().get(key)
+        self.main().get(&self.text, key)
     }
 
     /// The snapshot section with this name.
@@ -196,16 +282,18 @@ impl GuestConfig {
     /// invalid property string, an LXC volume that is neither a volume ID nor a path, a
     /// drive `parse_drive` rejects. They carry a syntax diagnostic.
     pub fn volumes(&self) -> Vec<VolumeRef> {
-        let ovmf = self.main().get("bios").is_some_and(|e| e.value.value == "ovmf");
+        let text: &str = &self.text;
+        let ovmf = self.get("bios").is_some_and(|e| e.value_str(text) == "ovmf");
         let mut out = Vec::new();
         for (si, section) in self.sections.iter().enumerate() {
             for e in section.entries.iter().filter(|e| e.valid && !e.raw_lxc) {
                 match self.kind {
-                    GuestKind::Lxc => lxc_volume(si, section, e, &mut out),
-                    GuestKind::Qemu => qemu_volume(si, section, e, ovmf, &mut out),
+                    GuestKind::Lxc => lxc_volume(text, si, section, e, &mut out),
+                    GuestKind::Qemu => qemu_volume(text, si, section, e, ovmf, &mut out),
                 }
             }
         }
+        out.shrink_to_fit();
         out
     }
 }
@@ -219,22 +307,25 @@ fn split_index(key: &str) -> (&str, Option<u32>) {
     (base, digits.parse().ok())
 }
 
-fn classify_path(v: &str) -> Option<VolumeTarget> {
-    if v.starts_with("/dev/") {
-        Some(VolumeTarget::Device(v.to_string()))
-    } else if v.starts_with('/') {
-        Some(VolumeTarget::Bind(v.to_string()))
+fn classify_path(v: Spanned<&str>) -> Option<VolumeTarget> {
+    if v.value.starts_with("/dev/") {
+        Some(VolumeTarget::Device(v.span))
+    } else if v.value.starts_with('/') {
+        Some(VolumeTarget::Bind(v.span))
     } else {
         None
     }
 }
 
-fn default_value(props: &PropString, alias: &[&str]) -> Option<Spanned<String>> {
-    props.positional().or_else(|| alias.iter().find_map(|k| props.get(k))).cloned()
+fn default_value<'t>(text: &'t str, props: &PropString, alias: &[&str]) -> Option<Spanned<&'t str>> {
+    match props.positional() {
+        Some(p) => Some(p.spanned(text)),
+        None => alias.iter().find_map(|k| props.get(text, k)),
+    }
 }
 
-fn lxc_volume(si: usize, section: &GuestSection, e: &Entry, out: &mut Vec<VolumeRef>) {
-    let key = e.key.value.as_str();
+fn lxc_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, out: &mut Vec<VolumeRef>) {
+    let key = e.key_str(text);
     let (base, idx) = split_index(key);
     let main = section.kind == SectionKind::Main;
     let kind = match (base, idx) {
@@ -244,75 +335,85 @@ fn lxc_volume(si: usize, section: &GuestSection, e: &Entry, out: &mut Vec<Volume
         ("hookscript", None) => "hookscript",
         _ => return,
     };
-    let props = if kind == "hookscript" { whole_as_props(&e.value) } else { propstring::parse(&e.value) };
-    let Some(value) = default_value(&props, &["volume"]) else { return };
-    let target = match classify_path(&value.value) {
+    let evalue = e.value.spanned(text);
+    let props = if kind == "hookscript" { whole_as_props(evalue.span) } else { propstring::parse(evalue) };
+    let Some(value) = default_value(text, &props, &["volume"]) else { return };
+    let target = match classify_path(value) {
         Some(t) if kind == "rootfs" || kind == "mp" => t,
-        _ => match volume::parse_volume_id(&value) {
+        _ => match volume::parse_volume_id(value) {
             Some(v) => VolumeTarget::Volume(v),
             None => return,
         },
     };
-    let backup_flag = props.get("backup").cloned();
+    let backup_flag = props.get(text, "backup").map(|b| b.span);
     let backup = if !main || kind == "hookscript" {
         Backup::NotApplicable
     } else {
         match (kind, &target) {
             ("rootfs", _) => Backup::Included,
-            ("mp", VolumeTarget::Volume(_)) if props.flag("backup") == Some(true) => Backup::Included,
+            ("mp", VolumeTarget::Volume(_)) if props.flag(text, "backup") == Some(true) => Backup::Included,
             _ => Backup::Excluded,
         }
     };
     let mount_path = match kind {
-        "mp" => props.get("mp").cloned(),
-        "rootfs" => Some(Spanned::new("/".to_string(), e.key.span)),
+        "mp" => props.get(text, "mp").map(|m| m.span),
+        "rootfs" => Some(e.key),
         _ => None,
     };
     out.push(VolumeRef {
         section: si,
-        key: e.key.clone(),
+        key: e.key,
+        cdrom_alias: e.cdrom_alias,
         line: e.line,
-        value,
+        value: value.span,
         target,
         backup,
         backup_flag,
-        shared: props.flag("shared") == Some(true),
+        shared: props.flag(text, "shared") == Some(true),
         mount_path,
-        props,
+        props: shrunk(props),
     });
 }
 
-fn whole_as_props(v: &Spanned<String>) -> PropString {
-    PropString { items: vec![PropItem { key: None, value: v.clone() }], problems: Vec::new() }
+/// The property string as stored in the model: no spare capacity.
+fn shrunk(mut props: PropString) -> PropString {
+    props.items.shrink_to_fit();
+    props
 }
 
-fn is_cdrom_media(props: &PropString) -> bool {
-    props.get("media").is_some_and(|m| m.value == "cdrom")
+fn whole_as_props(v: Span) -> PropString {
+    PropString { items: vec![PropItem { key: None, value: v }], problems: Vec::new() }
 }
 
-fn qemu_file_target(value: &Spanned<String>) -> Option<VolumeTarget> {
-    match value.value.as_str() {
+fn is_cdrom_media(text: &str, props: &PropString) -> bool {
+    props.get(text, "media").is_some_and(|m| m.value == "cdrom")
+}
+
+fn qemu_file_target(value: Spanned<&str>) -> Option<VolumeTarget> {
+    match value.value {
         "none" => Some(VolumeTarget::None),
         "cdrom" => Some(VolumeTarget::Cdrom),
-        v if v.starts_with("/dev/") => Some(VolumeTarget::Device(v.to_string())),
-        v if v.starts_with('/') => Some(VolumeTarget::HostPath(v.to_string())),
+        v if v.starts_with("/dev/") => Some(VolumeTarget::Device(value.span)),
+        v if v.starts_with('/') => Some(VolumeTarget::HostPath(value.span)),
         _ => volume::parse_volume_id(value).map(VolumeTarget::Volume),
     }
 }
 
-fn qemu_volume(si: usize, section: &GuestSection, e: &Entry, ovmf: bool, out: &mut Vec<VolumeRef>) {
-    let key = e.key.value.as_str();
+fn qemu_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, ovmf: bool, out: &mut Vec<VolumeRef>) {
+    let key = e.key_str(text);
     let main = section.kind == SectionKind::Main;
+    let evalue = e.value.spanned(text);
     if section.kind == SectionKind::Special {
         if key == "fleecing-images" {
-            for item in split_list(&e.value) {
-                let Some(v) = volume::parse_volume_id(&item) else { continue };
+            for item in split_list(evalue) {
+                let Some(v) = volume::parse_volume_id(item) else { continue };
                 out.push(VolumeRef {
                     section: si,
-                    key: e.key.clone(),
+                    key: e.key,
+                    cdrom_alias: false,
                     line: e.line,
-                    props: whole_as_props(&item),
-                    value: item,
+                    props: whole_as_props(item.span),
+                    value: item.span,
                     target: VolumeTarget::Volume(v),
                     backup: Backup::NotApplicable,
                     backup_flag: None,
@@ -332,20 +433,20 @@ fn qemu_volume(si: usize, section: &GuestSection, e: &Entry, ovmf: bool, out: &m
         ("vmstate", None) | ("hookscript", None) => "single",
         _ => return,
     };
-    let props = if kind == "single" { whole_as_props(&e.value) } else { propstring::parse(&e.value) };
-    let Some(value) = default_value(&props, &["file", "volume"]) else { return };
+    let props = if kind == "single" { whole_as_props(evalue.span) } else { propstring::parse(evalue) };
+    let Some(value) = default_value(text, &props, &["file", "volume"]) else { return };
     let target = if kind == "single" || kind == "unused" {
-        match volume::parse_volume_id(&value) {
+        match volume::parse_volume_id(value) {
             Some(v) => VolumeTarget::Volume(v),
             None => return,
         }
     } else {
-        match qemu_file_target(&value) {
+        match qemu_file_target(value) {
             Some(t) => t,
             None => return,
         }
     };
-    let backup_flag = props.get("backup").cloned();
+    let backup_flag = props.get(text, "backup").map(|b| b.span);
     let backup = if !main {
         Backup::NotApplicable
     } else {
@@ -354,47 +455,32 @@ fn qemu_volume(si: usize, section: &GuestSection, e: &Entry, ovmf: bool, out: &m
             "unused" => Backup::Excluded,
             "efidisk" if !ovmf => Backup::Excluded,
             "efidisk" | "tpmstate" => Backup::Included,
-            _ if is_cdrom_media(&props) || matches!(target, VolumeTarget::None | VolumeTarget::Cdrom) => {
+            _ if is_cdrom_media(text, &props) || matches!(target, VolumeTarget::None | VolumeTarget::Cdrom) => {
                 Backup::NotApplicable
             }
-            _ if props.flag("backup") == Some(false) => Backup::Excluded,
+            _ if props.flag(text, "backup") == Some(false) => Backup::Excluded,
             _ => Backup::Included,
         }
     };
     out.push(VolumeRef {
         section: si,
-        key: e.key.clone(),
+        key: e.key,
+        cdrom_alias: e.cdrom_alias,
         line: e.line,
-        value,
+        value: value.span,
         target,
         backup,
         backup_flag,
-        shared: props.flag("shared") == Some(true),
+        shared: props.flag(text, "shared") == Some(true),
         mount_path: None,
-        props,
+        props: shrunk(props),
     });
 }
 
 /// `PVE::Tools::split_list`: split on runs of `,`, `;` and whitespace (or on NUL if the
-/// text holds one).
-pub fn split_list(v: &Spanned<String>) -> Vec<Spanned<String>> {
-    let text = v.value.as_str();
-    let nul = text.contains('\0');
-    let is_sep = |c: char| if nul { c == '\0' } else { c == ',' || c == ';' || is_perl_space(c) };
-    let mut out = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ','))) {
-        let sep = i == text.len() || is_sep(c);
-        match (sep, start) {
-            (true, Some(s)) => {
-                out.push(propstring::sub_spanned(v, s, i));
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
-        }
-    }
-    out
+/// text holds one), without empty elements.
+pub fn split_list(v: Spanned<&str>) -> Vec<Spanned<&str>> {
+    crate::text::split_list(v.value).into_iter().filter(|(a, b)| a < b).map(|(a, b)| v.sub(a, b)).collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -985,18 +1071,35 @@ struct Parser<'a> {
     /// when parsing ends), and each named section by kind and name.
     serials: Vec<u32>,
     next_serial: u32,
-    key_index: std::collections::HashMap<(u32, String), usize>,
+    key_index: std::collections::HashMap<(u32, &'a str), usize>,
     replaced: std::collections::HashMap<u32, Vec<usize>>,
     section_index: std::collections::HashMap<(SectionKind, String), u32>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn span(&self, line: Span, r: (usize, usize)) -> Span {
         line.sub(r.0, r.1)
     }
 
     fn spanned(&self, line: Span, text: &str, r: (usize, usize)) -> Spanned<String> {
         Spanned::new(text[r.0..r.1].to_string(), self.span(line, r))
+    }
+
+    /// The file's text, for the model's spans.
+    fn text(&self) -> &'a str {
+        let file: &'a SourceFile = self.file;
+        file.text.as_str()
+    }
+
+    fn entry(&self, lspan: Span, m: &KeyLine, raw_lxc: bool, valid: bool) -> Entry {
+        Entry {
+            key: self.span(lspan, m.key),
+            value: self.span(lspan, m.value),
+            line: lspan,
+            raw_lxc,
+            valid,
+            cdrom_alias: false,
+        }
     }
 
     fn section_label(&self) -> String {
@@ -1035,7 +1138,7 @@ impl Parser<'_> {
         }
         if self.kind == GuestKind::Lxc {
             if let Some(m) = match_lxc_line(line) {
-                self.lxc_raw(lspan, line, m);
+                self.lxc_raw(lspan, m);
                 return;
             }
         }
@@ -1048,26 +1151,14 @@ impl Parser<'_> {
             }
         }
         if let Some(m) = match_snapstate(line) {
-            let e = Entry {
-                key: Spanned::new("snapstate".to_string(), self.span(lspan, m.key)),
-                value: self.spanned(lspan, line, m.value),
-                line: lspan,
-                raw_lxc: false,
-                valid: true,
-            };
+            let e = self.entry(lspan, &m, false, true);
             self.store(e);
             return;
         }
         if self.kind == GuestKind::Qemu {
             if let Some(m) = match_key_line(line, false).filter(|m| &line[m.key.0..m.key.1] == "args") {
                 if m.value.0 < m.value.1 {
-                    let e = Entry {
-                        key: self.spanned(lspan, line, m.key),
-                        value: self.spanned(lspan, line, m.value),
-                        line: lspan,
-                        raw_lxc: false,
-                        valid: true,
-                    };
+                    let e = self.entry(lspan, &m, false, true);
                     self.store(e);
                     return;
                 }
@@ -1080,13 +1171,7 @@ impl Parser<'_> {
                 // `key:` with an empty value: Proxmox warns and ignores the line, which
                 // leaves the key unset, the same as the empty value written (Proxmox
                 // itself writes `tags: ` for empty tags). Not a misreading: no finding.
-                let e = Entry {
-                    key: self.spanned(lspan, line, m.key),
-                    value: Spanned::new(String::new(), lspan.sub(m.value.0, m.value.0)),
-                    line: lspan,
-                    raw_lxc: false,
-                    valid: false,
-                };
+                let e = self.entry(lspan, &KeyLine { key: m.key, value: (m.value.0, m.value.0) }, false, false);
                 self.drop_entry(e);
             }
             None => self.unparsable(lspan, line),
@@ -1209,16 +1294,10 @@ impl Parser<'_> {
         self.push_diag(d, None);
     }
 
-    fn lxc_raw(&mut self, lspan: Span, line: &str, m: KeyLine) {
-        let key = self.spanned(lspan, line, m.key);
-        let entry = Entry {
-            key: key.clone(),
-            value: self.spanned(lspan, line, m.value),
-            line: lspan,
-            raw_lxc: true,
-            valid: true,
-        };
-        match lxc_key_validity(&key.value) {
+    fn lxc_raw(&mut self, lspan: Span, m: KeyLine) {
+        let entry = self.entry(lspan, &m, true, true);
+        let key = entry.key.spanned(self.text());
+        match lxc_key_validity(key.value) {
             LxcKeyValidity::Valid | LxcKeyValidity::CgroupV1 | LxcKeyValidity::Deprecated { .. } => {
                 if let Some(cur) = self.current {
                     self.sections[cur].entries.push(entry);
@@ -1228,14 +1307,14 @@ impl Parser<'_> {
                 let d = syntax::UNKNOWN_KEY
                     .at(key.span, format!("Proxmox rejects `{}` (\"{why}\") and drops the line", key.value))
                     .with_help("express this through the container's own options (`rootfs`, `mpN`) instead");
-                self.push_diag(d, Some(&key.value));
+                self.push_diag(d, Some(key.value));
                 self.drop_entry(entry);
             }
             LxcKeyValidity::Unknown => {
                 let d = syntax::UNKNOWN_KEY
                     .at(key.span, format!("`{}` is not a raw LXC key that Proxmox allows; it drops the line (\"unable to parse config\")", key.value))
                     .with_help("check the key against lxc.container.conf(5) and Proxmox's allowed list (pct.conf(5))");
-                self.push_diag(d, Some(&key.value));
+                self.push_diag(d, Some(key.value));
                 self.drop_entry(entry);
             }
         }
@@ -1251,12 +1330,13 @@ impl Parser<'_> {
         let Some(cur) = self.current else { return };
         let serial = self.serials[cur];
         let slot = self.sections[cur].entries.len();
-        let index_key = (serial, e.key.value.clone());
+        let key = e.key_str(self.text());
+        let index_key = (serial, key);
         let found = if e.raw_lxc { self.key_index.remove(&index_key) } else { self.key_index.insert(index_key, slot) };
         let sec = &mut self.sections[cur];
         if let Some(i) = found {
             // The earlier entry leaves its place now and the list at the end of parsing.
-            let old = std::mem::replace(&mut sec.entries[i], e.clone());
+            let old = std::mem::replace(&mut sec.entries[i], e);
             self.replaced.entry(serial).or_default().push(i);
             let which = if self.kind == GuestKind::Lxc { "the last one wins" } else { "the last valid one wins" };
             let d = syntax::DUPLICATE_KEY
@@ -1264,16 +1344,15 @@ impl Parser<'_> {
                     old.line,
                     format!(
                         "`{}` is set again later in {}; {which}, so Proxmox ignores this line",
-                        e.key.value,
+                        key,
                         self.section_label()
                     ),
                 )
                 .with_label(e.line, "this value is used")
                 .with_help("delete one of the two lines");
-            let key = e.key.value.clone();
             self.sections[cur].dropped.push(old);
             self.sections[cur].entries.push(e);
-            self.push_diag(d, Some(&key));
+            self.push_diag(d, Some(key));
             return;
         }
         sec.entries.push(e);
@@ -1282,10 +1361,10 @@ impl Parser<'_> {
     fn key_value(&mut self, lspan: Span, line: &str, m: KeyLine) {
         let Some(cur) = self.current else { return };
         let written = &line[m.key.0..m.key.1];
-        let mut key = self.spanned(lspan, line, m.key);
-        let value = self.spanned(lspan, line, m.value);
+        let mut entry = self.entry(lspan, &m, false, true);
+        let key = Spanned::new(written, entry.key);
+        let value = entry.value.spanned(self.text());
         let section_kind = self.sections[cur].kind;
-        let mut entry = Entry { key: key.clone(), value: value.clone(), line: lspan, raw_lxc: false, valid: true };
         if written == "delete" {
             if section_kind == SectionKind::Pending {
                 self.store(entry);
@@ -1341,8 +1420,8 @@ impl Parser<'_> {
             }
             return;
         };
-        let problems = check_type(ty, &value);
-        let comment = inline_comment(&value.value);
+        let problems = check_type(self.text(), ty, value);
+        let comment = inline_comment(value.value);
         if !problems.is_empty() {
             let first = &problems[0];
             let effect = match (self.kind, &ty) {
@@ -1380,7 +1459,7 @@ impl Parser<'_> {
             }
             return;
         }
-        if let Some((span, msg, unusable)) = self.unusable_volume(written, &value) {
+        if let Some((span, msg, unusable)) = self.unusable_volume(written, value) {
             let d = syntax::INVALID_VALUE.at(span, msg).with_help(
                 "write an existing volume as `storage:volname` (see `pvesm list <storage>`), or an absolute path for a bind mount",
             );
@@ -1388,7 +1467,7 @@ impl Parser<'_> {
             entry.valid = !unusable;
         }
         if let Some(pos) = comment.filter(|_| written != "description") {
-            let sp = propstring::sub_span(&value, pos, value.value.len());
+            let sp = value.span.sub(pos, value.value.len());
             let d = syntax::INVALID_VALUE
                 .at(
                     sp,
@@ -1402,8 +1481,7 @@ impl Parser<'_> {
             self.push_diag(d, Some(written));
         }
         if self.kind == GuestKind::Qemu && written == "cdrom" {
-            key.value = "ide2".to_string();
-            entry.key = key;
+            entry.cdrom_alias = true;
         }
         self.store(entry);
     }
@@ -1423,17 +1501,18 @@ fn is_alloc_syntax(volname: &str) -> bool {
 impl Parser<'_> {
     /// Problems of a volume-bearing value that passes the type check but that Proxmox
     /// cannot use: `(span, message, drive ignored)`.
-    fn unusable_volume(&self, key: &str, value: &Spanned<String>) -> Option<(Span, String, bool)> {
+    fn unusable_volume(&self, key: &str, value: Spanned<&str>) -> Option<(Span, String, bool)> {
+        let text = self.text();
         let lxc = self.kind == GuestKind::Lxc;
         let vol_key = if lxc { is_lxc_volume_key(key) } else { is_qemu_disk_key(key) };
         let single = key == "hookscript" || (!lxc && key == "vmstate");
         if !vol_key && !single {
             return None;
         }
-        let props = if single { whole_as_props(value) } else { propstring::parse(value) };
-        let vol = default_value(&props, &["volume", "file"])?;
+        let props = if single { whole_as_props(value.span) } else { propstring::parse(value) };
+        let vol = default_value(text, &props, &["volume", "file"])?;
         let what = if lxc { "the container cannot start" } else { "the VM cannot start" };
-        if let Some((_, volname)) = volume::split_volume_id(&vol.value) {
+        if let Some((_, volname)) = volume::split_volume_id(vol.value) {
             if is_alloc_syntax(volname) {
                 return Some((
                     vol.span,
@@ -1456,8 +1535,8 @@ impl Parser<'_> {
         }
         // QEMU `parse_drive` checks beyond the schema: the line is kept, but the drive is
         // ignored when the VM starts and by backups.
-        let is = |k: &str| props.get(k).is_some();
-        let truthy = |k: &str| props.get(k).is_some_and(|v| v.value != "0" && props.flag(k) != Some(false));
+        let is = |k: &str| props.get(text, k).is_some();
+        let truthy = |k: &str| props.get(text, k).is_some_and(|v| v.value != "0" && props.flag(text, k) != Some(false));
         let mut why = None;
         for (a, b) in [("mbps_rd", "mbps"), ("mbps_wr", "mbps"), ("iops_rd", "iops"), ("iops_wr", "iops")] {
             if truthy(a) && truthy(b) {
@@ -1469,7 +1548,7 @@ impl Parser<'_> {
                 why = Some(format!("both `{k}` and `m{k}` are set"));
             }
         }
-        if is_cdrom_media(&props) {
+        if is_cdrom_media(text, &props) {
             if let Some(k) = ["snapshot", "trans", "format", "heads", "secs", "cyls"].into_iter().find(|k| truthy(k)) {
                 why = Some(format!("a CD-ROM drive cannot have `{k}`"));
             }
@@ -1499,9 +1578,10 @@ fn is_qemu_disk_key(k: &str) -> bool {
         )
 }
 
-fn check_type(ty: ValueType, v: &Spanned<String>) -> Vec<propstring::PropProblem> {
+/// `text` is the file's text, `v` the value.
+fn check_type(text: &str, ty: ValueType, v: Spanned<&str>) -> Vec<propstring::PropProblem> {
     let p = |m: String| vec![propstring::PropProblem { span: v.span, message: m }];
-    let s = v.value.as_str();
+    let s = v.value;
     match ty {
         ValueType::Str => Vec::new(),
         ValueType::Bool => match propstring::parse_boolean(s) {
@@ -1549,13 +1629,13 @@ fn check_type(ty: ValueType, v: &Spanned<String>) -> Vec<propstring::PropProblem
         ValueType::VolumeIdList => split_list(v)
             .into_iter()
             .filter_map(|item| {
-                check_volume_id(&item.value).err().map(|m| propstring::PropProblem { span: item.span, message: m })
+                check_volume_id(item.value).err().map(|m| propstring::PropProblem { span: item.span, message: m })
             })
             .collect(),
         ValueType::Prop(parts) => {
             let schema: Vec<SubKey> = parts.concat();
             let ps = propstring::parse(v);
-            propstring::validate(&ps, &schema, v.span)
+            propstring::validate(text, &ps, &schema, v.span)
         }
     }
 }
@@ -1575,7 +1655,8 @@ pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diag
         replaced: Default::default(),
         section_index: Default::default(),
     };
-    for (span, line) in p.file.lines() {
+    let file = p.file;
+    for (span, line) in file.lines() {
         p.line(span, line);
     }
     for (sec, serial) in p.sections.iter_mut().zip(&p.serials) {
@@ -1588,7 +1669,10 @@ pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diag
             });
         }
     }
-    GuestConfig { kind, sections: p.sections }
+    for sec in &mut p.sections {
+        sec.entries.shrink_to_fit();
+    }
+    GuestConfig { kind, text: FileText(file.text.clone()), sections: p.sections }
 }
 
 #[cfg(test)]
@@ -1615,6 +1699,12 @@ mod tests {
         d.iter().map(|d| d.code).collect()
     }
 
+    /// The span of the first occurrence of `needle` in the file.
+    fn span_of(f: &SourceFile, needle: &str) -> Span {
+        let at = f.text.find(needle).expect(needle);
+        Span::new(f.id, at, at + needle.len())
+    }
+
     fn loc(f: &SourceFile, s: Span) -> String {
         let (l1, c1) = f.line_col(s.start);
         let (l2, c2) = f.line_col(s.end);
@@ -1638,38 +1728,41 @@ mod tests {
                 out += &format!(
                     "  {}{}: {:?} @{} val @{}{}\n",
                     if e.raw_lxc { "raw " } else { "" },
-                    e.key.value,
-                    e.value.value,
-                    loc(f, e.key.span),
-                    loc(f, e.value.span),
+                    c.key(e),
+                    c.value(e),
+                    loc(f, e.key),
+                    loc(f, e.value),
                     if e.valid { "" } else { " INVALID" }
                 );
             }
             for e in &s.dropped {
-                out += &format!("  dropped {}: {:?} @{}\n", e.key.value, e.value.value, loc(f, e.line));
+                out += &format!("  dropped {}: {:?} @{}\n", c.key(e), c.value(e), loc(f, e.line));
             }
         }
         for v in c.volumes() {
-            let target = match &v.target {
+            let target = match v.target {
                 VolumeTarget::Volume(id) => format!(
                     "volume storage={:?} @{} volname={:?} owner={:?}",
-                    id.storage.value,
-                    loc(f, id.storage.span),
-                    id.volname.value,
+                    c.str(id.storage),
+                    loc(f, id.storage),
+                    c.str(id.volname),
                     id.owner
                 ),
+                VolumeTarget::Bind(p) => format!("Bind({:?})", c.str(p)),
+                VolumeTarget::Device(p) => format!("Device({:?})", c.str(p)),
+                VolumeTarget::HostPath(p) => format!("HostPath({:?})", c.str(p)),
                 t => format!("{t:?}"),
             };
             out += &format!(
                 "volume s{} {} {:?} @{} {target} backup={:?} flag={:?} shared={} mp={:?}\n",
                 v.section,
-                v.key.value,
-                v.value.value,
-                loc(f, v.value.span),
+                v.key_str(c.text()),
+                c.str(v.value),
+                loc(f, v.value),
                 v.backup,
-                v.backup_flag.as_ref().map(|b| b.value.as_str()),
+                v.backup_flag.map(|b| c.str(b)),
                 v.shared,
-                v.mount_path.as_ref().map(|m| m.value.as_str()),
+                v.mount_path_str(c.text()),
             );
         }
         for d in d {
@@ -1697,37 +1790,37 @@ mod tests {
         let vols = c.volumes();
         assert_eq!(vols.len(), 2);
         let mp = &vols[0];
-        assert_eq!(mp.key.value, "mp0");
-        assert_eq!(mp.value.value, "usb-3tb:subvol-113-disk-0");
-        assert_eq!(loc(&f, mp.value.span), "2:6-2:31");
+        assert_eq!(mp.key_str(c.text()), "mp0");
+        assert_eq!(c.str(mp.value), "usb-3tb:subvol-113-disk-0");
+        assert_eq!(loc(&f, mp.value), "2:6-2:31");
         assert_eq!(mp.backup, Backup::Included);
-        assert_eq!(mp.backup_flag.as_ref().map(|b| b.value.as_str()), Some("1"));
-        assert_eq!(mp.mount_path.as_ref().map(|m| m.value.as_str()), Some("/media/frigate"));
+        assert_eq!(mp.backup_flag.map(|b| c.str(b)), Some("1"));
+        assert_eq!(mp.mount_path_str(c.text()), Some("/media/frigate"));
         match &mp.target {
             VolumeTarget::Volume(v) => {
-                assert_eq!(v.storage.value, "usb-3tb");
+                assert_eq!(c.str(v.storage), "usb-3tb");
                 assert_eq!(v.owner, Some(113));
-                assert_eq!(f.slice(v.storage.span), "usb-3tb");
+                assert_eq!(f.slice(v.storage), "usb-3tb");
             }
             t => panic!("{t:?}"),
         }
         assert_eq!(vols[1].backup, Backup::Included);
-        assert_eq!(vols[1].mount_path.as_ref().map(|m| m.value.as_str()), Some("/"));
+        assert_eq!(vols[1].mount_path_str(c.text()), Some("/"));
     }
 
     #[test]
     fn lxc_backup_classification() {
         let text = "rootfs: /srv/ct,size=0\nmp0: local:vm-100-disk-1,mp=/a\nmp1: local:vm-100-disk-2,mp=/b,backup=0\nmp2: /mnt/data,mp=/c,backup=1\nmp3: /dev/sdb1,mp=/d,backup=yes,shared=1\nmp4: local:vm-100-disk-3,mp=/e,backup=on\nunused0: local:vm-100-disk-9\nhookscript: local:snippets/h.pl\n";
-        let (_, c, d) = lxc(text);
+        let (f, c, d) = lxc(text);
         assert!(d.is_empty(), "{d:?}");
         let v = c.volumes();
         let b: Vec<Backup> = v.iter().map(|v| v.backup).collect();
         use Backup::*;
         assert_eq!(b, vec![Included, Excluded, Excluded, Excluded, Excluded, Included, Excluded, NotApplicable]);
-        assert_eq!(v[0].target, VolumeTarget::Bind("/srv/ct".into()));
-        assert_eq!(v[3].target, VolumeTarget::Bind("/mnt/data".into()));
-        assert_eq!(v[3].backup_flag.as_ref().unwrap().value, "1");
-        assert_eq!(v[4].target, VolumeTarget::Device("/dev/sdb1".into()));
+        assert_eq!(v[0].target, VolumeTarget::Bind(span_of(&f, "/srv/ct")));
+        assert_eq!(v[3].target, VolumeTarget::Bind(span_of(&f, "/mnt/data")));
+        assert_eq!(c.str(v[3].backup_flag.unwrap()), "1");
+        assert_eq!(v[4].target, VolumeTarget::Device(span_of(&f, "/dev/sdb1")));
         assert!(v[4].shared);
     }
 
@@ -1735,7 +1828,7 @@ mod tests {
     fn lxc_duplicate_last_wins_even_if_invalid() {
         let (f, c, d) = lxc("memory: 512\nmemory: lots\n");
         let e = c.get("memory").unwrap();
-        assert_eq!(e.value.value, "lots");
+        assert_eq!(c.value(e), "lots");
         assert!(!e.valid);
         assert_eq!(codes(&d), vec!["P008", "P006"]);
         assert_eq!(loc(&f, d[1].span), "1:1-1:12");
@@ -1745,8 +1838,8 @@ mod tests {
     #[test]
     fn qemu_duplicate_last_valid_wins() {
         let (_, c, d) = qemu("memory: 2048\ncores: 2\ncores: x\nmemory: 4096\n");
-        assert_eq!(c.get("memory").unwrap().value.value, "4096");
-        assert_eq!(c.get("cores").unwrap().value.value, "2");
+        assert_eq!(c.value(c.get("memory").unwrap()), "4096");
+        assert_eq!(c.value(c.get("cores").unwrap()), "2");
         assert_eq!(codes(&d), vec!["P008", "P006"]);
     }
 
@@ -1791,10 +1884,10 @@ mod tests {
         assert_eq!(loc(&f, c.main().description[0].span), "1:2-1:16");
         let p = c.pending().unwrap();
         assert_eq!(p.name_str(), "pve:pending");
-        assert_eq!(p.get("delete").unwrap().value.value, "swap");
+        assert_eq!(p.get(c.text(), "delete").unwrap().value_str(c.text()), "swap");
         let s = c.snapshot("snap1").unwrap();
         assert_eq!(s.description[0].value, "snap note");
-        assert_eq!(s.get("snapstate").unwrap().value.value, "prepare");
+        assert_eq!(s.get(c.text(), "snapstate").unwrap().value_str(c.text()), "prepare");
         let v = c.volumes();
         assert_eq!(v.len(), 2);
         assert_eq!(v[1].section, 2);
@@ -1806,7 +1899,7 @@ mod tests {
         let (_, c, d) = lxc("memory: 1\n\n[my snap]\nmemory: 2\n\n [snap2]\nswap: 1\n");
         assert_eq!(codes(&d), vec!["P004", "P006", "P005"]);
         assert_eq!(c.sections.len(), 1);
-        assert_eq!(c.get("memory").unwrap().value.value, "2");
+        assert_eq!(c.value(c.get("memory").unwrap()), "2");
     }
 
     #[test]
@@ -1814,7 +1907,7 @@ mod tests {
         let (_, c, d) = lxc("memory: 1\n\n[s1]\nmemory: 2\n\n[s1]\nmemory: 3\n");
         assert_eq!(codes(&d), vec!["P013"]);
         assert_eq!(c.sections.len(), 2);
-        assert_eq!(c.snapshot("s1").unwrap().get("memory").unwrap().value.value, "3");
+        assert_eq!(c.snapshot("s1").unwrap().get(c.text(), "memory").unwrap().value_str(c.text()), "3");
     }
 
     #[test]
@@ -1823,11 +1916,11 @@ mod tests {
         let (f, c, d) = lxc(text);
         assert_eq!(codes(&d), vec!["P007", "P007"]);
         assert!(d[0].message.contains("auto generated"));
-        assert_eq!(c.main().get_all("lxc.mount.entry").count(), 2);
+        assert_eq!(c.main().get_all(c.text(), "lxc.mount.entry").count(), 2);
         let e = c.get("lxc.mount.entry").unwrap();
         assert!(e.raw_lxc);
-        assert_eq!(e.value.value, "/dev/dri dev/dri none bind,optional,create=dir");
-        assert_eq!(loc(&f, e.value.span), "2:19-2:65");
+        assert_eq!(c.value(e), "/dev/dri dev/dri none bind,optional,create=dir");
+        assert_eq!(loc(&f, e.value), "2:19-2:65");
         assert_eq!(c.main().dropped.len(), 2);
         assert_eq!(
             lxc_key_validity("lxc.aa_profile"),
@@ -1840,10 +1933,10 @@ mod tests {
     #[test]
     fn qemu_disks_and_backup() {
         let text = "bios: ovmf\nscsi0: local-lvm:vm-100-disk-0,size=32G\nscsi1: /mnt/images/disk.raw,size=10G\nscsi2: local:vm-100-disk-2,backup=0\nvirtio0: /dev/disk/by-id/ata-X\nide2: local:iso/debian.iso,media=cdrom\ncdrom: none\nefidisk0: local-lvm:vm-100-disk-1,efitype=4m,pre-enrolled-keys=1,size=4M\ntpmstate0: local-lvm:vm-100-disk-3,size=4M,version=v2.0\nunused0: local-lvm:vm-100-disk-4\nsata0: volume=local:100/vm-100-disk-5.qcow2\nhookscript: local:snippets/hook.pl\n";
-        let (_, c, d) = qemu(text);
+        let (f, c, d) = qemu(text);
         assert_eq!(codes(&d), vec!["P006"], "{d:?}");
         let v = c.volumes();
-        let got: Vec<(&str, Backup)> = v.iter().map(|v| (v.key.value.as_str(), v.backup)).collect();
+        let got: Vec<(&str, Backup)> = v.iter().map(|v| (v.key_str(c.text()), v.backup)).collect();
         use Backup::*;
         assert_eq!(
             got,
@@ -1860,10 +1953,10 @@ mod tests {
                 ("hookscript", NotApplicable),
             ]
         );
-        assert_eq!(v[1].target, VolumeTarget::HostPath("/mnt/images/disk.raw".into()));
-        assert_eq!(v[3].target, VolumeTarget::Device("/dev/disk/by-id/ata-X".into()));
+        assert_eq!(v[1].target, VolumeTarget::HostPath(span_of(&f, "/mnt/images/disk.raw")));
+        assert_eq!(v[3].target, VolumeTarget::Device(span_of(&f, "/dev/disk/by-id/ata-X")));
         assert_eq!(v[4].target, VolumeTarget::None);
-        assert_eq!(v[8].value.value, "local:100/vm-100-disk-5.qcow2");
+        assert_eq!(c.str(v[8].value), "local:100/vm-100-disk-5.qcow2");
     }
 
     #[test]
@@ -1892,14 +1985,14 @@ mod tests {
         assert_eq!(c.main().description[0].value, "VM desc");
         assert_eq!(c.sections[2].kind, SectionKind::Special);
         assert_eq!(c.sections[2].name_str(), "cloudinit");
-        assert!(c.sections[2].get("whatever").is_some());
+        assert!(c.sections[2].get(c.text(), "whatever").is_some());
         let v = c.volumes();
-        let keys: Vec<(usize, &str)> = v.iter().map(|v| (v.section, v.key.value.as_str())).collect();
+        let keys: Vec<(usize, &str)> = v.iter().map(|v| (v.section, v.key_str(c.text()))).collect();
         assert_eq!(
             keys,
             vec![(0, "scsi0"), (3, "fleecing-images"), (3, "fleecing-images"), (4, "scsi0"), (4, "vmstate")]
         );
-        assert_eq!(v[2].value.value, "local:vm-100-fleece-1");
+        assert_eq!(c.str(v[2].value), "local:vm-100-fleece-1");
         assert!(v[1..].iter().all(|v| v.backup == Backup::NotApplicable));
     }
 
@@ -1908,7 +2001,7 @@ mod tests {
         let (_, c, d) =
             qemu("allow-ksm: 0\nargs: -cpu host,kvm=off # not a comment check\nvmstatestorage: local-zfs\n");
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(c.get("args").unwrap().value.value, "-cpu host,kvm=off # not a comment check");
+        assert_eq!(c.value(c.get("args").unwrap()), "-cpu host,kvm=off # not a comment check");
     }
 
     #[test]
@@ -1918,7 +2011,7 @@ mod tests {
         assert_eq!(d[0].severity, crate::Severity::Warning);
         assert_eq!(f.slice(d[0].span), "# the web server");
         assert!(d[1].help.as_deref().unwrap_or("").contains("inline comments"));
-        assert_eq!(c.get("hostname").unwrap().value.value, "web # the web server");
+        assert_eq!(c.value(c.get("hostname").unwrap()), "web # the web server");
     }
 
     #[test]
@@ -1928,7 +2021,7 @@ mod tests {
         assert!(d[0].message.contains("STORAGE:SIZE"));
         assert_eq!(f.slice(d[1].span), "mydisk");
         // The allocation syntax still names a storage; `mydisk` names nothing.
-        let keys: Vec<String> = c.volumes().iter().map(|v| v.key.value.clone()).collect();
+        let keys: Vec<String> = c.volumes().iter().map(|v| v.key_str(c.text()).to_string()).collect();
         assert_eq!(keys, vec!["rootfs", "mp1"]);
 
         let text = "ide2: local:iso/x.iso,media=cdrom,format=raw\nvirtio1: local:iso/y.iso,media=cdrom\nscsi0: local:vm-100-disk-0,mbps=10,mbps_rd=5\nscsi1: local:vm-100-disk-1,media=cdrom,snapshot=0\n";
@@ -1937,7 +2030,7 @@ mod tests {
         assert!(d[0].message.contains("cannot have `format`"));
         assert!(d[1].message.contains("VirtIO"));
         assert_eq!(c.main().entries.len(), 4);
-        let keys: Vec<String> = c.volumes().iter().map(|v| v.key.value.clone()).collect();
+        let keys: Vec<String> = c.volumes().iter().map(|v| v.key_str(c.text()).to_string()).collect();
         assert_eq!(keys, vec!["scsi1"]);
     }
 
@@ -1954,7 +2047,7 @@ mod tests {
             assert!(!c.volumes().is_empty());
         }
         let (_, c, _) = lxc(include_str!("../../../testdata/incident/pve/nodes/fun-bedbug/lxc/113.conf"));
-        let mp0 = c.volumes().into_iter().find(|v| v.key.value == "mp0").unwrap();
+        let mp0 = c.volumes().into_iter().find(|v| v.key_str(c.text()) == "mp0").unwrap();
         assert_eq!(mp0.backup, Backup::Included);
     }
 
@@ -1969,7 +2062,7 @@ mod tests {
     fn crlf_lines_parse_like_proxmox() {
         let (_, c, d) = lxc("memory: 512\r\n\r\n[snap1]\r\nswap: 0\r\n");
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(c.get("memory").unwrap().value.value, "512");
+        assert_eq!(c.value(c.get("memory").unwrap()), "512");
         assert!(c.snapshot("snap1").is_some());
     }
 
@@ -1981,9 +2074,9 @@ mod tests {
 
     #[test]
     fn split_list_spans() {
-        let v = Spanned::new("a, b;;c".to_string(), Span::new(FileId(0), 10, 17));
-        let l = split_list(&v);
-        let got: Vec<(&str, u32)> = l.iter().map(|s| (s.value.as_str(), s.span.start)).collect();
+        let v = Spanned::new("a, b;;c", Span::new(FileId(0), 10, 17));
+        let l = split_list(v);
+        let got: Vec<(&str, u32)> = l.iter().map(|s| (s.value, s.span.start)).collect();
         assert_eq!(got, vec![("a", 10), ("b", 13), ("c", 16)]);
     }
 

@@ -15,12 +15,13 @@ use nom::character::complete::char;
 use nom::multi::separated_list0;
 use nom::IResult;
 
-/// One `key=value` or default-key part.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One `key=value` or default-key part: spans into the file's text (see
+/// [`Span::of`]); the model keeps no copy of the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PropItem {
     /// `None` for the part without `=` (the format's default key, e.g. `volume`/`file`).
-    pub key: Option<Spanned<String>>,
-    pub value: Spanned<String>,
+    pub key: Option<Span>,
+    pub value: Span,
 }
 
 /// A structural or schema error of a property string; Proxmox rejects the whole value.
@@ -30,7 +31,8 @@ pub struct PropProblem {
     pub message: String,
 }
 
-/// A parsed property string: its parts in written order.
+/// A parsed property string: its parts in written order. The accessors take the text of
+/// the file the spans point into.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PropString {
     pub items: Vec<PropItem>,
@@ -40,26 +42,26 @@ pub struct PropString {
 }
 
 impl PropString {
-    /// The value of the first `key=…` part with exactly this key.
-    pub fn get(&self, key: &str) -> Option<&Spanned<String>> {
-        self.items.iter().find(|i| i.key.as_ref().is_some_and(|k| k.value == key)).map(|i| &i.value)
+    /// The first `key=…` part with exactly this key.
+    pub fn get_item(&self, text: &str, key: &str) -> Option<&PropItem> {
+        self.items.iter().find(|i| i.key.is_some_and(|k| k.of(text) == key))
     }
 
-    /// The key span and value of the first `key=…` part with this key.
-    pub fn get_item(&self, key: &str) -> Option<&PropItem> {
-        self.items.iter().find(|i| i.key.as_ref().is_some_and(|k| k.value == key))
+    /// The value of the first `key=…` part with exactly this key.
+    pub fn get<'t>(&self, text: &'t str, key: &str) -> Option<Spanned<&'t str>> {
+        self.get_item(text, key).map(|i| i.value.spanned(text))
     }
 
     /// The first part written without a key (the default key's value).
-    pub fn positional(&self) -> Option<&Spanned<String>> {
-        self.items.iter().find(|i| i.key.is_none()).map(|i| &i.value)
+    pub fn positional(&self) -> Option<Span> {
+        self.items.iter().find(|i| i.key.is_none()).map(|i| i.value)
     }
 
     /// A boolean sub-value as `parse_property_string` reads it (`parse_boolean`:
     /// `1|on|yes|true` and `0|off|no|false`, case-insensitive). `None` when the key is
     /// absent or the value is not a boolean.
-    pub fn flag(&self, key: &str) -> Option<bool> {
-        self.get(key).and_then(|v| parse_boolean(v))
+    pub fn flag(&self, text: &str, key: &str) -> Option<bool> {
+        self.get(text, key).and_then(|v| parse_boolean(v.value))
     }
 
     /// Whether `parse` found no structural error.
@@ -81,21 +83,6 @@ pub fn parse_boolean(s: &str) -> Option<bool> {
     }
 }
 
-/// Span of the byte range `start..end` of a spanned string. Falls back to the whole span
-/// when the string is not a verbatim slice of the file (its length differs from its span).
-pub(crate) fn sub_span(s: &Spanned<String>, start: usize, end: usize) -> Span {
-    if s.span.len() == s.value.len() && start <= end && end <= s.value.len() {
-        s.span.sub(start, end)
-    } else {
-        s.span
-    }
-}
-
-pub(crate) fn sub_spanned(s: &Spanned<String>, start: usize, end: usize) -> Spanned<String> {
-    let text = s.value.get(start..end).unwrap_or("").to_string();
-    Spanned::new(text, sub_span(s, start, end))
-}
-
 fn parts(input: &str) -> IResult<&str, Vec<&str>> {
     separated_list0(char(','), take_while(|c| c != ','))(input)
 }
@@ -106,9 +93,10 @@ fn key_and_rest(part: &str) -> IResult<&str, &str> {
 
 use crate::text::is_perl_space;
 
-/// Splits a property string into its parts, keeping the span of every key and value.
-pub fn parse(value: &Spanned<String>) -> PropString {
-    let text = value.value.as_str();
+/// Splits a property string (a verbatim slice of a file with its span) into its parts,
+/// keeping the span of every key and value.
+pub fn parse(value: Spanned<&str>) -> PropString {
+    let text = value.value;
     let mut out = PropString::default();
     let list = match parts(text) {
         Ok((_, list)) => list,
@@ -116,13 +104,14 @@ pub fn parse(value: &Spanned<String>) -> PropString {
     };
     let base = text.as_ptr() as usize;
     let mut positional_seen: Option<Span> = None;
+    let mut keys: Vec<&str> = Vec::new();
     for part in list {
         if part.chars().all(is_perl_space) {
             continue;
         }
         let start = part.as_ptr() as usize - base;
         let end = start + part.len();
-        let part_span = sub_span(value, start, end);
+        let part_span = value.span.sub(start, end);
         let (rest, key) = match key_and_rest(part) {
             Ok(r) => r,
             Err(_) => ("", part),
@@ -139,7 +128,7 @@ pub fn parse(value: &Spanned<String>) -> PropString {
                 });
             }
             positional_seen.get_or_insert(part_span);
-            out.items.push(PropItem { key: None, value: sub_spanned(value, start, end) });
+            out.items.push(PropItem { key: None, value: part_span });
             continue;
         }
         let val_start = start + key.len() + 1;
@@ -152,14 +141,15 @@ pub fn parse(value: &Spanned<String>) -> PropString {
             });
             continue;
         }
-        let key_sp = sub_spanned(value, start, start + key.len());
-        if out.get(key).is_some() {
+        let key_span = value.span.sub(start, start + key.len());
+        if keys.contains(&key) {
             out.problems.push(PropProblem {
-                span: key_sp.span,
+                span: key_span,
                 message: format!("the key `{key}` is set twice (\"duplicate key in comma-separated list property\")"),
             });
         }
-        out.items.push(PropItem { key: Some(key_sp), value: sub_spanned(value, val_start, end) });
+        keys.push(key);
+        out.items.push(PropItem { key: Some(key_span), value: value.span.sub(val_start, end) });
     }
     out
 }
@@ -294,23 +284,24 @@ fn check_value(ty: SubType, v: &str) -> Result<(), String> {
 /// `check_object` do. Returns every problem (structural ones from [`parse`] first); an
 /// empty list means Proxmox accepts the value. `whole` is the span reported for a missing
 /// required key.
-pub fn validate(ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProblem> {
+/// `text` is the text of the file the spans point into.
+pub fn validate(text: &str, ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProblem> {
     let mut problems = ps.problems.clone();
     let default_key = schema.iter().find(|k| k.default_key);
     let mut seen: Vec<&str> = Vec::new();
     for (idx, item) in ps.items.iter().enumerate() {
-        let (name, span) = match &item.key {
+        let (name, span) = match item.key {
             None => match default_key {
-                Some(d) => (d.name, item.value.span),
+                Some(d) => (d.name, item.value),
                 None => {
                     problems.push(PropProblem {
-                        span: item.value.span,
-                        message: format!("`{}` has no key and this format has no default key", item.value.value),
+                        span: item.value,
+                        message: format!("`{}` has no key and this format has no default key", item.value.of(text)),
                     });
                     continue;
                 }
             },
-            Some(k) => (k.value.as_str(), k.span),
+            Some(k) => (k.of(text), k),
         };
         let Some(mut sub) = schema.iter().find(|k| k.name == name) else {
             problems.push(PropProblem {
@@ -330,9 +321,9 @@ pub fn validate(ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProb
             // A repeat of the same spelling (or a second keyless part) was already
             // reported by `parse`; an alias or a keyless part plus `key=` was not.
             let earlier = &ps.items[..idx];
-            let reported = match &item.key {
+            let reported = match item.key {
                 None => earlier.iter().any(|i| i.key.is_none()),
-                Some(k) => earlier.iter().any(|i| i.key.as_ref().is_some_and(|e| e.value == k.value)),
+                Some(k) => earlier.iter().any(|i| i.key.is_some_and(|e| e.of(text) == k.of(text))),
             };
             if !reported {
                 problems.push(PropProblem {
@@ -345,8 +336,8 @@ pub fn validate(ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProb
             }
         }
         seen.push(sub.name);
-        if let Err(msg) = check_value(sub.ty, &item.value.value) {
-            problems.push(PropProblem { span: item.value.span, message: format!("{}: {msg}", sub.name) });
+        if let Err(msg) = check_value(sub.ty, item.value.of(text)) {
+            problems.push(PropProblem { span: item.value, message: format!("{}: {msg}", sub.name) });
         }
     }
     for k in schema.iter().filter(|k| k.required && k.alias_of.is_none()) {
@@ -362,51 +353,53 @@ mod tests {
     use super::*;
     use crate::span::FileId;
 
-    fn sp(text: &str, at: usize) -> Spanned<String> {
-        Spanned::new(text.to_string(), Span::new(FileId(0), at, at + text.len()))
+    /// A file text with `text` at byte `at`, and the parse of that slice.
+    fn file(text: &str, at: usize) -> (String, PropString) {
+        let file = " ".repeat(at) + text;
+        let ps = parse(Span::new(FileId(0), at, at + text.len()).spanned(&file));
+        (file, ps)
     }
 
     #[test]
     fn splits_keys_values_and_spans() {
-        let v = sp("usb-3tb:subvol-113-disk-0,mp=/media/frigate,backup=1", 10);
-        let ps = parse(&v);
+        let (f, ps) = file("usb-3tb:subvol-113-disk-0,mp=/media/frigate,backup=1", 10);
         assert!(ps.is_well_formed());
         assert_eq!(ps.items.len(), 3);
         let vol = ps.positional().unwrap();
-        assert_eq!(vol.value, "usb-3tb:subvol-113-disk-0");
-        assert_eq!((vol.span.start, vol.span.end), (10, 35));
-        let mp = ps.get_item("mp").unwrap();
-        assert_eq!(mp.key.as_ref().unwrap().span.start, 36);
-        assert_eq!(mp.value.value, "/media/frigate");
-        assert_eq!((mp.value.span.start, mp.value.span.end), (39, 53));
-        assert_eq!(ps.get("backup").unwrap().span.start, 61);
-        assert_eq!(ps.flag("backup"), Some(true));
-        assert_eq!(ps.flag("mp"), None);
-        assert_eq!(ps.flag("ro"), None);
+        assert_eq!(vol.of(&f), "usb-3tb:subvol-113-disk-0");
+        assert_eq!((vol.start, vol.end), (10, 35));
+        let mp = ps.get_item(&f, "mp").unwrap();
+        assert_eq!(mp.key.unwrap().start, 36);
+        assert_eq!(mp.value.of(&f), "/media/frigate");
+        assert_eq!((mp.value.start, mp.value.end), (39, 53));
+        assert_eq!(ps.get(&f, "backup").unwrap().span.start, 61);
+        assert_eq!(ps.flag(&f, "backup"), Some(true));
+        assert_eq!(ps.flag(&f, "mp"), None);
+        assert_eq!(ps.flag(&f, "ro"), None);
     }
 
     #[test]
     fn skips_blank_parts_and_keeps_whitespace() {
-        let ps = parse(&sp("a,, ,b=1 , c=2", 0));
+        let (f, ps) = file("a,, ,b=1 , c=2", 0);
         assert_eq!(ps.items.len(), 3);
         // The key of ` c` keeps its space: Proxmox then rejects it as an unknown key.
-        assert_eq!(ps.items[2].key.as_ref().unwrap().value, " c");
-        assert_eq!(ps.get("b").unwrap().value, "1 ");
+        assert_eq!(ps.items[2].key.unwrap().of(&f), " c");
+        assert_eq!(ps.get(&f, "b").unwrap().value, "1 ");
     }
 
     #[test]
     fn value_splits_at_first_equals() {
-        let ps = parse(&sp("k=a=b", 0));
-        assert_eq!(ps.get("k").unwrap().value, "a=b");
+        let (f, ps) = file("k=a=b", 0);
+        assert_eq!(ps.get(&f, "k").unwrap().value, "a=b");
     }
 
     #[test]
     fn structural_errors() {
-        let ps = parse(&sp("x,backup=,y", 0));
+        let (_, ps) = file("x,backup=,y", 0);
         assert_eq!(ps.problems.len(), 2, "{:?}", ps.problems);
-        let ps = parse(&sp("=1", 0));
+        let (_, ps) = file("=1", 0);
         assert_eq!(ps.problems.len(), 1);
-        let ps = parse(&sp("v,ro=1,ro=0", 0));
+        let (_, ps) = file("v,ro=1,ro=0", 0);
         assert_eq!(ps.problems.len(), 1);
         assert_eq!(ps.problems[0].span.start, 7);
     }
@@ -443,26 +436,26 @@ mod tests {
     #[test]
     fn validates_against_schema() {
         let whole = Span::default();
-        let ok = parse(&sp("vol,mp=/x,backup=yes,size=8G,mode=a", 0));
-        assert!(validate(&ok, SCHEMA, whole).is_empty());
-        let bad = parse(&sp("vol,backup=maybe,size=8GB,mode=c,foo=1", 0));
-        let p = validate(&bad, SCHEMA, whole);
+        let (f, ok) = file("vol,mp=/x,backup=yes,size=8G,mode=a", 0);
+        assert!(validate(&f, &ok, SCHEMA, whole).is_empty());
+        let (f, bad) = file("vol,backup=maybe,size=8GB,mode=c,foo=1", 0);
+        let p = validate(&f, &bad, SCHEMA, whole);
         let msgs: Vec<&str> = p.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(p.len(), 5, "{msgs:?}");
         assert!(msgs.iter().any(|m| m.contains("`foo` is not a key")));
         assert!(msgs.iter().any(|m| m.contains("`mp` is missing")));
         // Alias and positional both set the volume.
-        let dup = parse(&sp("vol,file=x,mp=/", 0));
-        assert_eq!(validate(&dup, SCHEMA, whole).len(), 1);
-        let aliased = parse(&sp("file=x,mp=/", 0));
-        assert!(validate(&aliased, SCHEMA, whole).is_empty());
+        let (f, dup) = file("vol,file=x,mp=/", 0);
+        assert_eq!(validate(&f, &dup, SCHEMA, whole).len(), 1);
+        let (f, aliased) = file("file=x,mp=/", 0);
+        assert!(validate(&f, &aliased, SCHEMA, whole).is_empty());
     }
 
     #[test]
     fn never_panics_on_odd_text() {
         for t in ["", ",", "=", "é=ü,ß", "a=\u{1F600},=", ",,,=,=="] {
-            let ps = parse(&sp(t, 3));
-            let _ = validate(&ps, SCHEMA, Span::default());
+            let (f, ps) = file(t, 3);
+            let _ = validate(&f, &ps, SCHEMA, Span::default());
         }
     }
 }

@@ -8,7 +8,9 @@ pub struct SourceFile {
     pub id: FileId,
     /// Path relative to the tree root, with `/` separators (or as given for attached files).
     pub path: String,
-    pub text: String,
+    /// Shared with the guest configs parsed from it ([`crate::guest::GuestConfig`]), whose
+    /// model holds spans into it instead of copies.
+    pub text: std::sync::Arc<String>,
     line_starts: Vec<u32>,
 }
 
@@ -16,7 +18,7 @@ impl SourceFile {
     pub fn new(id: FileId, path: impl Into<String>, text: String) -> Self {
         let mut line_starts = vec![0u32];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
-        SourceFile { id, path: path.into(), text, line_starts }
+        SourceFile { id, path: path.into(), text: std::sync::Arc::new(text), line_starts }
     }
 
     /// 1-based line and column (column counted in characters) of a byte offset.

@@ -40,13 +40,24 @@ impl Span {
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
+
+    /// The text of this span in its file's text (`""` if it does not fit, which a span
+    /// of the model never does).
+    pub fn of(self, file_text: &str) -> &str {
+        file_text.get(self.range()).unwrap_or("")
+    }
+
+    /// This span with the text it covers.
+    pub fn spanned(self, file_text: &str) -> Spanned<&str> {
+        Spanned::new(self.of(file_text), self)
+    }
 }
 
 /// A value together with the place it came from.
 ///
 /// For an *effective* value that Proxmox computes (a default), the span points at the
 /// construct that implies it, usually the section header.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
@@ -61,6 +72,17 @@ impl<T> Spanned<T> {
 impl Spanned<String> {
     pub fn as_str(&self) -> &str {
         &self.value
+    }
+}
+
+impl<'a> Spanned<&'a str> {
+    /// The sub-slice `start..end` (byte offsets into the value) with its span; empty if
+    /// the range does not fit.
+    pub fn sub(&self, start: usize, end: usize) -> Spanned<&'a str> {
+        match self.value.get(start..end) {
+            Some(t) => Spanned::new(t, self.span.sub(start, end)),
+            None => Spanned::new("", self.span.at_start()),
+        }
     }
 }
 

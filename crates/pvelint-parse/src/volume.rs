@@ -9,27 +9,26 @@
 //! clone `M/base…/N/…` belongs to `N`), `backup/vzdump-(lxc|qemu|openvz)-N-…` and the PBS
 //! form `backup/(vm|ct)/N/…`.
 
-use crate::propstring::sub_spanned;
-use crate::span::Spanned;
+use crate::span::{Span, Spanned};
 use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::digit1;
 use nom::combinator::{all_consuming, opt, verify};
 use nom::sequence::{pair, terminated, tuple};
 use nom::IResult;
 
-/// A parsed `storage:volname`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A parsed `storage:volname`: spans into the file's text (see [`Span::of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VolumeId {
-    pub storage: Spanned<String>,
-    pub volname: Spanned<String>,
+    pub storage: Span,
+    pub volname: Span,
     /// The VMID the name says the volume belongs to.
     pub owner: Option<u32>,
 }
 
 impl VolumeId {
     /// `storage:volname` as written.
-    pub fn full(&self) -> String {
-        format!("{}:{}", self.storage.value, self.volname.value)
+    pub fn full(self) -> Span {
+        Span { end: self.volname.end, ..self.storage }
     }
 }
 
@@ -56,13 +55,14 @@ pub fn split_volume_id(s: &str) -> Option<(&str, &str)> {
     Some((storage, rest))
 }
 
-/// Parses a volume ID, with the spans of both parts.
-pub fn parse_volume_id(s: &Spanned<String>) -> Option<VolumeId> {
-    let (storage, volname) = split_volume_id(&s.value)?;
+/// Parses a volume ID (a verbatim slice of a file with its span), with the spans of
+/// both parts.
+pub fn parse_volume_id(s: Spanned<&str>) -> Option<VolumeId> {
+    let (storage, volname) = split_volume_id(s.value)?;
     let vol_start = storage.len() + 1;
     Some(VolumeId {
-        storage: sub_spanned(s, 0, storage.len()),
-        volname: sub_spanned(s, vol_start, s.value.len()),
+        storage: s.span.sub(0, storage.len()),
+        volname: s.span.sub(vol_start, s.value.len()),
         owner: volname_owner(volname),
     })
 }
@@ -140,33 +140,35 @@ pub fn volname_owner(volname: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::span::{FileId, Span};
+    use crate::span::FileId;
 
-    fn sp(text: &str, at: usize) -> Spanned<String> {
-        Spanned::new(text.to_string(), Span::new(FileId(0), at, at + text.len()))
+    fn sp(text: &str, at: usize) -> Spanned<&str> {
+        Spanned::new(text, Span::new(FileId(0), at, at + text.len()))
     }
 
     #[test]
     fn parses_storage_and_volname_with_spans() {
-        let v = parse_volume_id(&sp("usb-3tb:subvol-113-disk-0", 4)).unwrap();
-        assert_eq!(v.storage.value, "usb-3tb");
-        assert_eq!((v.storage.span.start, v.storage.span.end), (4, 11));
-        assert_eq!(v.volname.value, "subvol-113-disk-0");
-        assert_eq!((v.volname.span.start, v.volname.span.end), (12, 29));
+        let file = "x = usb-3tb:subvol-113-disk-0";
+        let v = parse_volume_id(sp(&file[4..], 4)).unwrap();
+        assert_eq!(v.storage.of(file), "usb-3tb");
+        assert_eq!((v.storage.start, v.storage.end), (4, 11));
+        assert_eq!(v.volname.of(file), "subvol-113-disk-0");
+        assert_eq!((v.volname.start, v.volname.end), (12, 29));
         assert_eq!(v.owner, Some(113));
-        assert_eq!(v.full(), "usb-3tb:subvol-113-disk-0");
+        assert_eq!(v.full().of(file), "usb-3tb:subvol-113-disk-0");
     }
 
     #[test]
     fn rejects_non_volume_ids() {
         for s in ["/mnt/data", "/dev/sdb1", "disk.raw", "a:vm-1-disk-0", "local:", ":x", "-x:y", "local-:x", "none", ""]
         {
-            assert!(parse_volume_id(&sp(s, 0)).is_none(), "{s}");
+            assert!(parse_volume_id(sp(s, 0)).is_none(), "{s}");
         }
         // Case-insensitive storage IDs, colons in the name.
-        let v = parse_volume_id(&sp("TrueNAS:iscsi:lun:0", 0)).unwrap();
-        assert_eq!(v.storage.value, "TrueNAS");
-        assert_eq!(v.volname.value, "iscsi:lun:0");
+        let file = "TrueNAS:iscsi:lun:0";
+        let v = parse_volume_id(sp(file, 0)).unwrap();
+        assert_eq!(v.storage.of(file), "TrueNAS");
+        assert_eq!(v.volname.of(file), "iscsi:lun:0");
     }
 
     #[test]

@@ -313,23 +313,23 @@ proptest! {
     #[test]
     fn propstring_never_panics(prefix in "[a-z0-9]{0,4}: ", value in config_text()) {
         let (f, v) = embedded(&prefix, &value);
-        let ps = propstring::parse(&v);
-        let problems = propstring::validate(&ps, SCHEMA, v.span);
+        let ps = propstring::parse(v.span.spanned(&f.text));
+        let problems = propstring::validate(&f.text, &ps, SCHEMA, v.span);
         if !f.text.contains("Span {") {
             for s in debug_spans(&format!("{ps:?} {problems:?}")) {
                 check_span(&f.text, ID, s, "propstring");
             }
         }
-        let _ = (ps.positional(), ps.flag("backup"), ps.get("size"));
+        let _ = (ps.positional(), ps.flag(&f.text, "backup"), ps.get(&f.text, "size"));
     }
 
     #[test]
     fn volume_id_never_panics(prefix in "[a-z0-9]{0,4}: ", value in config_text()) {
         let (f, v) = embedded(&prefix, &value);
-        if let Some(vol) = volume::parse_volume_id(&v) {
-            check_span(&f.text, ID, vol.storage.span, "storage");
-            check_span(&f.text, ID, vol.volname.span, "volname");
-            let _ = vol.full();
+        if let Some(vol) = volume::parse_volume_id(v.span.spanned(&f.text)) {
+            check_span(&f.text, ID, vol.storage, "storage");
+            check_span(&f.text, ID, vol.volname, "volname");
+            check_span(&f.text, ID, vol.full(), "full");
         }
         let _ = volume::volname_owner(&value);
     }

@@ -14,7 +14,45 @@ pub struct GuestVolume<'a> {
     pub vol: &'a VolumeRef,
 }
 
-impl GuestVolume<'_> {
+impl<'a> GuestVolume<'a> {
+    /// The text of a span of this guest's config (the model keeps spans, not copies).
+    pub fn str(&self, span: Span) -> &'a str {
+        self.guest.config.str(span)
+    }
+
+    /// The key as Proxmox stores it (`mp0`, `scsi1`, `ide2` for QEMU's `cdrom:`).
+    pub fn key(&self) -> &'a str {
+        self.vol.key_str(self.guest.config.text())
+    }
+
+    /// The volume part of the value (`usb-3tb:subvol-113-disk-0`, `/mnt/data`).
+    pub fn value(&self) -> &'a str {
+        self.str(self.vol.value)
+    }
+
+    /// A `key=value` option of the value (`media`, `backup`, …).
+    pub fn prop(&self, key: &str) -> Option<Spanned<&'a str>> {
+        self.vol.props.get(self.guest.config.text(), key)
+    }
+
+    /// A boolean option of the value, as Proxmox reads it.
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        self.vol.props.flag(self.guest.config.text(), key)
+    }
+
+    /// A CD-ROM drive (`media=cdrom`).
+    pub fn is_cdrom(&self) -> bool {
+        self.prop("media").is_some_and(|m| m.value == "cdrom")
+    }
+
+    /// The volume name of a `storage:volname` volume.
+    pub fn volname(&self) -> Option<Spanned<&'a str>> {
+        match self.vol.target {
+            VolumeTarget::Volume(v) => Some(v.volname.spanned(self.guest.config.text())),
+            _ => None,
+        }
+    }
+
     /// In the main section (not a snapshot, pending or special section).
     pub fn in_main(&self) -> bool {
         self.vol.section == 0
@@ -26,16 +64,16 @@ impl GuestVolume<'_> {
     }
 
     /// The storage ID of a `storage:volname` volume.
-    pub fn storage_id(&self) -> Option<&Spanned<String>> {
-        match &self.vol.target {
-            VolumeTarget::Volume(v) => Some(&v.storage),
+    pub fn storage_id(&self) -> Option<Spanned<&'a str>> {
+        match self.vol.target {
+            VolumeTarget::Volume(v) => Some(v.storage.spanned(self.guest.config.text())),
             _ => None,
         }
     }
 
     /// `CT 106 mp0`, `VM 101 scsi0 (snapshot 'pre-upgrade')`.
     pub fn describe(&self) -> String {
-        let mut s = format!("{} {}", self.guest.label(), self.vol.key.value);
+        let mut s = format!("{} {}", self.guest.label(), self.key());
         if let Some(sec) = self.guest.config.sections.get(self.vol.section) {
             if let Some(name) = &sec.name {
                 if self.vol.section != 0 {
@@ -303,12 +341,12 @@ impl<'a> Context<'a> {
     }
 
     /// Volume users: `storage:volname` → the guest volumes (main sections) using it.
-    pub fn volume_users(&self) -> BTreeMap<String, Vec<&GuestVolume<'a>>> {
-        let mut m: BTreeMap<String, Vec<&GuestVolume<'a>>> = BTreeMap::new();
+    pub fn volume_users(&self) -> BTreeMap<&'a str, Vec<&GuestVolume<'a>>> {
+        let mut m: BTreeMap<&'a str, Vec<&GuestVolume<'a>>> = BTreeMap::new();
         for v in &self.volumes {
-            if let VolumeTarget::Volume(id) = &v.vol.target {
+            if let VolumeTarget::Volume(id) = v.vol.target {
                 if v.in_main() {
-                    m.entry(id.full()).or_default().push(v);
+                    m.entry(v.str(id.full())).or_default().push(v);
                 }
             }
         }
@@ -328,7 +366,7 @@ pub fn volume_severity(v: &GuestVolume) -> pvelint_parse::Severity {
     use pvelint_parse::Severity;
     if !v.in_main() {
         Severity::Info
-    } else if v.backed_up() || (v.vol.key.value == "rootfs") {
+    } else if v.backed_up() || (v.key() == "rootfs") {
         Severity::Error
     } else {
         Severity::Warning
@@ -473,22 +511,21 @@ impl<'a> Context<'a> {
     pub fn home_storage(&self, g: &Guest) -> Option<String> {
         let vols: Vec<&GuestVolume<'a>> =
             self.volumes_of(g.vmid).filter(|v| v.in_main() && v.guest.node == g.node).collect();
-        let storage_of = |key: &str| {
-            vols.iter().find(|v| v.vol.key.value == key).and_then(|v| v.storage_id()).map(|s| s.value.clone())
-        };
+        let storage_of =
+            |key: &str| vols.iter().find(|v| v.key() == key).and_then(|v| v.storage_id()).map(|s| s.value.to_string());
         if g.kind == GuestKind::Lxc {
             return storage_of("rootfs");
         }
-        let boot = g.config.get("boot").map(|e| e.value.value.clone()).unwrap_or_default();
+        let boot = g.config.get("boot").map(|e| g.config.value(e)).unwrap_or_default();
         let order = boot.split(',').find_map(|p| p.strip_prefix("order=")).unwrap_or_default();
-        for key in order.split(';').chain(g.config.get("bootdisk").map(|e| e.value.value.as_str())) {
+        for key in order.split(';').chain(g.config.get("bootdisk").map(|e| g.config.value(e))) {
             if let Some(s) = storage_of(key.trim()) {
                 return Some(s);
             }
         }
         vols.iter()
-            .filter(|v| v.backed_up() && !matches!(v.vol.key.value.as_str(), "efidisk0" | "tpmstate0"))
-            .find_map(|v| v.storage_id().map(|s| s.value.clone()))
+            .filter(|v| v.backed_up() && !matches!(v.key(), "efidisk0" | "tpmstate0"))
+            .find_map(|v| v.storage_id().map(|s| s.value.to_string()))
     }
 
     /// A volume in the guest's backups that sits on a fragile storage (see
@@ -497,7 +534,7 @@ impl<'a> Context<'a> {
     /// lives entirely on a node-local pool is a normal setup and not reported.
     pub fn on_extra_fragile_device(&self, v: &GuestVolume) -> bool {
         let Some(sid) = v.storage_id() else { return false };
-        let Some(s) = self.storage(&sid.value) else { return false };
+        let Some(s) = self.storage(sid.value) else { return false };
         v.backed_up() && self.is_fragile(s) && self.home_storage(v.guest).as_deref() != Some(s.id.as_str())
     }
 }

@@ -17,7 +17,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
     for v in &ctx.volumes {
         let Some(sid) = v.storage_id() else { continue };
-        let storage = ctx.storage(&sid.value);
+        let storage = ctx.storage(sid.value);
         if storage.is_some_and(|s| s.usable) {
             continue;
         }
@@ -33,7 +33,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 );
                 let ids = ctx.tree.storage.iter().map(|s| s.id.as_str());
-                d = d.with_help(match suggest(&sid.value, ids) {
+                d = d.with_help(match suggest(sid.value, ids) {
                     Some(s) => {
                         format!("did you mean '{s}'? Otherwise define the storage in storage.cfg or move the volume")
                     }
@@ -56,10 +56,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 d.with_help("fix the storage definition so that Proxmox accepts it")
             }
         };
-        d = d
-            .with_severity(volume_severity(v))
-            .with_object(format!("guest:{}", v.guest.vmid))
-            .with_key(&v.vol.key.value);
+        d = d.with_severity(volume_severity(v)).with_object(format!("guest:{}", v.guest.vmid)).with_key(v.key());
         out.push(d);
     }
 }

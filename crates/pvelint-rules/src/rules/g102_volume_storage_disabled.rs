@@ -14,7 +14,7 @@ crate::declare_rule!(
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for v in &ctx.volumes {
         let Some(sid) = v.storage_id() else { continue };
-        let StorageStatus::Disabled(line) = ctx.storage_status(&sid.value, &v.guest.node) else { continue };
+        let StorageStatus::Disabled(line) = ctx.storage_status(sid.value, &v.guest.node) else { continue };
         out.push(
             META.at(
                 sid.span,
@@ -24,7 +24,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_label(line, "disabled here")
             .with_help("enable the storage again, or move the volume to an enabled storage")
             .with_object(format!("guest:{}", v.guest.vmid))
-            .with_key(&v.vol.key.value),
+            .with_key(v.key()),
         );
     }
 }

@@ -15,9 +15,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for v in &ctx.volumes {
         let Some(sid) = v.storage_id() else { continue };
         let node = &v.guest.node;
-        let StorageStatus::NotOnNode(nodes_span) = ctx.storage_status(&sid.value, node) else { continue };
+        let StorageStatus::NotOnNode(nodes_span) = ctx.storage_status(sid.value, node) else { continue };
         let listed: Vec<String> = ctx
-            .storage(&sid.value)
+            .storage(sid.value)
             .and_then(|s| s.nodes.as_ref())
             .map(|n| n.value.iter().map(|x| format!("'{x}'")).collect())
             .unwrap_or_default();
@@ -40,7 +40,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 "if the storage now lives on '{node}', update `nodes` in storage.cfg; otherwise move the volume or the guest"
             ))
             .with_object(format!("guest:{}", v.guest.vmid))
-            .with_key(&v.vol.key.value),
+            .with_key(v.key()),
         );
     }
 }

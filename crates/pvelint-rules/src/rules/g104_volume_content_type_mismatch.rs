@@ -30,20 +30,20 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for v in ctx.volumes.iter().filter(|v| v.in_main()) {
         let VolumeTarget::Volume(id) = &v.vol.target else { continue };
         let kind = v.guest.kind;
-        if !is_disk_key(kind, &v.vol.key.value) {
+        if !is_disk_key(kind, v.key()) {
             continue;
         }
-        if v.vol.props.get("media").is_some_and(|m| m.value == "cdrom") {
+        if v.is_cdrom() {
             continue;
         }
         // Undefined or unusable storages are other rules' business (G101).
-        let Some(s) = ctx.storage(&id.storage.value) else { continue };
+        let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
         if !s.usable {
             continue;
         }
         // A volume of another content type used as a disk (`local:iso/x.img` on ide0):
         // Proxmox checks the volume's own type, which `iso/…` names.
-        let need = match id.volname.value.split_once('/') {
+        let need = match v.str(id.volname).split_once('/') {
             Some(("iso", _)) => ContentType::Iso,
             Some((dir, _)) if !dir.bytes().all(|b| b.is_ascii_digit()) => continue,
             _ if kind == GuestKind::Lxc => ContentType::Rootdir,
@@ -61,7 +61,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let content = if content.is_empty() { "none".to_string() } else { content.join(",") };
         let mut d = META
             .at(
-                id.storage.span,
+                id.storage,
                 format!(
                     "{} is on storage '{}', whose content ({content}) does not include `{}`, the content type of {what}; the API refuses to create, move or resize such volumes there, and pve8to9 warns about it",
                     v.describe(),
@@ -75,7 +75,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 s.id
             ))
             .with_object(format!("guest:{}", v.guest.vmid))
-            .with_key(&v.vol.key.value);
+            .with_key(v.key());
         if let Some(span) = s.content.span {
             d = d.with_label(
                 span,

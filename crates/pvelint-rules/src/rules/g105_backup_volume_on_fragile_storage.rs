@@ -15,7 +15,7 @@ crate::declare_rule!(
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for v in ctx.volumes.iter().filter(|v| v.backed_up()) {
         let Some(sid) = v.storage_id() else { continue };
-        let Some(s) = ctx.storage(&sid.value) else { continue };
+        let Some(s) = ctx.storage(sid.value) else { continue };
         if !ctx.on_extra_fragile_device(v) || ctx.storage_status(&s.id, &v.guest.node) != StorageStatus::Available {
             continue;
         }
@@ -35,14 +35,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         out.push(
             d.with_help("if the device is removable or may move, set backup=0 on the mount point (or back it up separately); every backup of the guest stalls when the device is gone")
                 .with_object(format!("guest:{}", v.guest.vmid))
-                .with_key(&v.vol.key.value),
+                .with_key(v.key()),
         );
     }
 }
 
 /// The span of `backup=1` in the mount point's property string.
 fn backup_item_span(v: &crate::context::GuestVolume) -> Option<pvelint_parse::Span> {
-    let item = v.vol.props.items.iter().find(|i| i.key.as_ref().is_some_and(|k| k.value == "backup"))?;
-    let key = item.key.as_ref()?;
-    Some(pvelint_parse::Span { end: item.value.span.end, ..key.span })
+    let item = v.vol.props.get_item(v.guest.config.text(), "backup")?;
+    let key = item.key?;
+    Some(pvelint_parse::Span { end: item.value.end, ..key })
 }

@@ -38,7 +38,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let verb = if others.len() == 1 { "uses" } else { "use" };
             let mut d = META
                 .at(
-                    u.vol.value.span,
+                    u.vol.value,
                     format!("{} uses volume '{volid}', which {} also {verb}", u.describe(), names.join(" and ")),
                 )
                 .with_help(
@@ -52,9 +52,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 n => d.message.push_str(&format!("; {n} guests back it up")),
             }
             for o in others {
-                d = d.with_label(o.vol.value.span, format!("also used by {}", o.guest.label()));
+                d = d.with_label(o.vol.value, format!("also used by {}", o.guest.label()));
             }
-            out.push(d.with_object(format!("guest:{}", u.guest.vmid)).with_key(&u.vol.key.value));
+            out.push(d.with_object(format!("guest:{}", u.guest.vmid)).with_key(u.key()));
         }
     }
 }
@@ -62,8 +62,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 /// A disk or mount-point volume, not an ISO image, template, snippet or import file.
 fn is_disk(v: &GuestVolume) -> bool {
     let VolumeTarget::Volume(id) = &v.vol.target else { return false };
-    let name = &id.volname.value;
+    let name = v.str(id.volname);
     let shared_kind = ["iso/", "vztmpl/", "snippets/", "import/"].iter().any(|p| name.starts_with(p));
-    let cdrom = v.vol.props.get("media").is_some_and(|m| m.value == "cdrom");
-    !shared_kind && !cdrom && v.vol.key.value != "hookscript"
+    let cdrom = v.is_cdrom();
+    !shared_kind && !cdrom && v.key() != "hookscript"
 }

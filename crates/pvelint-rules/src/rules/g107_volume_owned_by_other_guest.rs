@@ -17,22 +17,22 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let VolumeTarget::Volume(id) = &v.vol.target else { continue };
         let Some(owner) = id.owner else { continue };
         // Linked clones use their base image read-only: `base-<N>-…` is fine.
-        if owner == v.guest.vmid || id.volname.value.contains("base-") {
+        if owner == v.guest.vmid || v.str(id.volname).contains("base-") {
             continue;
         }
         let owner_guest = ctx.guest(owner);
         let mut d = META.at(
-            id.volname.span,
+            id.volname,
             format!(
                 "{} uses volume '{}', which belongs to {} by its name",
                 v.describe(),
-                id.full(),
+                v.str(id.full()),
                 owner_guest.map_or(format!("VMID {owner} (no such guest)"), |g| g.label())
             ),
         );
         if let Some(g) = owner_guest {
-            if let Some(o) = ctx.volumes_of(g.vmid).find(|o| o.in_main() && o.vol.value.value == v.vol.value.value) {
-                d = d.with_label(o.vol.value.span, format!("{} uses it too", g.label()));
+            if let Some(o) = ctx.volumes_of(g.vmid).find(|o| o.in_main() && o.value() == v.value()) {
+                d = d.with_label(o.vol.value, format!("{} uses it too", g.label()));
             }
         }
         if owner_guest.is_none() {
@@ -52,7 +52,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 )
             })
             .with_object(format!("guest:{}", v.guest.vmid))
-            .with_key(&v.vol.key.value),
+            .with_key(v.key()),
         );
     }
 }

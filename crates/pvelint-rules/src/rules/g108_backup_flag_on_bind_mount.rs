@@ -20,25 +20,25 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             VolumeTarget::Device(_) => ("device mount of a host block device", "device"),
             _ => continue,
         };
-        let Some(flag) = &v.vol.backup_flag else { continue };
-        if parse_boolean(&flag.value) != Some(true) {
+        let Some(flag) = v.vol.backup_flag else { continue };
+        if parse_boolean(v.str(flag)) != Some(true) {
             continue;
         }
         out.push(
             META.at(
-                flag.span,
+                flag,
                 format!(
                     "{} is a {kind} ('{}'), and `backup=1` has no effect on it: vzdump backs up only storage volumes and logs \"excluding {word} mount point {} ('{}') from backup (not a volume)\", so this data is in none of the guest's backups",
                     v.describe(),
-                    v.vol.value.value,
-                    v.vol.key.value,
-                    v.vol.mount_path.as_ref().map_or("?", |p| p.value.as_str())
+                    v.value(),
+                    v.key(),
+                    v.vol.mount_path_str(v.guest.config.text()).unwrap_or("?")
                 ),
             )
-            .with_label(v.vol.value.span, "not a storage volume")
+            .with_label(v.vol.value, "not a storage volume")
             .with_help("back the host directory up separately (on the host, or with a storage volume mount point instead of a bind mount), and remove `backup=1` so the config says what happens")
             .with_object(format!("guest:{}", v.guest.vmid))
-            .with_key(&v.vol.key.value),
+            .with_key(v.key()),
         );
     }
 }

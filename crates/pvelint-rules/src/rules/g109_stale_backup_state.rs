@@ -18,7 +18,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let mut found: Vec<(Span, String)> = Vec::new();
         let mut locked = false;
         if let Some(lock) = g.config.get("lock") {
-            if lock.value.value == "backup" {
+            if g.config.value(lock) == "backup" {
                 locked = true;
                 found.push((lock.line, "`lock: backup`: the guest is locked by a backup".to_string()));
             }
@@ -30,14 +30,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     found.push((span, "a leftover `[vzdump]` snapshot of a backup".to_string()));
                 }
             }
-            if let Some(st) = sec.get("snapstate") {
+            if let Some(st) = sec.get(g.config.text(), "snapstate") {
                 found.push((
                     st.line,
-                    format!("snapshot '{}' is half-done (`snapstate: {}`)", sec.name_str(), st.value.value),
+                    format!("snapshot '{}' is half-done (`snapstate: {}`)", sec.name_str(), g.config.value(st)),
                 ));
             }
             if sec.kind == SectionKind::Special && sec.name_str() == "fleecing" {
-                if let Some(e) = sec.get("fleecing-images") {
+                if let Some(e) = sec.get(g.config.text(), "fleecing-images") {
                     found.push((e.line, "fleecing images a backup did not remove".to_string()));
                 }
             }

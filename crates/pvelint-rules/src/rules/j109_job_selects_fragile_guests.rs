@@ -25,7 +25,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         for g in &guests {
             for v in ctx.volumes_of(g.vmid).filter(|v| v.backed_up()) {
                 let Some(sid) = v.storage_id() else { continue };
-                let why = match ctx.storage_status(&sid.value, &g.node) {
+                let why = match ctx.storage_status(sid.value, &g.node) {
                     StorageStatus::Undefined | StorageStatus::Unusable => "storage not defined",
                     StorageStatus::Disabled(_) => "storage disabled",
                     StorageStatus::NotOnNode(_) => "storage not on this node",
@@ -35,7 +35,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 if why != "single-node storage" {
                     broken += 1;
                 }
-                hazards.push((v.vol.value.span, format!("{} {}: {why}", g.label(), v.vol.key.value)));
+                hazards.push((v.vol.value, format!("{} {}: {why}", g.label(), v.key())));
             }
         }
         let worker_nodes = ctx.job_worker_nodes(&job.opts);

@@ -17,8 +17,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for (vmid, from) in &ctx.tree.moved_guests {
         let Some(g) = ctx.guest(*vmid) else { continue };
         for v in ctx.volumes_of(*vmid).filter(|v| v.in_main()) {
-            let path = match &v.vol.target {
-                VolumeTarget::Bind(p) | VolumeTarget::Device(p) => p,
+            let path = match v.vol.target {
+                VolumeTarget::Bind(p) | VolumeTarget::Device(p) => v.str(p),
                 _ => continue,
             };
             if v.vol.shared {
@@ -26,21 +26,21 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
             out.push(
                 META.at(
-                    v.vol.value.span,
+                    v.vol.value,
                     format!(
                         "{} mounts host path '{path}' of node '{from}'; moving {} to node '{}' fails (\"cannot migrate local bind mount point '{}'\"), and the path would have to exist there too",
                         v.describe(),
                         g.label(),
                         g.node,
-                        v.vol.key.value
+                        v.key()
                     ),
                 )
                 .with_help(format!(
                     "make '{path}' available on '{}' (same content) and set shared=1 on {}, or remove the mount point before the move",
-                    g.node, v.vol.key.value
+                    g.node, v.key()
                 ))
                 .with_object(format!("guest:{vmid}"))
-                .with_key(&v.vol.key.value),
+                .with_key(v.key()),
             );
         }
     }

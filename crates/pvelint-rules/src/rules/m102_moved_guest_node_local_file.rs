@@ -18,12 +18,12 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(g) = ctx.guest(*vmid) else { continue };
         for v in ctx.volumes_of(*vmid).filter(|v| v.in_main()) {
             let VolumeTarget::Volume(id) = &v.vol.target else { continue };
-            let Some(s) = ctx.storage(&id.storage.value) else { continue };
+            let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
             if s.shared.value {
                 continue;
             }
-            let name = &id.volname.value;
-            let (what, effect) = if v.vol.key.value == "hookscript" {
+            let name = v.str(id.volname);
+            let (what, effect) = if v.key() == "hookscript" {
                 ("hook script", "the guest does not start there (the hook script is missing)")
             } else if name.starts_with("iso/") {
                 ("ISO image", "Proxmox refuses to migrate a guest with a local CD-ROM image")
@@ -32,11 +32,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 META.at(
-                    v.vol.value.span,
+                    v.vol.value,
                     format!(
                         "{} uses {what} '{}' on storage '{}', which is not shared: the file is on node '{from}'; after moving {} to '{}', {effect}",
                         v.describe(),
-                        id.full(),
+                        v.str(id.full()),
                         s.id,
                         g.label(),
                         g.node
@@ -44,7 +44,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 )
                 .with_help(format!("copy the file to the same storage on '{}', or move it to a shared storage first (or eject the ISO)", g.node))
                 .with_object(format!("guest:{vmid}"))
-                .with_key(&v.vol.key.value),
+                .with_key(v.key()),
             );
         }
     }

@@ -20,26 +20,26 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(g) = job.guest.and_then(|v| ctx.guest(v)) else { continue };
         for v in ctx.volumes_of(g.vmid).filter(|v| v.in_main() && v.guest.node == g.node) {
             let VolumeTarget::Volume(id) = &v.vol.target else { continue };
-            let key = v.vol.key.value.as_str();
+            let key = v.key();
             // Replication copies disks and mount points; unused volumes, ISO images and
             // hook scripts are not part of it.
             if key.starts_with("unused") || key == "hookscript" || key == "vmstate" {
                 continue;
             }
-            if id.volname.value.starts_with("iso/") || v.vol.props.get("media").is_some_and(|m| m.value == "cdrom") {
+            if v.str(id.volname).starts_with("iso/") || v.is_cdrom() {
                 continue;
             }
-            if v.vol.props.flag("replicate") == Some(false) {
+            if v.flag("replicate") == Some(false) {
                 continue;
             }
-            let Some(s) = ctx.storage(&id.storage.value) else { continue };
+            let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
             if s.shared.value || s.kind == StorageType::ZfsPool || matches!(s.kind, StorageType::Foreign(_)) {
                 continue;
             }
             let sev = if job.disabled { Severity::Warning } else { Severity::Error };
             out.push(
                 META.at(
-                    v.vol.value.span,
+                    v.vol.value,
                     format!(
                         "{} is on storage '{}' ({}), which cannot be replicated: replication job '{}' of {} fails every run (\"missing replicate feature on volume\"){}",
                         v.describe(),

@@ -37,7 +37,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     tmpdir.value, s.id
                 ),
             )
-            .with_label(first.vol.value.span, format!("backed up from storage '{}'", s.id))
+            .with_label(first.vol.value, format!("backed up from storage '{}'", s.id))
             .with_help("point tmpdir at a directory on another local disk (e.g. under /var/tmp), with room for the largest container")
             .with_object(format!("node:{node}"))
             .with_key("tmpdir"),
