@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let text = format!("mp0: {value}\n");
     let v = Spanned::new(value.as_str(), Span::new(ID, 5, 5 + value.len()));
     let ps = propstring::parse(v);
-    let problems = propstring::validate(&text, &ps, SCHEMA, v.span);
+    let problems = propstring::validate(&text, &ps, &[SCHEMA], v.span);
     let _ = (ps.positional(), ps.flag(&text, "backup"), ps.get(&text, "size"), ps.is_well_formed());
     if !text.contains("Span {") {
         for s in debug_spans(&format!("{ps:?} {problems:?}")) {

@@ -199,42 +199,21 @@ pub enum Backup {
 }
 
 /// One value that references a volume, path or device. Spans point into the guest
-/// config's text ([`GuestConfig::str`]).
+/// config's text; [`GuestConfig`] answers the questions about it (key, line, flags).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VolumeRef {
     /// Index into [`GuestConfig::sections`].
-    pub section: usize,
-    /// The key as written (see [`VolumeRef::key_str`]).
-    pub key: Span,
-    /// QEMU's `cdrom:`, stored as `ide2`.
-    pub cdrom_alias: bool,
-    /// The whole line.
-    pub line: Span,
+    pub section: u32,
+    /// Index of the entry in that section's [`GuestSection::entries`] whose value holds
+    /// this volume.
+    pub entry: u32,
     /// The volume part only, e.g. `usb-3tb:subvol-113-disk-0`.
     pub value: Span,
     pub target: VolumeTarget,
     pub backup: Backup,
-    /// The `backup=` value if written.
-    pub backup_flag: Option<Span>,
-    /// `shared=1`.
-    pub shared: bool,
-    /// `mp=` of an LXC mount point; for `rootfs` the key, where `/` is implied (see
-    /// [`VolumeRef::mount_path_str`]).
-    pub mount_path: Option<Span>,
-    /// The whole value as a property string.
+    /// The whole value as a property string (`fleecing-images` items and single-volume
+    /// keys: the volume as the one part).
     pub props: PropString,
-}
-
-impl VolumeRef {
-    /// The key Proxmox stores (`ide2` for QEMU's `cdrom:`).
-    pub fn key_str<'t>(&self, text: &'t str) -> &'t str {
-        stored_key(self.key, self.cdrom_alias, text)
-    }
-
-    /// The mount path: `mp=` as written, `/` for `rootfs`.
-    pub fn mount_path_str<'t>(&self, text: &'t str) -> Option<&'t str> {
-        self.mount_path.map(|m| if m == self.key { "/" } else { m.of(text) })
-    }
 }
 
 impl GuestConfig {
@@ -277,6 +256,32 @@ impl GuestConfig {
         self.sections.iter().find(|s| s.kind == SectionKind::Pending)
     }
 
+    /// The entry a volume reference was read from.
+    pub fn entry_of(&self, v: &VolumeRef) -> &Entry {
+        &self.sections[v.section as usize].entries[v.entry as usize]
+    }
+
+    /// A volume's `key=value` option (`backup`, `mp`, `media`, …).
+    pub fn prop(&self, v: &VolumeRef, key: &str) -> Option<Spanned<&str>> {
+        v.props.get(&self.text, key)
+    }
+
+    /// A volume's boolean option, as Proxmox reads it.
+    pub fn flag(&self, v: &VolumeRef, key: &str) -> Option<bool> {
+        v.props.flag(&self.text, key)
+    }
+
+    /// The mount path of a container volume: `mp=` as written, `/` (spanning the key) for
+    /// `rootfs`.
+    pub fn mount_path(&self, v: &VolumeRef) -> Option<Spanned<&str>> {
+        let e = self.entry_of(v);
+        match self.key(e) {
+            "rootfs" if self.kind == GuestKind::Lxc => Some(Spanned::new("/", e.key)),
+            k if self.kind == GuestKind::Lxc && k.starts_with("mp") => self.prop(v, "mp"),
+            _ => None,
+        }
+    }
+
     /// Every volume-bearing value of every section, in file order of sections and
     /// entries. Values Proxmox cannot parse are left out (Proxmox skips them too): an
     /// invalid property string, an LXC volume that is neither a volume ID nor a path, a
@@ -286,10 +291,11 @@ impl GuestConfig {
         let ovmf = self.get("bios").is_some_and(|e| e.value_str(text) == "ovmf");
         let mut out = Vec::new();
         for (si, section) in self.sections.iter().enumerate() {
-            for e in section.entries.iter().filter(|e| e.valid && !e.raw_lxc) {
+            for (ei, e) in section.entries.iter().enumerate().filter(|(_, e)| e.valid && !e.raw_lxc) {
+                let at = (si as u32, ei as u32);
                 match self.kind {
-                    GuestKind::Lxc => lxc_volume(text, si, section, e, &mut out),
-                    GuestKind::Qemu => qemu_volume(text, si, section, e, ovmf, &mut out),
+                    GuestKind::Lxc => lxc_volume(text, at, section, e, &mut out),
+                    GuestKind::Qemu => qemu_volume(text, at, section, e, ovmf, &mut out),
                 }
             }
         }
@@ -324,7 +330,8 @@ fn default_value<'t>(text: &'t str, props: &PropString, alias: &[&str]) -> Optio
     }
 }
 
-fn lxc_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, out: &mut Vec<VolumeRef>) {
+/// `at`: (section, entry) indexes.
+fn lxc_volume(text: &str, at: (u32, u32), section: &GuestSection, e: &Entry, out: &mut Vec<VolumeRef>) {
     let key = e.key_str(text);
     let (base, idx) = split_index(key);
     let main = section.kind == SectionKind::Main;
@@ -345,7 +352,6 @@ fn lxc_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, out: &mu
             None => return,
         },
     };
-    let backup_flag = props.get(text, "backup").map(|b| b.span);
     let backup = if !main || kind == "hookscript" {
         Backup::NotApplicable
     } else {
@@ -355,34 +361,11 @@ fn lxc_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, out: &mu
             _ => Backup::Excluded,
         }
     };
-    let mount_path = match kind {
-        "mp" => props.get(text, "mp").map(|m| m.span),
-        "rootfs" => Some(e.key),
-        _ => None,
-    };
-    out.push(VolumeRef {
-        section: si,
-        key: e.key,
-        cdrom_alias: e.cdrom_alias,
-        line: e.line,
-        value: value.span,
-        target,
-        backup,
-        backup_flag,
-        shared: props.flag(text, "shared") == Some(true),
-        mount_path,
-        props: shrunk(props),
-    });
-}
-
-/// The property string as stored in the model: no spare capacity.
-fn shrunk(mut props: PropString) -> PropString {
-    props.items.shrink_to_fit();
-    props
+    out.push(VolumeRef { section: at.0, entry: at.1, value: value.span, target, backup, props });
 }
 
 fn whole_as_props(v: Span) -> PropString {
-    PropString { items: vec![PropItem { key: None, value: v }], problems: Vec::new() }
+    PropString { items: Box::new([PropItem::positional(v)]), problems: Box::default() }
 }
 
 fn is_cdrom_media(text: &str, props: &PropString) -> bool {
@@ -399,7 +382,7 @@ fn qemu_file_target(value: Spanned<&str>) -> Option<VolumeTarget> {
     }
 }
 
-fn qemu_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, ovmf: bool, out: &mut Vec<VolumeRef>) {
+fn qemu_volume(text: &str, at: (u32, u32), section: &GuestSection, e: &Entry, ovmf: bool, out: &mut Vec<VolumeRef>) {
     let key = e.key_str(text);
     let main = section.kind == SectionKind::Main;
     let evalue = e.value.spanned(text);
@@ -408,17 +391,12 @@ fn qemu_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, ovmf: b
             for item in split_list(evalue) {
                 let Some(v) = volume::parse_volume_id(item) else { continue };
                 out.push(VolumeRef {
-                    section: si,
-                    key: e.key,
-                    cdrom_alias: false,
-                    line: e.line,
+                    section: at.0,
+                    entry: at.1,
                     props: whole_as_props(item.span),
                     value: item.span,
                     target: VolumeTarget::Volume(v),
                     backup: Backup::NotApplicable,
-                    backup_flag: None,
-                    shared: false,
-                    mount_path: None,
                 });
             }
         }
@@ -446,7 +424,6 @@ fn qemu_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, ovmf: b
             None => return,
         }
     };
-    let backup_flag = props.get(text, "backup").map(|b| b.span);
     let backup = if !main {
         Backup::NotApplicable
     } else {
@@ -462,19 +439,7 @@ fn qemu_volume(text: &str, si: usize, section: &GuestSection, e: &Entry, ovmf: b
             _ => Backup::Included,
         }
     };
-    out.push(VolumeRef {
-        section: si,
-        key: e.key,
-        cdrom_alias: e.cdrom_alias,
-        line: e.line,
-        value: value.span,
-        target,
-        backup,
-        backup_flag,
-        shared: props.flag(text, "shared") == Some(true),
-        mount_path: None,
-        props: shrunk(props),
-    });
+    out.push(VolumeRef { section: at.0, entry: at.1, value: value.span, target, backup, props });
 }
 
 /// `PVE::Tools::split_list`: split on runs of `,`, `;` and whitespace (or on NUL if the
@@ -1633,25 +1598,30 @@ fn check_type(text: &str, ty: ValueType, v: Spanned<&str>) -> Vec<propstring::Pr
             })
             .collect(),
         ValueType::Prop(parts) => {
-            let schema: Vec<SubKey> = parts.concat();
             let ps = propstring::parse(v);
-            propstring::validate(text, &ps, &schema, v.span)
+            propstring::validate(text, &ps, parts, v.span)
         }
     }
 }
 
 /// Parses one guest config. Never fails; Proxmox's warnings become syntax diagnostics.
 pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diagnostic>) -> GuestConfig {
+    // Most lines are entries of the main section: one allocation each for the entries
+    // and the key index, trimmed when parsing ends. Capped: a hostile file of empty lines
+    // must not reserve memory for entries it does not have.
+    let lines = (file.text.bytes().filter(|b| *b == b'\n').count() + 1).min(256);
+    let mut main = GuestSection::new(SectionKind::Main, None, None);
+    main.entries.reserve_exact(lines);
     let mut p = Parser {
         file,
         kind,
         object: format!("guest:{vmid}"),
         diags,
-        sections: vec![GuestSection::new(SectionKind::Main, None, None)],
+        sections: vec![main],
         current: Some(0),
         serials: vec![0],
         next_serial: 1,
-        key_index: Default::default(),
+        key_index: std::collections::HashMap::with_capacity(lines),
         replaced: Default::default(),
         section_index: Default::default(),
     };
@@ -1756,13 +1726,13 @@ mod tests {
             out += &format!(
                 "volume s{} {} {:?} @{} {target} backup={:?} flag={:?} shared={} mp={:?}\n",
                 v.section,
-                v.key_str(c.text()),
+                c.key(c.entry_of(&v)),
                 c.str(v.value),
                 loc(f, v.value),
                 v.backup,
-                v.backup_flag.map(|b| c.str(b)),
-                v.shared,
-                v.mount_path_str(c.text()),
+                c.prop(&v, "backup").map(|b| b.value),
+                c.flag(&v, "shared") == Some(true),
+                c.mount_path(&v).map(|m| m.value),
             );
         }
         for d in d {
@@ -1790,12 +1760,12 @@ mod tests {
         let vols = c.volumes();
         assert_eq!(vols.len(), 2);
         let mp = &vols[0];
-        assert_eq!(mp.key_str(c.text()), "mp0");
+        assert_eq!(c.key(c.entry_of(mp)), "mp0");
         assert_eq!(c.str(mp.value), "usb-3tb:subvol-113-disk-0");
         assert_eq!(loc(&f, mp.value), "2:6-2:31");
         assert_eq!(mp.backup, Backup::Included);
-        assert_eq!(mp.backup_flag.map(|b| c.str(b)), Some("1"));
-        assert_eq!(mp.mount_path_str(c.text()), Some("/media/frigate"));
+        assert_eq!(c.prop(mp, "backup").map(|b| b.value), Some("1"));
+        assert_eq!(c.mount_path(mp).map(|m| m.value), Some("/media/frigate"));
         match &mp.target {
             VolumeTarget::Volume(v) => {
                 assert_eq!(c.str(v.storage), "usb-3tb");
@@ -1805,7 +1775,7 @@ mod tests {
             t => panic!("{t:?}"),
         }
         assert_eq!(vols[1].backup, Backup::Included);
-        assert_eq!(vols[1].mount_path_str(c.text()), Some("/"));
+        assert_eq!(c.mount_path(&vols[1]).map(|m| m.value), Some("/"));
     }
 
     #[test]
@@ -1819,9 +1789,9 @@ mod tests {
         assert_eq!(b, vec![Included, Excluded, Excluded, Excluded, Excluded, Included, Excluded, NotApplicable]);
         assert_eq!(v[0].target, VolumeTarget::Bind(span_of(&f, "/srv/ct")));
         assert_eq!(v[3].target, VolumeTarget::Bind(span_of(&f, "/mnt/data")));
-        assert_eq!(c.str(v[3].backup_flag.unwrap()), "1");
+        assert_eq!(c.prop(&v[3], "backup").unwrap().value, "1");
         assert_eq!(v[4].target, VolumeTarget::Device(span_of(&f, "/dev/sdb1")));
-        assert!(v[4].shared);
+        assert_eq!(c.flag(&v[4], "shared"), Some(true));
     }
 
     #[test]
@@ -1936,7 +1906,7 @@ mod tests {
         let (f, c, d) = qemu(text);
         assert_eq!(codes(&d), vec!["P006"], "{d:?}");
         let v = c.volumes();
-        let got: Vec<(&str, Backup)> = v.iter().map(|v| (v.key_str(c.text()), v.backup)).collect();
+        let got: Vec<(&str, Backup)> = v.iter().map(|v| (c.key(c.entry_of(v)), v.backup)).collect();
         use Backup::*;
         assert_eq!(
             got,
@@ -1987,7 +1957,7 @@ mod tests {
         assert_eq!(c.sections[2].name_str(), "cloudinit");
         assert!(c.sections[2].get(c.text(), "whatever").is_some());
         let v = c.volumes();
-        let keys: Vec<(usize, &str)> = v.iter().map(|v| (v.section, v.key_str(c.text()))).collect();
+        let keys: Vec<(u32, &str)> = v.iter().map(|v| (v.section, c.key(c.entry_of(v)))).collect();
         assert_eq!(
             keys,
             vec![(0, "scsi0"), (3, "fleecing-images"), (3, "fleecing-images"), (4, "scsi0"), (4, "vmstate")]
@@ -2021,7 +1991,7 @@ mod tests {
         assert!(d[0].message.contains("STORAGE:SIZE"));
         assert_eq!(f.slice(d[1].span), "mydisk");
         // The allocation syntax still names a storage; `mydisk` names nothing.
-        let keys: Vec<String> = c.volumes().iter().map(|v| v.key_str(c.text()).to_string()).collect();
+        let keys: Vec<String> = c.volumes().iter().map(|v| c.key(c.entry_of(v)).to_string()).collect();
         assert_eq!(keys, vec!["rootfs", "mp1"]);
 
         let text = "ide2: local:iso/x.iso,media=cdrom,format=raw\nvirtio1: local:iso/y.iso,media=cdrom\nscsi0: local:vm-100-disk-0,mbps=10,mbps_rd=5\nscsi1: local:vm-100-disk-1,media=cdrom,snapshot=0\n";
@@ -2030,7 +2000,7 @@ mod tests {
         assert!(d[0].message.contains("cannot have `format`"));
         assert!(d[1].message.contains("VirtIO"));
         assert_eq!(c.main().entries.len(), 4);
-        let keys: Vec<String> = c.volumes().iter().map(|v| v.key_str(c.text()).to_string()).collect();
+        let keys: Vec<String> = c.volumes().iter().map(|v| c.key(c.entry_of(v)).to_string()).collect();
         assert_eq!(keys, vec!["scsi1"]);
     }
 
@@ -2047,7 +2017,7 @@ mod tests {
             assert!(!c.volumes().is_empty());
         }
         let (_, c, _) = lxc(include_str!("../../../testdata/incident/pve/nodes/fun-bedbug/lxc/113.conf"));
-        let mp0 = c.volumes().into_iter().find(|v| v.key_str(c.text()) == "mp0").unwrap();
+        let mp0 = c.volumes().into_iter().find(|v| c.key(c.entry_of(v)) == "mp0").unwrap();
         assert_eq!(mp0.backup, Backup::Included);
     }
 

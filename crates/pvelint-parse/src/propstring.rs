@@ -10,18 +10,31 @@
 //! `check_object` does (unknown keys, required keys, booleans, numbers, enums, sizes).
 
 use crate::span::{Span, Spanned};
-use nom::bytes::complete::{take_till, take_while};
-use nom::character::complete::char;
-use nom::multi::separated_list0;
+use nom::bytes::complete::take_till;
 use nom::IResult;
 
 /// One `key=value` or default-key part: spans into the file's text (see
-/// [`Span::of`]); the model keeps no copy of the text.
+/// [`Span::of`]); the model keeps no copy of the text. The key is the text right before
+/// `=` and the value ([`PropItem::key`]), so only its length is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PropItem {
-    /// `None` for the part without `=` (the format's default key, e.g. `volume`/`file`).
-    pub key: Option<Span>,
     pub value: Span,
+    /// The key's length in bytes; 0 for the part without `=` (the format's default key,
+    /// e.g. `volume`/`file`).
+    key_len: u32,
+}
+
+impl PropItem {
+    /// A part without `=`.
+    pub fn positional(value: Span) -> Self {
+        PropItem { value, key_len: 0 }
+    }
+
+    /// The key's span; `None` for the part without `=`.
+    pub fn key(&self) -> Option<Span> {
+        let end = self.value.start.checked_sub(1)?;
+        (self.key_len > 0).then(|| Span { start: end - self.key_len, end, ..self.value })
+    }
 }
 
 /// A structural or schema error of a property string; Proxmox rejects the whole value.
@@ -35,16 +48,16 @@ pub struct PropProblem {
 /// the file the spans point into.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PropString {
-    pub items: Vec<PropItem>,
+    pub items: Box<[PropItem]>,
     /// Structural errors found while splitting (Proxmox's `parse_property_string` dies on
     /// each of them). Empty for a well-formed string.
-    pub problems: Vec<PropProblem>,
+    pub problems: Box<[PropProblem]>,
 }
 
 impl PropString {
     /// The first `key=…` part with exactly this key.
     pub fn get_item(&self, text: &str, key: &str) -> Option<&PropItem> {
-        self.items.iter().find(|i| i.key.is_some_and(|k| k.of(text) == key))
+        self.items.iter().find(|i| i.key().is_some_and(|k| k.of(text) == key))
     }
 
     /// The value of the first `key=…` part with exactly this key.
@@ -54,7 +67,7 @@ impl PropString {
 
     /// The first part written without a key (the default key's value).
     pub fn positional(&self) -> Option<Span> {
-        self.items.iter().find(|i| i.key.is_none()).map(|i| i.value)
+        self.items.iter().find(|i| i.key_len == 0).map(|i| i.value)
     }
 
     /// A boolean sub-value as `parse_property_string` reads it (`parse_boolean`:
@@ -83,10 +96,6 @@ pub fn parse_boolean(s: &str) -> Option<bool> {
     }
 }
 
-fn parts(input: &str) -> IResult<&str, Vec<&str>> {
-    separated_list0(char(','), take_while(|c| c != ','))(input)
-}
-
 fn key_and_rest(part: &str) -> IResult<&str, &str> {
     take_till(|c| c == '=')(part)
 }
@@ -97,15 +106,14 @@ use crate::text::is_perl_space;
 /// keeping the span of every key and value.
 pub fn parse(value: Spanned<&str>) -> PropString {
     let text = value.value;
-    let mut out = PropString::default();
-    let list = match parts(text) {
-        Ok((_, list)) => list,
-        Err(_) => return out,
-    };
+    let mut items: Vec<PropItem> = Vec::with_capacity(text.bytes().filter(|b| *b == b',').count() + 1);
+    let mut problems: Vec<PropProblem> = Vec::new();
     let base = text.as_ptr() as usize;
     let mut positional_seen: Option<Span> = None;
-    let mut keys: Vec<&str> = Vec::new();
-    for part in list {
+    // The text of an item's key (a span inside `value`).
+    let key_text = |k: Span| text.get((k.start - value.span.start) as usize..(k.end - value.span.start) as usize);
+    // Every part between commas, empty ones included (`split(',')` in Perl).
+    for part in text.split(',') {
         if part.chars().all(is_perl_space) {
             continue;
         }
@@ -119,7 +127,7 @@ pub fn parse(value: Spanned<&str>) -> PropString {
         if rest.is_empty() {
             // No `=`: the default key.
             if let Some(first) = positional_seen {
-                out.problems.push(PropProblem {
+                problems.push(PropProblem {
                     span: part_span,
                     message: format!(
                         "a second value without a key (`{part}`); only one part may omit its key (the first is at byte {})",
@@ -128,12 +136,12 @@ pub fn parse(value: Spanned<&str>) -> PropString {
                 });
             }
             positional_seen.get_or_insert(part_span);
-            out.items.push(PropItem { key: None, value: part_span });
+            items.push(PropItem::positional(part_span));
             continue;
         }
         let val_start = start + key.len() + 1;
         if key.is_empty() || val_start >= end {
-            out.problems.push(PropProblem {
+            problems.push(PropProblem {
                 span: part_span,
                 message: format!(
                     "`{part}` has an empty key or value (\"missing key in comma-separated list property\")"
@@ -142,16 +150,16 @@ pub fn parse(value: Spanned<&str>) -> PropString {
             continue;
         }
         let key_span = value.span.sub(start, start + key.len());
-        if keys.contains(&key) {
-            out.problems.push(PropProblem {
+        if items.iter().any(|i| i.key().is_some_and(|k| key_text(k) == Some(key))) {
+            problems.push(PropProblem {
                 span: key_span,
                 message: format!("the key `{key}` is set twice (\"duplicate key in comma-separated list property\")"),
             });
         }
-        keys.push(key);
-        out.items.push(PropItem { key: Some(key_span), value: value.span.sub(val_start, end) });
+        items.push(PropItem { value: value.span.sub(val_start, end), key_len: key.len() as u32 });
     }
-    out
+    items.shrink_to_fit();
+    PropString { items: items.into_boxed_slice(), problems: problems.into_boxed_slice() }
 }
 
 /// The type of one sub-key, as far as the parser checks it.
@@ -280,17 +288,45 @@ fn check_value(ty: SubType, v: &str) -> Result<(), String> {
     }
 }
 
+/// A set of small indexes, without allocating for the first 128.
+#[derive(Default)]
+struct IndexSet {
+    bits: u128,
+    more: Vec<usize>,
+}
+
+impl IndexSet {
+    fn insert(&mut self, i: usize) {
+        match u32::try_from(i).ok().and_then(|i| 1u128.checked_shl(i)) {
+            Some(bit) => self.bits |= bit,
+            None => self.more.push(i),
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        match u32::try_from(i).ok().and_then(|i| 1u128.checked_shl(i)) {
+            Some(bit) => self.bits & bit != 0,
+            None => self.more.contains(&i),
+        }
+    }
+}
+
 /// Checks a parsed property string against a format, as `parse_property_string` and
 /// `check_object` do. Returns every problem (structural ones from [`parse`] first); an
 /// empty list means Proxmox accepts the value. `whole` is the span reported for a missing
 /// required key.
 /// `text` is the text of the file the spans point into.
-pub fn validate(text: &str, ps: &PropString, schema: &[SubKey], whole: Span) -> Vec<PropProblem> {
-    let mut problems = ps.problems.clone();
-    let default_key = schema.iter().find(|k| k.default_key);
-    let mut seen: Vec<&str> = Vec::new();
+/// The format is given in parts (`schema`), concatenated (a drive's common keys and the
+/// keys of its bus).
+pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) -> Vec<PropProblem> {
+    let keys = || schema.iter().flat_map(|part| part.iter());
+    let mut problems = ps.problems.to_vec();
+    let default_key = keys().find(|k| k.default_key);
+    // Keys set so far, by the index of the first schema key with that name.
+    let slot = |name: &str| keys().position(|k| k.name == name).unwrap_or(usize::MAX);
+    let mut seen = IndexSet::default();
     for (idx, item) in ps.items.iter().enumerate() {
-        let (name, span) = match item.key {
+        let (name, span) = match item.key() {
             None => match default_key {
                 Some(d) => (d.name, item.value),
                 None => {
@@ -303,7 +339,7 @@ pub fn validate(text: &str, ps: &PropString, schema: &[SubKey], whole: Span) -> 
             },
             Some(k) => (k.of(text), k),
         };
-        let Some(mut sub) = schema.iter().find(|k| k.name == name) else {
+        let Some(mut sub) = keys().find(|k| k.name == name) else {
             problems.push(PropProblem {
                 span,
                 message: format!(
@@ -313,17 +349,17 @@ pub fn validate(text: &str, ps: &PropString, schema: &[SubKey], whole: Span) -> 
             continue;
         };
         if let Some(target) = sub.alias_of {
-            if let Some(t) = schema.iter().find(|k| k.name == target) {
+            if let Some(t) = keys().find(|k| k.name == target) {
                 sub = t;
             }
         }
-        if seen.contains(&sub.name) {
+        if seen.contains(slot(sub.name)) {
             // A repeat of the same spelling (or a second keyless part) was already
             // reported by `parse`; an alias or a keyless part plus `key=` was not.
             let earlier = &ps.items[..idx];
-            let reported = match item.key {
-                None => earlier.iter().any(|i| i.key.is_none()),
-                Some(k) => earlier.iter().any(|i| i.key.is_some_and(|e| e.of(text) == k.of(text))),
+            let reported = match item.key() {
+                None => earlier.iter().any(|i| i.key_len == 0),
+                Some(k) => earlier.iter().any(|i| i.key().is_some_and(|e| e.of(text) == k.of(text))),
             };
             if !reported {
                 problems.push(PropProblem {
@@ -335,13 +371,13 @@ pub fn validate(text: &str, ps: &PropString, schema: &[SubKey], whole: Span) -> 
                 });
             }
         }
-        seen.push(sub.name);
+        seen.insert(slot(sub.name));
         if let Err(msg) = check_value(sub.ty, item.value.of(text)) {
             problems.push(PropProblem { span: item.value, message: format!("{}: {msg}", sub.name) });
         }
     }
-    for k in schema.iter().filter(|k| k.required && k.alias_of.is_none()) {
-        if !seen.contains(&k.name) {
+    for k in keys().filter(|k| k.required && k.alias_of.is_none()) {
+        if !seen.contains(slot(k.name)) {
             problems.push(PropProblem { span: whole, message: format!("the required key `{}` is missing", k.name) });
         }
     }
@@ -369,7 +405,7 @@ mod tests {
         assert_eq!(vol.of(&f), "usb-3tb:subvol-113-disk-0");
         assert_eq!((vol.start, vol.end), (10, 35));
         let mp = ps.get_item(&f, "mp").unwrap();
-        assert_eq!(mp.key.unwrap().start, 36);
+        assert_eq!(mp.key().unwrap().start, 36);
         assert_eq!(mp.value.of(&f), "/media/frigate");
         assert_eq!((mp.value.start, mp.value.end), (39, 53));
         assert_eq!(ps.get(&f, "backup").unwrap().span.start, 61);
@@ -383,7 +419,7 @@ mod tests {
         let (f, ps) = file("a,, ,b=1 , c=2", 0);
         assert_eq!(ps.items.len(), 3);
         // The key of ` c` keeps its space: Proxmox then rejects it as an unknown key.
-        assert_eq!(ps.items[2].key.unwrap().of(&f), " c");
+        assert_eq!(ps.items[2].key().unwrap().of(&f), " c");
         assert_eq!(ps.get(&f, "b").unwrap().value, "1 ");
     }
 
@@ -437,25 +473,25 @@ mod tests {
     fn validates_against_schema() {
         let whole = Span::default();
         let (f, ok) = file("vol,mp=/x,backup=yes,size=8G,mode=a", 0);
-        assert!(validate(&f, &ok, SCHEMA, whole).is_empty());
+        assert!(validate(&f, &ok, &[SCHEMA], whole).is_empty());
         let (f, bad) = file("vol,backup=maybe,size=8GB,mode=c,foo=1", 0);
-        let p = validate(&f, &bad, SCHEMA, whole);
+        let p = validate(&f, &bad, &[SCHEMA], whole);
         let msgs: Vec<&str> = p.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(p.len(), 5, "{msgs:?}");
         assert!(msgs.iter().any(|m| m.contains("`foo` is not a key")));
         assert!(msgs.iter().any(|m| m.contains("`mp` is missing")));
         // Alias and positional both set the volume.
         let (f, dup) = file("vol,file=x,mp=/", 0);
-        assert_eq!(validate(&f, &dup, SCHEMA, whole).len(), 1);
+        assert_eq!(validate(&f, &dup, &[SCHEMA], whole).len(), 1);
         let (f, aliased) = file("file=x,mp=/", 0);
-        assert!(validate(&f, &aliased, SCHEMA, whole).is_empty());
+        assert!(validate(&f, &aliased, &[SCHEMA], whole).is_empty());
     }
 
     #[test]
     fn never_panics_on_odd_text() {
         for t in ["", ",", "=", "é=ü,ß", "a=\u{1F600},=", ",,,=,=="] {
             let (f, ps) = file(t, 3);
-            let _ = validate(&f, &ps, SCHEMA, Span::default());
+            let _ = validate(&f, &ps, &[SCHEMA], Span::default());
         }
     }
 }

@@ -11,24 +11,33 @@ pub struct SourceFile {
     /// Shared with the guest configs parsed from it ([`crate::guest::GuestConfig`]), whose
     /// model holds spans into it instead of copies.
     pub text: std::sync::Arc<String>,
-    line_starts: Vec<u32>,
+    /// Offsets of line starts, computed on the first [`SourceFile::line_col`]: only files
+    /// with findings need them.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(id: FileId, path: impl Into<String>, text: String) -> Self {
-        let mut line_starts = vec![0u32];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
-        SourceFile { id, path: path.into(), text: std::sync::Arc::new(text), line_starts }
+        SourceFile { id, path: path.into(), text: std::sync::Arc::new(text), line_starts: Default::default() }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(self.text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+            starts
+        })
     }
 
     /// 1-based line and column (column counted in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let offset = offset.min(self.text.len() as u32);
-        let line = match self.line_starts.binary_search(&offset) {
+        let line_starts = self.line_starts();
+        let line = match line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line] as usize;
+        let start = line_starts[line] as usize;
         let col = self.text.get(start..offset as usize).map_or(offset as usize - start, |t| t.chars().count()) + 1;
         (line + 1, col)
     }

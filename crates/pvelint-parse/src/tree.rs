@@ -332,6 +332,10 @@ pub fn load(input: TreeInput) -> Tree {
     }
     let prefix = input.prefix.clone();
     let parsed = parse_all(jobs, &prefix);
+    // Sized once: these are the largest vectors of the model.
+    let guests = parsed.iter().filter(|p| matches!(p.1, FileKind::Guest { .. })).count();
+    tree.guests.reserve_exact(guests);
+    tree.files.reserve_exact(parsed.len() + input.secret_files.len() + input.vzdump_confs.len());
     let mut storage_file = None;
     for (file, kind, model, mut diags) in parsed {
         let id = file.id;
@@ -349,7 +353,9 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::User(m)) => tree.user = Some(m),
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
-                tree.node_dirs.insert(node.clone());
+                if !tree.node_dirs.contains(&node) {
+                    tree.node_dirs.insert(node.clone());
+                }
                 tree.guests.push(Guest { vmid, kind, node, file: id, config, volumes });
             }
             _ => {}

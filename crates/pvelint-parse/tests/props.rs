@@ -314,7 +314,7 @@ proptest! {
     fn propstring_never_panics(prefix in "[a-z0-9]{0,4}: ", value in config_text()) {
         let (f, v) = embedded(&prefix, &value);
         let ps = propstring::parse(v.span.spanned(&f.text));
-        let problems = propstring::validate(&f.text, &ps, SCHEMA, v.span);
+        let problems = propstring::validate(&f.text, &ps, &[SCHEMA], v.span);
         if !f.text.contains("Span {") {
             for s in debug_spans(&format!("{ps:?} {problems:?}")) {
                 check_span(&f.text, ID, s, "propstring");

@@ -6,7 +6,7 @@ use pvelint_parse::guest::{Backup, GuestKind, VolumeRef, VolumeTarget};
 use pvelint_parse::storage::{Storage, StorageType};
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Guest, Span, Spanned, Tree};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// A volume reference together with the guest that holds it.
 pub struct GuestVolume<'a> {
@@ -22,7 +22,22 @@ impl<'a> GuestVolume<'a> {
 
     /// The key as Proxmox stores it (`mp0`, `scsi1`, `ide2` for QEMU's `cdrom:`).
     pub fn key(&self) -> &'a str {
-        self.vol.key_str(self.guest.config.text())
+        self.guest.config.key(self.guest.config.entry_of(self.vol))
+    }
+
+    /// The span of the key as written.
+    pub fn key_span(&self) -> Span {
+        self.guest.config.entry_of(self.vol).key
+    }
+
+    /// The whole line of the value.
+    pub fn line(&self) -> Span {
+        self.guest.config.entry_of(self.vol).line
+    }
+
+    /// The mount path of a container volume (`mp=`, `/` for `rootfs`).
+    pub fn mount_path(&self) -> Option<Spanned<&'a str>> {
+        self.guest.config.mount_path(self.vol)
     }
 
     /// The volume part of the value (`usb-3tb:subvol-113-disk-0`, `/mnt/data`).
@@ -32,12 +47,12 @@ impl<'a> GuestVolume<'a> {
 
     /// A `key=value` option of the value (`media`, `backup`, …).
     pub fn prop(&self, key: &str) -> Option<Spanned<&'a str>> {
-        self.vol.props.get(self.guest.config.text(), key)
+        self.guest.config.prop(self.vol, key)
     }
 
     /// A boolean option of the value, as Proxmox reads it.
     pub fn flag(&self, key: &str) -> Option<bool> {
-        self.vol.props.flag(self.guest.config.text(), key)
+        self.guest.config.flag(self.vol, key)
     }
 
     /// A CD-ROM drive (`media=cdrom`).
@@ -74,7 +89,7 @@ impl<'a> GuestVolume<'a> {
     /// `CT 106 mp0`, `VM 101 scsi0 (snapshot 'pre-upgrade')`.
     pub fn describe(&self) -> String {
         let mut s = format!("{} {}", self.guest.label(), self.key());
-        if let Some(sec) = self.guest.config.sections.get(self.vol.section) {
+        if let Some(sec) = self.guest.config.sections.get(self.vol.section as usize) {
             if let Some(name) = &sec.name {
                 if self.vol.section != 0 {
                     s.push_str(&format!(" (section [{}])", name.value));
@@ -340,17 +355,22 @@ impl<'a> Context<'a> {
         run.iter().filter(move |v| v.guest.vmid == vmid)
     }
 
-    /// Volume users: `storage:volname` → the guest volumes (main sections) using it.
-    pub fn volume_users(&self) -> BTreeMap<&'a str, Vec<&GuestVolume<'a>>> {
-        let mut m: BTreeMap<&'a str, Vec<&GuestVolume<'a>>> = BTreeMap::new();
-        for v in &self.volumes {
+    /// The `storage:volname` volumes that appear more than once in main sections, in
+    /// volume ID order, each with its uses in guest order (one sort, no map).
+    pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<&GuestVolume<'a>>)> {
+        let mut uses: Vec<(&'a str, usize)> = Vec::new();
+        for (i, v) in self.volumes.iter().enumerate() {
             if let VolumeTarget::Volume(id) = v.vol.target {
                 if v.in_main() {
-                    m.entry(v.str(id.full())).or_default().push(v);
+                    uses.push((v.str(id.full()), i));
                 }
             }
         }
-        m
+        uses.sort_unstable();
+        uses.chunk_by(|a, b| a.0 == b.0)
+            .filter(|run| run.len() > 1)
+            .map(|run| (run[0].0, run.iter().map(|&(_, i)| &self.volumes[i]).collect()))
+            .collect()
     }
 
     /// `true` for container guests.

@@ -15,6 +15,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !ctx.storage_known() {
         return;
     }
+    // The suggestion for each undefined ID, computed once (a lost storage is often
+    // referenced by hundreds of volumes).
+    let mut suggestions: std::collections::HashMap<&str, Option<&str>> = Default::default();
     for v in &ctx.volumes {
         let Some(sid) = v.storage_id() else { continue };
         let storage = ctx.storage(sid.value);
@@ -32,8 +35,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         sid.value
                     ),
                 );
-                let ids = ctx.tree.storage.iter().map(|s| s.id.as_str());
-                d = d.with_help(match suggest(sid.value, ids) {
+                let suggestion = *suggestions
+                    .entry(sid.value)
+                    .or_insert_with(|| suggest(sid.value, ctx.tree.storage.iter().map(|s| s.id.as_str())));
+                d = d.with_help(match suggestion {
                     Some(s) => {
                         format!("did you mean '{s}'? Otherwise define the storage in storage.cfg or move the volume")
                     }

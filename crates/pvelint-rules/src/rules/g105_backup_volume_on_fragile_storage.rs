@@ -43,6 +43,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 /// The span of `backup=1` in the mount point's property string.
 fn backup_item_span(v: &crate::context::GuestVolume) -> Option<pvelint_parse::Span> {
     let item = v.vol.props.get_item(v.guest.config.text(), "backup")?;
-    let key = item.key?;
+    let key = item.key()?;
     Some(pvelint_parse::Span { end: item.value.end, ..key })
 }

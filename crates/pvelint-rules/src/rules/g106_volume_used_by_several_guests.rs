@@ -13,7 +13,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for (volid, users) in ctx.volume_users() {
+    for (volid, users) in ctx.repeated_volumes() {
         // ISO images, templates and snippets are meant to be shared.
         let users: Vec<&GuestVolume> = users.into_iter().filter(|u| is_disk(u)).collect();
         let mut vmids: Vec<u32> = users.iter().map(|u| u.guest.vmid).collect();

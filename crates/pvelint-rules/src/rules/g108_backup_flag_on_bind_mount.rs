@@ -20,19 +20,19 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             VolumeTarget::Device(_) => ("device mount of a host block device", "device"),
             _ => continue,
         };
-        let Some(flag) = v.vol.backup_flag else { continue };
-        if parse_boolean(v.str(flag)) != Some(true) {
+        let Some(flag) = v.prop("backup") else { continue };
+        if parse_boolean(flag.value) != Some(true) {
             continue;
         }
         out.push(
             META.at(
-                flag,
+                flag.span,
                 format!(
                     "{} is a {kind} ('{}'), and `backup=1` has no effect on it: vzdump backs up only storage volumes and logs \"excluding {word} mount point {} ('{}') from backup (not a volume)\", so this data is in none of the guest's backups",
                     v.describe(),
                     v.value(),
                     v.key(),
-                    v.vol.mount_path_str(v.guest.config.text()).unwrap_or("?")
+                    v.mount_path().map_or("?", |m| m.value)
                 ),
             )
             .with_label(v.vol.value, "not a storage volume")

@@ -21,7 +21,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 VolumeTarget::Bind(p) | VolumeTarget::Device(p) => v.str(p),
                 _ => continue,
             };
-            if v.vol.shared {
+            if v.flag("shared") == Some(true) {
                 continue;
             }
             out.push(
