@@ -164,6 +164,17 @@ impl<'a> Context<'a> {
         Context { tree, nodes: tree.cluster_nodes(), volumes, storage_index, vmids, vol_start }
     }
 
+    /// The index of a guest in `tree.guests` (every `&Guest` the context hands out points
+    /// into it; found from its address, else by a scan).
+    pub fn guest_index(&self, g: &Guest) -> Option<usize> {
+        let base = self.tree.guests.as_ptr() as usize;
+        let i = (g as *const Guest as usize).wrapping_sub(base) / std::mem::size_of::<Guest>().max(1);
+        match self.tree.guests.get(i) {
+            Some(x) if std::ptr::eq(x, g) => Some(i),
+            _ => self.tree.guests.iter().position(|x| std::ptr::eq(x, g)),
+        }
+    }
+
     /// The indexes in `tree.guests` of the guests with this VMID (when sorted).
     fn vmid_run(&self, vmid: u32) -> Option<std::ops::Range<usize>> {
         let vmids = self.vmids.as_ref()?;

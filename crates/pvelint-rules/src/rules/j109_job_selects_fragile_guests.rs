@@ -15,27 +15,61 @@ crate::declare_rule!(
 /// At most this many labels per diagnostic; the message gives the total.
 const MAX_LABELS: usize = 8;
 
+/// A backed-up volume of a guest whose storage is missing, misplaced or single-node.
+struct GuestHazard {
+    span: Span,
+    key: String,
+    why: &'static str,
+}
+
+impl GuestHazard {
+    fn broken(&self) -> bool {
+        self.why != "single-node storage"
+    }
+}
+
+/// The hazards of every guest, computed once for all jobs: `hazards[start[i]..start[i + 1]]`
+/// belong to `tree.guests[i]`.
+fn guest_hazards(ctx: &Context) -> (Vec<GuestHazard>, Vec<usize>) {
+    let mut hazards = Vec::new();
+    let mut start = Vec::with_capacity(ctx.tree.guests.len() + 1);
+    for g in &ctx.tree.guests {
+        start.push(hazards.len());
+        for v in ctx.volumes_of(g.vmid).filter(|v| v.backed_up()) {
+            let Some(sid) = v.storage_id() else { continue };
+            let why = match ctx.storage_status(sid.value, &g.node) {
+                StorageStatus::Undefined | StorageStatus::Unusable => "storage not defined",
+                StorageStatus::Disabled(_) => "storage disabled",
+                StorageStatus::NotOnNode(_) => "storage not on this node",
+                StorageStatus::Available if ctx.on_extra_fragile_device(v) => "single-node storage",
+                StorageStatus::Available => continue,
+            };
+            hazards.push(GuestHazard { span: v.vol.value, key: v.key().to_string(), why });
+        }
+    }
+    start.push(hazards.len());
+    (hazards, start)
+}
+
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(jobs) = &ctx.tree.jobs else { return };
+    let mut per_guest = None;
     for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
+        let (all, start) = per_guest.get_or_insert_with(|| guest_hazards(ctx));
         let mut hazards: Vec<(Span, String)> = Vec::new();
-        // References that already fail (not just fragile ones).
+        // References that already fail (not just fragile ones), and all references.
         let mut broken = 0usize;
+        let mut n = 0usize;
         let guests = ctx.selected_guests(&job.opts);
         for g in &guests {
-            for v in ctx.volumes_of(g.vmid).filter(|v| v.backed_up()) {
-                let Some(sid) = v.storage_id() else { continue };
-                let why = match ctx.storage_status(sid.value, &g.node) {
-                    StorageStatus::Undefined | StorageStatus::Unusable => "storage not defined",
-                    StorageStatus::Disabled(_) => "storage disabled",
-                    StorageStatus::NotOnNode(_) => "storage not on this node",
-                    StorageStatus::Available if ctx.on_extra_fragile_device(v) => "single-node storage",
-                    StorageStatus::Available => continue,
-                };
-                if why != "single-node storage" {
-                    broken += 1;
+            let Some(i) = ctx.guest_index(g) else { continue };
+            for h in &all[start[i]..start[i + 1]] {
+                broken += usize::from(h.broken());
+                n += 1;
+                // Only the labels shown are written out.
+                if hazards.len() < MAX_LABELS {
+                    hazards.push((h.span, format!("{} {}: {}", g.label(), h.key, h.why)));
                 }
-                hazards.push((v.vol.value, format!("{} {}: {why}", g.label(), v.key())));
             }
         }
         let worker_nodes = ctx.job_worker_nodes(&job.opts);
@@ -57,6 +91,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 if why != "on a single-node or network storage" {
                     broken += 1;
                 }
+                n += 1;
                 hazards.push((v.span, format!("{key} of node '{node}' {why}")));
             }
         }
@@ -68,7 +103,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             format!("{} guest(s)", guests.len())
         };
-        let n = hazards.len();
         let mut d = META
             .at(
                 job.id.span,

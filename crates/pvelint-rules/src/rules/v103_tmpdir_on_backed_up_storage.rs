@@ -3,6 +3,7 @@
 
 use crate::context::{Context, PathOwner};
 use pvelint_parse::Diagnostic;
+use std::collections::BTreeMap;
 
 crate::declare_rule!(
     TmpdirOnBackedUpStorage,
@@ -13,15 +14,24 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    // Nodes whose tmpdir is inside a storage, then one pass over the volumes (not one per
+    // node: large clusters have hundreds of nodes).
+    let mut nodes = BTreeMap::new();
     for (node, conf) in &ctx.tree.vzdump_confs {
         let Some(tmpdir) = conf.opts.tmpdir() else { continue };
         let Some(PathOwner::Storage(s, dir)) = ctx.path_owner(&tmpdir.value) else { continue };
-        let vols: Vec<_> = ctx
-            .volumes
-            .iter()
-            .filter(|v| v.guest.node == *node && Context::is_ct(v.guest) && v.backed_up())
-            .filter(|v| v.storage_id().is_some_and(|id| id.value == s.id))
-            .collect();
+        nodes.insert(node.as_str(), (tmpdir, s, dir, Vec::new()));
+    }
+    if nodes.is_empty() {
+        return;
+    }
+    for v in ctx.volumes.iter().filter(|v| Context::is_ct(v.guest) && v.backed_up()) {
+        let Some((_, s, _, vols)) = nodes.get_mut(v.guest.node.as_str()) else { continue };
+        if v.storage_id().is_some_and(|id| id.value == s.id) {
+            vols.push(v);
+        }
+    }
+    for (node, (tmpdir, s, dir, vols)) in nodes {
         let Some(first) = vols.first() else { continue };
         let names: Vec<String> = vols.iter().map(|v| v.describe()).collect();
         let shown = if names.len() > 4 {
