@@ -58,8 +58,6 @@ pub struct Entry {
     pub key: Span,
     /// The value, trimmed as Proxmox trims it.
     pub value: Span,
-    /// The whole line.
-    pub line: Span,
     /// A raw `lxc.*` key.
     pub raw_lxc: bool,
     /// Proxmox can use the value: it passed the type/format check (LXC keeps invalid
@@ -87,6 +85,15 @@ impl Entry {
 
     pub fn value_str<'t>(&self, text: &'t str) -> &'t str {
         self.value.of(text)
+    }
+
+    /// The whole line (without its `\n`), found around the key and value: an entry is
+    /// one line, so the model does not store it.
+    pub fn line(&self, text: &str) -> Span {
+        let start = text.get(..self.key.start as usize).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+        let from = self.value.end as usize;
+        let end = text.get(from..).and_then(|t| t.find('\n')).map_or(text.len(), |i| from + i);
+        Span::new(self.key.file, start, end)
     }
 }
 
@@ -235,6 +242,11 @@ impl GuestConfig {
     /// The value of an entry.
     pub fn value(&self, e: &Entry) -> &str {
         e.value.of(&self.text)
+    }
+
+    /// The whole line of an entry.
+    pub fn line(&self, e: &Entry) -> Span {
+        e.line(&self.text)
     }
 
     pub fn main(&self) -> &GuestSection {
@@ -1057,14 +1069,7 @@ impl<'a> Parser<'a> {
     }
 
     fn entry(&self, lspan: Span, m: &KeyLine, raw_lxc: bool, valid: bool) -> Entry {
-        Entry {
-            key: self.span(lspan, m.key),
-            value: self.span(lspan, m.value),
-            line: lspan,
-            raw_lxc,
-            valid,
-            cdrom_alias: false,
-        }
+        Entry { key: self.span(lspan, m.key), value: self.span(lspan, m.value), raw_lxc, valid, cdrom_alias: false }
     }
 
     fn section_label(&self) -> String {
@@ -1306,14 +1311,14 @@ impl<'a> Parser<'a> {
             let which = if self.kind == GuestKind::Lxc { "the last one wins" } else { "the last valid one wins" };
             let d = syntax::DUPLICATE_KEY
                 .at(
-                    old.line,
+                    old.line(self.text()),
                     format!(
                         "`{}` is set again later in {}; {which}, so Proxmox ignores this line",
                         key,
                         self.section_label()
                     ),
                 )
-                .with_label(e.line, "this value is used")
+                .with_label(e.line(self.text()), "this value is used")
                 .with_help("delete one of the two lines");
             self.sections[cur].dropped.push(old);
             self.sections[cur].entries.push(e);
@@ -1706,7 +1711,7 @@ mod tests {
                 );
             }
             for e in &s.dropped {
-                out += &format!("  dropped {}: {:?} @{}\n", c.key(e), c.value(e), loc(f, e.line));
+                out += &format!("  dropped {}: {:?} @{}\n", c.key(e), c.value(e), loc(f, c.line(e)));
             }
         }
         for v in c.volumes() {

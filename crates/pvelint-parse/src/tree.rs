@@ -245,18 +245,19 @@ fn to_text(input: &mut InputFile, display: String, id: FileId, diags: &mut Vec<D
     }
 }
 
-/// The model of one file, before it is folded into the [`Tree`].
+/// The model of one file, before it is folded into the [`Tree`]. Boxed: a tree has one
+/// result per file, held until the fold, so each is a pointer.
 enum Model {
     None,
-    Jobs(jobs::JobsConfig),
-    Cron(cron::VzdumpCron),
-    Corosync(corosync::Corosync),
-    Datacenter(datacenter::Datacenter),
-    Replication(replication::ReplicationConfig),
-    HaResources(ha::HaResources),
-    HaGroups(ha::HaGroups),
-    HaRules(ha::HaRules),
-    User(user::UserConfig),
+    Jobs(Box<jobs::JobsConfig>),
+    Cron(Box<cron::VzdumpCron>),
+    Corosync(Box<corosync::Corosync>),
+    Datacenter(Box<datacenter::Datacenter>),
+    Replication(Box<replication::ReplicationConfig>),
+    HaResources(Box<ha::HaResources>),
+    HaGroups(Box<ha::HaGroups>),
+    HaRules(Box<ha::HaRules>),
+    User(Box<user::UserConfig>),
     Guest(Box<(guest::GuestConfig, Vec<guest::VolumeRef>)>),
 }
 
@@ -268,15 +269,15 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
     let file = to_text(&mut input, display, id, &mut d);
     let model = match &kind {
         FileKind::Storage => Model::None,
-        FileKind::Jobs => Model::Jobs(jobs::parse(&file, &mut d)),
-        FileKind::VzdumpCron => Model::Cron(cron::parse(&file, &mut d)),
-        FileKind::Corosync => Model::Corosync(corosync::parse(&file, &mut d)),
-        FileKind::Datacenter => Model::Datacenter(datacenter::parse(&file, &mut d)),
-        FileKind::Replication => Model::Replication(replication::parse(&file, &mut d)),
-        FileKind::HaResources => Model::HaResources(ha::parse_resources(&file, &mut d)),
-        FileKind::HaGroups => Model::HaGroups(ha::parse_groups(&file, &mut d)),
-        FileKind::HaRules => Model::HaRules(ha::parse_rules(&file, &mut d)),
-        FileKind::User => Model::User(user::parse(&file, &mut d)),
+        FileKind::Jobs => Model::Jobs(Box::new(jobs::parse(&file, &mut d))),
+        FileKind::VzdumpCron => Model::Cron(Box::new(cron::parse(&file, &mut d))),
+        FileKind::Corosync => Model::Corosync(Box::new(corosync::parse(&file, &mut d))),
+        FileKind::Datacenter => Model::Datacenter(Box::new(datacenter::parse(&file, &mut d))),
+        FileKind::Replication => Model::Replication(Box::new(replication::parse(&file, &mut d))),
+        FileKind::HaResources => Model::HaResources(Box::new(ha::parse_resources(&file, &mut d))),
+        FileKind::HaGroups => Model::HaGroups(Box::new(ha::parse_groups(&file, &mut d))),
+        FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
+        FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
         FileKind::Guest { kind, vmid, .. } => {
             let config = guest::parse(&file, *kind, *vmid, &mut d);
             let volumes = config.volumes();
@@ -342,15 +343,15 @@ pub fn load(input: TreeInput) -> Tree {
         tree.diagnostics.append(&mut diags);
         match (kind, model) {
             (FileKind::Storage, _) => storage_file = Some(id),
-            (_, Model::Jobs(m)) => tree.jobs = Some(m),
-            (_, Model::Cron(m)) => tree.vzdump_cron = Some(m),
-            (_, Model::Corosync(m)) => tree.corosync = Some(m),
-            (_, Model::Datacenter(m)) => tree.datacenter = Some(m),
-            (_, Model::Replication(m)) => tree.replication = Some(m),
-            (_, Model::HaResources(m)) => tree.ha.resources = Some(m),
-            (_, Model::HaGroups(m)) => tree.ha.groups = Some(m),
-            (_, Model::HaRules(m)) => tree.ha.rules = Some(m),
-            (_, Model::User(m)) => tree.user = Some(m),
+            (_, Model::Jobs(m)) => tree.jobs = Some(*m),
+            (_, Model::Cron(m)) => tree.vzdump_cron = Some(*m),
+            (_, Model::Corosync(m)) => tree.corosync = Some(*m),
+            (_, Model::Datacenter(m)) => tree.datacenter = Some(*m),
+            (_, Model::Replication(m)) => tree.replication = Some(*m),
+            (_, Model::HaResources(m)) => tree.ha.resources = Some(*m),
+            (_, Model::HaGroups(m)) => tree.ha.groups = Some(*m),
+            (_, Model::HaRules(m)) => tree.ha.rules = Some(*m),
+            (_, Model::User(m)) => tree.user = Some(*m),
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
                 if !tree.node_dirs.contains(&node) {

@@ -32,7 +32,7 @@ impl<'a> GuestVolume<'a> {
 
     /// The whole line of the value.
     pub fn line(&self) -> Span {
-        self.guest.config.entry_of(self.vol).line
+        self.guest.config.line(self.guest.config.entry_of(self.vol))
     }
 
     /// The mount path of a container volume (`mp=`, `/` for `rootfs`).
@@ -519,7 +519,7 @@ impl<'a> Context<'a> {
     /// section, else the first line of the file.
     pub fn guest_anchor(&self, g: &Guest) -> Span {
         if let Some(e) = g.config.sections.first().and_then(|s| s.entries.first()) {
-            return e.line;
+            return g.config.line(e);
         }
         let f = self.tree.file(g.file);
         f.lines().next().map_or(f.span(), |(s, _)| s)

@@ -20,7 +20,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if let Some(lock) = g.config.get("lock") {
             if g.config.value(lock) == "backup" {
                 locked = true;
-                found.push((lock.line, "`lock: backup`: the guest is locked by a backup".to_string()));
+                found.push((g.config.line(lock), "`lock: backup`: the guest is locked by a backup".to_string()));
             }
         }
         for sec in &g.config.sections {
@@ -32,13 +32,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
             if let Some(st) = sec.get(g.config.text(), "snapstate") {
                 found.push((
-                    st.line,
+                    g.config.line(st),
                     format!("snapshot '{}' is half-done (`snapstate: {}`)", sec.name_str(), g.config.value(st)),
                 ));
             }
             if sec.kind == SectionKind::Special && sec.name_str() == "fleecing" {
                 if let Some(e) = sec.get(g.config.text(), "fleecing-images") {
-                    found.push((e.line, "fleecing images a backup did not remove".to_string()));
+                    found.push((g.config.line(e), "fleecing images a backup did not remove".to_string()));
                 }
             }
         }
