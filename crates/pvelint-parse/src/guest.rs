@@ -19,6 +19,8 @@ use crate::source::SourceFile;
 use crate::span::{Span, Spanned};
 use crate::syntax;
 use crate::volume::{self, VolumeId};
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GuestKind {
@@ -518,8 +520,16 @@ const LXC_PLAIN: &[(&str, ValueType)] = &[
     ("ipmanagehost", ValueType::Bool),
 ];
 
+/// A key table as a map, built once: every line of every guest config looks its key up.
+fn key_map(table: &'static [(&'static str, ValueType)]) -> HashMap<&'static str, ValueType> {
+    table.iter().copied().collect()
+}
+
+static LXC_KEYS: LazyLock<HashMap<&'static str, ValueType>> = LazyLock::new(|| key_map(LXC_PLAIN));
+static QEMU_KEYS: LazyLock<HashMap<&'static str, ValueType>> = LazyLock::new(|| key_map(QEMU_PLAIN));
+
 fn lxc_key_type(key: &str) -> Option<ValueType> {
-    if let Some((_, t)) = LXC_PLAIN.iter().find(|(k, _)| *k == key) {
+    if let Some(t) = LXC_KEYS.get(key) {
         return Some(*t);
     }
     match split_index(key) {
@@ -610,7 +620,7 @@ const QEMU_PLAIN: &[(&str, ValueType)] = &[
 ];
 
 fn qemu_key_type(key: &str) -> Option<ValueType> {
-    if let Some((_, t)) = QEMU_PLAIN.iter().find(|(k, _)| *k == key) {
+    if let Some(t) = QEMU_KEYS.get(key) {
         return Some(*t);
     }
     let (base, idx) = split_index(key);
@@ -1014,6 +1024,10 @@ fn match_lxc_line(line: &str) -> Option<KeyLine> {
 /// The unanchored `snapstate:\s*(prepare|delete)\s*$`.
 fn match_snapstate(line: &str) -> Option<KeyLine> {
     let trimmed_end = line.trim_end_matches(is_perl_space).len();
+    // Cheap test first: this runs on every line.
+    if !(line[..trimmed_end].ends_with("prepare") || line[..trimmed_end].ends_with("delete")) {
+        return None;
+    }
     for (pos, _) in line.match_indices("snapstate:") {
         let after = pos + "snapstate:".len();
         let rest = &line[after..trimmed_end.max(after)];
@@ -1644,9 +1658,13 @@ pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diag
             });
         }
     }
+    // The model lives as long as the run: no spare capacity.
     for sec in &mut p.sections {
         sec.entries.shrink_to_fit();
+        sec.description.shrink_to_fit();
+        sec.dropped.shrink_to_fit();
     }
+    p.sections.shrink_to_fit();
     GuestConfig { kind, text: FileText(file.text.clone()), sections: p.sections }
 }
 
@@ -2045,6 +2063,30 @@ mod tests {
     fn decode_text_percent() {
         assert_eq!(decode_text("a%3Ab%20%C3%A9%"), "a:b é%");
         assert_eq!(decode_text("100%zz"), "100%zz");
+    }
+
+    /// `propstring::validate` tracks the keys it has seen by their index in the format,
+    /// which needs the names of a format to be unique.
+    #[test]
+    fn property_formats_have_unique_key_names() {
+        let lxc = LXC_PLAIN.iter().map(|(k, _)| *k).chain(["mp0", "unused0"]).filter_map(lxc_key_type);
+        let qemu = QEMU_PLAIN
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(["ide0", "sata0", "scsi0", "virtio0", "unused0"])
+            .filter_map(qemu_key_type);
+        let mut formats = 0;
+        for ty in lxc.chain(qemu) {
+            if let ValueType::Prop(parts) = ty {
+                let names: Vec<&str> = parts.iter().flat_map(|p| p.iter().map(|k| k.name)).collect();
+                let mut unique = names.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                assert_eq!(unique.len(), names.len(), "{names:?}");
+                formats += 1;
+            }
+        }
+        assert!(formats >= 10, "{formats}");
     }
 
     #[test]

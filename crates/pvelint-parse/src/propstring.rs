@@ -322,8 +322,7 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
     let keys = || schema.iter().flat_map(|part| part.iter());
     let mut problems = ps.problems.to_vec();
     let default_key = keys().find(|k| k.default_key);
-    // Keys set so far, by the index of the first schema key with that name.
-    let slot = |name: &str| keys().position(|k| k.name == name).unwrap_or(usize::MAX);
+    // Keys set so far, by their index in the schema (names are unique in a format).
     let mut seen = IndexSet::default();
     for (idx, item) in ps.items.iter().enumerate() {
         let (name, span) = match item.key() {
@@ -339,7 +338,7 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
             },
             Some(k) => (k.of(text), k),
         };
-        let Some(mut sub) = keys().find(|k| k.name == name) else {
+        let Some((mut slot, mut sub)) = keys().enumerate().find(|(_, k)| k.name == name) else {
             problems.push(PropProblem {
                 span,
                 message: format!(
@@ -349,11 +348,11 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
             continue;
         };
         if let Some(target) = sub.alias_of {
-            if let Some(t) = keys().find(|k| k.name == target) {
-                sub = t;
+            if let Some((i, t)) = keys().enumerate().find(|(_, k)| k.name == target) {
+                (slot, sub) = (i, t);
             }
         }
-        if seen.contains(slot(sub.name)) {
+        if seen.contains(slot) {
             // A repeat of the same spelling (or a second keyless part) was already
             // reported by `parse`; an alias or a keyless part plus `key=` was not.
             let earlier = &ps.items[..idx];
@@ -371,13 +370,13 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
                 });
             }
         }
-        seen.insert(slot(sub.name));
+        seen.insert(slot);
         if let Err(msg) = check_value(sub.ty, item.value.of(text)) {
             problems.push(PropProblem { span: item.value, message: format!("{}: {msg}", sub.name) });
         }
     }
-    for k in keys().filter(|k| k.required && k.alias_of.is_none()) {
-        if !seen.contains(slot(k.name)) {
+    for (i, k) in keys().enumerate().filter(|(_, k)| k.required && k.alias_of.is_none()) {
+        if !seen.contains(i) {
             problems.push(PropProblem { span: whole, message: format!("the required key `{}` is missing", k.name) });
         }
     }

@@ -13,7 +13,7 @@ pub struct SourceFile {
     pub text: std::sync::Arc<String>,
     /// Offsets of line starts, computed on the first [`SourceFile::line_col`]: only files
     /// with findings need them.
-    line_starts: std::sync::OnceLock<Vec<u32>>,
+    line_starts: std::sync::OnceLock<Box<[u32]>>,
 }
 
 impl SourceFile {
@@ -25,7 +25,7 @@ impl SourceFile {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0u32];
             starts.extend(self.text.match_indices('\n').map(|(i, _)| i as u32 + 1));
-            starts
+            starts.into_boxed_slice()
         })
     }
 

@@ -139,6 +139,8 @@ pub struct Context<'a> {
     vmids: Option<Vec<u32>>,
     /// `volumes[vol_start[i]..vol_start[i + 1]]` are the volumes of `tree.guests[i]`.
     vol_start: Vec<usize>,
+    /// Node → indexes in `tree.guests` of its guests (ascending), built on first use.
+    by_node: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
 }
 
 /// Storage IDs that come with a Proxmox install and live on the system disk.
@@ -161,7 +163,15 @@ impl<'a> Context<'a> {
         }
         let vmids: Vec<u32> = tree.guests.iter().map(|g| g.vmid).collect();
         let vmids = vmids.windows(2).all(|w| w[0] <= w[1]).then_some(vmids);
-        Context { tree, nodes: tree.cluster_nodes(), volumes, storage_index, vmids, vol_start }
+        Context {
+            tree,
+            nodes: tree.cluster_nodes(),
+            volumes,
+            storage_index,
+            vmids,
+            vol_start,
+            by_node: Default::default(),
+        }
     }
 
     /// The index of a guest in `tree.guests` (every `&Guest` the context hands out points
@@ -173,6 +183,19 @@ impl<'a> Context<'a> {
             Some(x) if std::ptr::eq(x, g) => Some(i),
             _ => self.tree.guests.iter().position(|x| std::ptr::eq(x, g)),
         }
+    }
+
+    /// The indexes in `tree.guests` of the guests whose config is in this node's directory,
+    /// ascending.
+    pub fn guests_on(&self, node: &str) -> &[usize] {
+        let index = self.by_node.get_or_init(|| {
+            let mut m: HashMap<&'a str, Vec<usize>> = HashMap::new();
+            for (i, g) in self.tree.guests.iter().enumerate() {
+                m.entry(g.node.as_str()).or_default().push(i);
+            }
+            m
+        });
+        index.get(node).map_or(&[], Vec::as_slice)
     }
 
     /// The indexes in `tree.guests` of the guests with this VMID (when sorted).
@@ -293,15 +316,16 @@ impl<'a> Context<'a> {
         } else if !opts.vmids().is_empty() {
             ids.extend(opts.vmids().iter().map(|v| v.value));
         } else if opts.all() || !opts.excludes().is_empty() {
-            // Every guest but the excluded ones: one pass, no set of every VMID.
+            // Every guest but the excluded ones: one pass, no set of every VMID; with
+            // `node`, only that node's guests.
             let ex: BTreeSet<u32> = opts.excludes().iter().map(|v| v.value).collect();
-            return self
-                .tree
-                .guests
-                .iter()
-                .filter(|g| !ex.contains(&g.vmid))
-                .filter(|g| opts.node().is_none_or(|n| n.value == g.node))
-                .collect();
+            let guests = &self.tree.guests;
+            return match opts.node() {
+                Some(n) => {
+                    self.guests_on(&n.value).iter().map(|&i| &guests[i]).filter(|g| !ex.contains(&g.vmid)).collect()
+                }
+                None => guests.iter().filter(|g| !ex.contains(&g.vmid)).collect(),
+            };
         }
         let on_node = |g: &&'a Guest| opts.node().is_none_or(|n| n.value == g.node);
         if self.vmids.is_some() {
