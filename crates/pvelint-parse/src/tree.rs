@@ -290,18 +290,28 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
 /// Below this many files, threads cost more than they save.
 const PARALLEL_MIN_FILES: usize = 256;
 
+/// Files are read into, parsed from and folded out of chunks of this many, so that the
+/// per-file inputs and results of a large tree never all exist at once.
+const CHUNK: usize = 128;
+
+type Job = (FileId, FileKind, InputFile);
+
 /// Parses every file, on up to two threads for large trees, and returns the results in
-/// input order.
-fn parse_all(jobs: Vec<(FileId, FileKind, InputFile)>, prefix: &str) -> Vec<Parsed> {
+/// input order, chunk by chunk (each input chunk is freed once parsed).
+fn parse_all(chunks: Vec<Vec<Job>>, prefix: &str) -> Vec<Vec<Parsed>> {
+    let parse = |chunks: Vec<Vec<Job>>| -> Vec<Vec<Parsed>> {
+        chunks.into_iter().map(|c| c.into_iter().map(|j| parse_one(j, prefix)).collect()).collect()
+    };
+    let files: usize = chunks.iter().map(Vec::len).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
-    if threads < 2 || jobs.len() < PARALLEL_MIN_FILES {
-        return jobs.into_iter().map(|j| parse_one(j, prefix)).collect();
+    if threads < 2 || files < PARALLEL_MIN_FILES {
+        return parse(chunks);
     }
-    let mut first = jobs;
+    let mut first = chunks;
     let second = first.split_off(first.len() / 2);
     std::thread::scope(|scope| {
-        let other = scope.spawn(move || second.into_iter().map(|j| parse_one(j, prefix)).collect::<Vec<_>>());
-        let mut out: Vec<Parsed> = first.into_iter().map(|j| parse_one(j, prefix)).collect();
+        let other = scope.spawn(move || parse(second));
+        let mut out = parse(first);
         match other.join() {
             Ok(rest) => out.extend(rest),
             // A panic in a parser is a bug; re-raise it rather than lose files.
@@ -325,20 +335,26 @@ pub fn load(input: TreeInput) -> Tree {
     // Classify and number the files in path order, parse them (in parallel on large
     // trees: each file is independent), then fold the results in that same order, so the
     // model and its diagnostics do not depend on scheduling.
-    let mut jobs: Vec<(FileId, FileKind, InputFile)> = Vec::new();
+    let mut jobs: Vec<Vec<Job>> = Vec::new();
+    let mut count = 0u32;
     for input_file in files {
         let Some(kind) = classify(&input_file.path) else { continue };
-        let id = FileId((tree.files.len() + jobs.len()) as u32);
-        jobs.push((id, kind, input_file));
+        if jobs.last().is_none_or(|c| c.len() == CHUNK) {
+            jobs.push(Vec::with_capacity(CHUNK));
+        }
+        if let Some(chunk) = jobs.last_mut() {
+            chunk.push((FileId(count), kind, input_file));
+        }
+        count += 1;
     }
     let prefix = input.prefix.clone();
     let parsed = parse_all(jobs, &prefix);
     // Sized once: these are the largest vectors of the model.
-    let guests = parsed.iter().filter(|p| matches!(p.1, FileKind::Guest { .. })).count();
+    let guests = parsed.iter().flatten().filter(|p| matches!(p.1, FileKind::Guest { .. })).count();
     tree.guests.reserve_exact(guests);
-    tree.files.reserve_exact(parsed.len() + input.secret_files.len() + input.vzdump_confs.len());
+    tree.files.reserve_exact(count as usize + input.secret_files.len() + input.vzdump_confs.len());
     let mut storage_file = None;
-    for (file, kind, model, mut diags) in parsed {
+    for (file, kind, model, mut diags) in parsed.into_iter().flatten() {
         let id = file.id;
         tree.diagnostics.append(&mut diags);
         match (kind, model) {

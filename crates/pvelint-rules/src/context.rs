@@ -391,20 +391,25 @@ impl<'a> Context<'a> {
     }
 
     /// The `storage:volname` volumes that appear more than once in main sections, in
-    /// volume ID order, each with its uses in guest order (one sort, no map).
+    /// volume ID order, each with its uses in guest order (one sort of indexes, no map).
     pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<&GuestVolume<'a>>)> {
-        let mut uses: Vec<(&'a str, usize)> = Vec::new();
-        for (i, v) in self.volumes.iter().enumerate() {
-            if let VolumeTarget::Volume(id) = v.vol.target {
-                if v.in_main() {
-                    uses.push((v.str(id.full()), i));
-                }
+        let volid = |i: u32| -> &'a str {
+            let v = &self.volumes[i as usize];
+            match v.vol.target {
+                VolumeTarget::Volume(id) => v.str(id.full()),
+                _ => "",
             }
-        }
-        uses.sort_unstable();
-        uses.chunk_by(|a, b| a.0 == b.0)
+        };
+        let mut uses: Vec<u32> = (0..self.volumes.len() as u32)
+            .filter(|&i| {
+                let v = &self.volumes[i as usize];
+                v.in_main() && matches!(v.vol.target, VolumeTarget::Volume(_))
+            })
+            .collect();
+        uses.sort_unstable_by(|&a, &b| volid(a).cmp(volid(b)).then(a.cmp(&b)));
+        uses.chunk_by(|&a, &b| volid(a) == volid(b))
             .filter(|run| run.len() > 1)
-            .map(|run| (run[0].0, run.iter().map(|&(_, i)| &self.volumes[i]).collect()))
+            .map(|run| (volid(run[0]), run.iter().map(|&i| &self.volumes[i as usize]).collect()))
             .collect()
     }
 
