@@ -6,7 +6,8 @@
 #   SIZES="50 1000" scripts/bench.sh    # some sizes
 #
 # Environment: SIZES, SEED (1), BENCH_DIR (/tmp/pvelint-bench: trees and results are kept
-# there and reused), CARGO_TARGET_DIR (target). Needs hyperfine (apt-get install -y
+# there and reused), CARGO_TARGET_DIR (target), FEATURES (e.g. mimalloc: build pvelint
+# with these cargo features). Needs hyperfine (apt-get install -y
 # hyperfine) and GNU time (/usr/bin/time). Writes a Markdown table to stdout and to
 # $BENCH_DIR/results.md, hyperfine's JSON to $BENCH_DIR/hf-<size>.json.
 set -euo pipefail
@@ -23,16 +24,16 @@ if ! command -v hyperfine >/dev/null; then
 fi
 [ -x /usr/bin/time ] || { echo "bench.sh: GNU time (/usr/bin/time) is required (apt-get install -y time)" >&2; exit 2; }
 
-cargo build --release -q -p pvelint -p pvelint-gen
+cargo build --release -q -p pvelint -p pvelint-gen ${FEATURES:+--features "pvelint/$FEATURES"}
 PVELINT="$TARGET/release/pvelint"
 GEN="$TARGET/release/pvelint-gen"
 mkdir -p "$BENCH_DIR"
 
 out="$BENCH_DIR/results.md"
 {
-    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr); pvelint $(git rev-parse --short HEAD 2>/dev/null || echo "(no git)")"
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -sr); pvelint $(git rev-parse --short HEAD 2>/dev/null || echo "(no git)")${FEATURES:+ with features $FEATURES}"
     echo
-    echo "| guests | nodes | files | MiB | diagnostics | cat floor ms | check --format json ms | ratio | MB/s | files/s | check (full) ms | peak RSS MiB | RSS / size |"
+    echo "| guests | nodes | files | MiB | diagnostics | cat floor ms | check --format json ms | ratio | MB/s | files/s | check (full) ms | peak RSS MiB | RSS limit MiB (4 x size + 20 MB) |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$out"
 
@@ -73,7 +74,23 @@ import sys
 g, nodes, files, size, diags = (int(x) for x in sys.argv[1:6])
 cat_ms, json_ms, full_ms = (float(x) for x in sys.argv[6:9])
 rss = int(sys.argv[9]) * 1024
+limit = 4 * size + 20e6
 print(f"| {g:,} | {nodes} | {files:,} | {size/2**20:.1f} | {diags:,} | {cat_ms:.1f} | {json_ms:.1f} | {json_ms/cat_ms:.2f} | "
-      f"{size/1e6/(json_ms/1000):.0f} | {files/(json_ms/1000):,.0f} | {full_ms:.1f} | {rss/2**20:.1f} | {rss/size:.2f} |")
+      f"{size/1e6/(json_ms/1000):.0f} | {files/(json_ms/1000):,.0f} | {full_ms:.1f} | {rss/2**20:.1f} | {limit/2**20:.1f} |")
 PY
 done
+
+# Scaling: each size's json time against the 10,000-guest time (target: 100,000 guests
+# at most 11 times 10,000).
+python3 - "$BENCH_DIR" $SIZES <<'PY' | tee -a "$out"
+import json, os, sys
+d, sizes = sys.argv[1], [int(s) for s in sys.argv[2:]]
+t = {}
+for g in sizes:
+    p = os.path.join(d, f"hf-{g}.json")
+    r = {x["command"]: x["mean"] for x in json.load(open(p))["results"]}
+    t[g] = r["json"]
+if 10000 in t:
+    print()
+    print("scaling of check --format json against 10,000 guests: " + ", ".join(f"{g:,}: {t[g] / t[10000]:.2f}x" for g in sizes))
+PY

@@ -132,7 +132,7 @@ pub struct Context<'a> {
     pub volumes: Vec<GuestVolume<'a>>,
     /// Storage ID → its effective definition (the first one with that ID), so that
     /// lookups per volume do not scan storage.cfg.
-    storage_index: HashMap<&'a str, &'a Storage>,
+    storage_index: HashMap<&'a str, &'a Storage, IdHash>,
     /// When `tree.guests` is sorted by VMID (as `load` leaves it): the VMID of each guest,
     /// in that order, so that VMID lookups bisect a compact array instead of scanning.
     /// `None` when the guests are not sorted (then lookups scan).
@@ -141,6 +141,32 @@ pub struct Context<'a> {
     vol_start: Vec<usize>,
     /// Node → indexes in `tree.guests` of its guests (ascending), built on first use.
     by_node: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+}
+
+/// A fast hash for short IDs from the configs (storage IDs are looked up once per volume
+/// by several rules): FNV-1a over the bytes. No protection against crafted collisions
+/// is needed: the keys are the tree's own storage IDs, at most a few hundred.
+#[derive(Clone, Copy, Default)]
+struct IdHash;
+
+impl std::hash::BuildHasher for IdHash {
+    type Hasher = Fnv1a;
+    fn build_hasher(&self) -> Fnv1a {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct Fnv1a(u64);
+
+impl std::hash::Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Storage IDs that come with a Proxmox install and live on the system disk.
@@ -157,7 +183,7 @@ impl<'a> Context<'a> {
             }
         }
         vol_start.push(volumes.len());
-        let mut storage_index = HashMap::with_capacity(tree.storage.storages.len());
+        let mut storage_index = HashMap::with_capacity_and_hasher(tree.storage.storages.len(), IdHash);
         for s in tree.storage.iter() {
             storage_index.entry(s.id.as_str()).or_insert(s);
         }
@@ -391,26 +417,37 @@ impl<'a> Context<'a> {
     }
 
     /// The `storage:volname` volumes that appear more than once in main sections, in
-    /// volume ID order, each with its uses in guest order (one sort of indexes, no map).
+    /// volume ID order, each with its uses in guest order. One sort of 8-byte keys (hash
+    /// of the ID, index), no map: only equal hashes are compared as text.
     pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<&GuestVolume<'a>>)> {
-        let volid = |i: u32| -> &'a str {
-            let v = &self.volumes[i as usize];
+        use std::hash::{Hash, Hasher};
+        let volid = |i: usize| -> &'a str {
+            let v = &self.volumes[i];
             match v.vol.target {
                 VolumeTarget::Volume(id) => v.str(id.full()),
                 _ => "",
             }
         };
-        let mut uses: Vec<u32> = (0..self.volumes.len() as u32)
-            .filter(|&i| {
-                let v = &self.volumes[i as usize];
-                v.in_main() && matches!(v.vol.target, VolumeTarget::Volume(_))
-            })
-            .collect();
-        uses.sort_unstable_by(|&a, &b| volid(a).cmp(volid(b)).then(a.cmp(&b)));
-        uses.chunk_by(|&a, &b| volid(a) == volid(b))
-            .filter(|run| run.len() > 1)
-            .map(|run| (volid(run[0]), run.iter().map(|&i| &self.volumes[i as usize]).collect()))
-            .collect()
+        let mut keys: Vec<u64> = Vec::new();
+        for (i, v) in self.volumes.iter().enumerate() {
+            if v.in_main() && matches!(v.vol.target, VolumeTarget::Volume(_)) {
+                let mut h = std::hash::DefaultHasher::new();
+                volid(i).hash(&mut h);
+                keys.push((h.finish() & !0xffff_ffff) | i as u64);
+            }
+        }
+        keys.sort_unstable();
+        let mut out: Vec<(&'a str, Vec<&GuestVolume<'a>>)> = Vec::new();
+        for run in keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|run| run.len() > 1) {
+            // Same hash: group by the text (a collision puts two IDs in one run).
+            let mut idx: Vec<usize> = run.iter().map(|k| (k & 0xffff_ffff) as usize).collect();
+            idx.sort_by(|&a, &b| volid(a).cmp(volid(b)).then(a.cmp(&b)));
+            for group in idx.chunk_by(|&a, &b| volid(a) == volid(b)).filter(|g| g.len() > 1) {
+                out.push((volid(group[0]), group.iter().map(|&i| &self.volumes[i]).collect()));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
     }
 
     /// `true` for container guests.

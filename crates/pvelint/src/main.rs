@@ -1,4 +1,4 @@
-/// mimalloc: the model is many small allocations; measured in docs/performance.md.
+/// Optional (`--features mimalloc`); the trade-off is measured in docs/performance.md.
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
