@@ -106,7 +106,10 @@ use crate::text::is_perl_space;
 /// keeping the span of every key and value.
 pub fn parse(value: Spanned<&str>) -> PropString {
     let text = value.value;
-    let mut items: Vec<PropItem> = Vec::with_capacity(text.bytes().filter(|b| *b == b',').count() + 1);
+    // One allocation for the usual handful of parts; capped, so that a hostile run of
+    // commas does not reserve room for parts that are not there.
+    let parts = text.bytes().filter(|b| *b == b',').count() + 1;
+    let mut items: Vec<PropItem> = Vec::with_capacity(parts.min(64));
     let mut problems: Vec<PropProblem> = Vec::new();
     let base = text.as_ptr() as usize;
     let mut positional_seen: Option<Span> = None;

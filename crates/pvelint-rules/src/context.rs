@@ -8,7 +8,9 @@ use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Guest, Span, Spanned, Tree};
 use std::collections::{BTreeSet, HashMap};
 
-/// A volume reference together with the guest that holds it.
+/// A volume reference together with the guest that holds it (two references; made on
+/// the fly by [`Context::volumes`], not stored).
+#[derive(Clone, Copy)]
 pub struct GuestVolume<'a> {
     pub guest: &'a Guest,
     pub vol: &'a VolumeRef,
@@ -128,8 +130,6 @@ pub struct Context<'a> {
     pub tree: &'a Tree,
     /// The cluster's nodes (corosync.conf, else the local node); `None` when unknown.
     pub nodes: Option<BTreeSet<String>>,
-    /// Every volume reference of every guest, in guest order then file order.
-    pub volumes: Vec<GuestVolume<'a>>,
     /// Storage ID → its effective definition (the first one with that ID), so that
     /// lookups per volume do not scan storage.cfg.
     storage_index: HashMap<&'a str, &'a Storage, IdHash>,
@@ -137,8 +137,6 @@ pub struct Context<'a> {
     /// in that order, so that VMID lookups bisect a compact array instead of scanning.
     /// `None` when the guests are not sorted (then lookups scan).
     vmids: Option<Vec<u32>>,
-    /// `volumes[vol_start[i]..vol_start[i + 1]]` are the volumes of `tree.guests[i]`.
-    vol_start: Vec<usize>,
     /// Node → indexes in `tree.guests` of its guests (ascending), built on first use.
     by_node: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
 }
@@ -169,35 +167,23 @@ impl std::hash::Hasher for Fnv1a {
     }
 }
 
+/// The volume references of one guest.
+fn guest_volumes(g: &Guest) -> impl Iterator<Item = GuestVolume<'_>> {
+    g.volumes.iter().map(move |vol| GuestVolume { guest: g, vol })
+}
+
 /// Storage IDs that come with a Proxmox install and live on the system disk.
 pub const SYSTEM_STORAGES: &[&str] = &["local", "local-lvm", "local-zfs", "local-btrfs"];
 
 impl<'a> Context<'a> {
     pub fn new(tree: &'a Tree) -> Self {
-        let mut volumes = Vec::new();
-        let mut vol_start = Vec::with_capacity(tree.guests.len() + 1);
-        for g in &tree.guests {
-            vol_start.push(volumes.len());
-            for vol in &g.volumes {
-                volumes.push(GuestVolume { guest: g, vol });
-            }
-        }
-        vol_start.push(volumes.len());
         let mut storage_index = HashMap::with_capacity_and_hasher(tree.storage.storages.len(), IdHash);
         for s in tree.storage.iter() {
             storage_index.entry(s.id.as_str()).or_insert(s);
         }
         let vmids: Vec<u32> = tree.guests.iter().map(|g| g.vmid).collect();
         let vmids = vmids.windows(2).all(|w| w[0] <= w[1]).then_some(vmids);
-        Context {
-            tree,
-            nodes: tree.cluster_nodes(),
-            volumes,
-            storage_index,
-            vmids,
-            vol_start,
-            by_node: Default::default(),
-        }
+        Context { tree, nodes: tree.cluster_nodes(), storage_index, vmids, by_node: Default::default() }
     }
 
     /// The index of a guest in `tree.guests` (every `&Guest` the context hands out points
@@ -406,44 +392,66 @@ impl<'a> Context<'a> {
         opts.tmpdir().or_else(|| self.tree.vzdump_confs.get(node).and_then(|c| c.opts.tmpdir()))
     }
 
-    /// Volumes of guests of a kind, for convenience.
-    pub fn volumes_of(&self, vmid: u32) -> impl Iterator<Item = &GuestVolume<'a>> {
-        // `volumes` follows `tree.guests`: the volumes of one VMID are one run of it.
-        let run = match self.vmid_run(vmid) {
-            Some(g) => &self.volumes[self.vol_start[g.start]..self.vol_start[g.end]],
-            None => &self.volumes[..],
+    /// Every volume reference of every guest, in guest order then file order.
+    pub fn volumes(&self) -> impl Iterator<Item = GuestVolume<'a>> + 'a {
+        let guests: &'a [Guest] = &self.tree.guests;
+        guests.iter().flat_map(guest_volumes)
+    }
+
+    /// The volume references of the guests with this VMID.
+    pub fn volumes_of(&self, vmid: u32) -> impl Iterator<Item = GuestVolume<'a>> + 'a {
+        let all: &'a [Guest] = &self.tree.guests;
+        // `tree.guests` is sorted by VMID (else scan): the guests of one VMID are a run.
+        let guests = match self.vmid_run(vmid) {
+            Some(run) => &all[run],
+            None => all,
         };
-        run.iter().filter(move |v| v.guest.vmid == vmid)
+        guests.iter().filter(move |g| g.vmid == vmid).flat_map(guest_volumes)
     }
 
     /// The `storage:volname` volumes that appear more than once in main sections, in
     /// volume ID order, each with its uses in guest order. One sort of 8-byte keys (hash
-    /// of the ID, index), no map: only equal hashes are compared as text.
-    pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<&GuestVolume<'a>>)> {
+    /// of the ID, position in [`Context::volumes`]), no map: only equal hashes are
+    /// compared as text.
+    pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<GuestVolume<'a>>)> {
         use std::hash::{Hash, Hasher};
-        let volid = |i: usize| -> &'a str {
-            let v = &self.volumes[i];
+        let guests = &self.tree.guests;
+        // Position of each guest's first volume, to find a volume from its position.
+        let mut starts: Vec<usize> = Vec::with_capacity(guests.len() + 1);
+        let mut keys: Vec<u64> = Vec::new();
+        let mut pos = 0usize;
+        for g in guests {
+            starts.push(pos);
+            for v in guest_volumes(g) {
+                if let (true, VolumeTarget::Volume(id)) = (v.in_main(), v.vol.target) {
+                    let mut h = std::hash::DefaultHasher::new();
+                    v.str(id.full()).hash(&mut h);
+                    keys.push((h.finish() & !0xffff_ffff) | pos as u64);
+                }
+                pos += 1;
+            }
+        }
+        starts.push(pos);
+        let at = |pos: usize| -> GuestVolume<'a> {
+            let gi = starts.partition_point(|s| *s <= pos) - 1;
+            let g: &'a Guest = &self.tree.guests[gi];
+            GuestVolume { guest: g, vol: &g.volumes[pos - starts[gi]] }
+        };
+        let volid = |v: GuestVolume<'a>| -> &'a str {
             match v.vol.target {
                 VolumeTarget::Volume(id) => v.str(id.full()),
                 _ => "",
             }
         };
-        let mut keys: Vec<u64> = Vec::new();
-        for (i, v) in self.volumes.iter().enumerate() {
-            if v.in_main() && matches!(v.vol.target, VolumeTarget::Volume(_)) {
-                let mut h = std::hash::DefaultHasher::new();
-                volid(i).hash(&mut h);
-                keys.push((h.finish() & !0xffff_ffff) | i as u64);
-            }
-        }
         keys.sort_unstable();
-        let mut out: Vec<(&'a str, Vec<&GuestVolume<'a>>)> = Vec::new();
+        let mut out: Vec<(&'a str, Vec<GuestVolume<'a>>)> = Vec::new();
         for run in keys.chunk_by(|a, b| a >> 32 == b >> 32).filter(|run| run.len() > 1) {
             // Same hash: group by the text (a collision puts two IDs in one run).
-            let mut idx: Vec<usize> = run.iter().map(|k| (k & 0xffff_ffff) as usize).collect();
-            idx.sort_by(|&a, &b| volid(a).cmp(volid(b)).then(a.cmp(&b)));
-            for group in idx.chunk_by(|&a, &b| volid(a) == volid(b)).filter(|g| g.len() > 1) {
-                out.push((volid(group[0]), group.iter().map(|&i| &self.volumes[i]).collect()));
+            let mut vols: Vec<(&'a str, usize)> =
+                run.iter().map(|k| (k & 0xffff_ffff) as usize).map(|p| (volid(at(p)), p)).collect();
+            vols.sort_unstable();
+            for group in vols.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+                out.push((group[0].0, group.iter().map(|&(_, p)| at(p)).collect()));
             }
         }
         out.sort_by(|a, b| a.0.cmp(b.0));
@@ -459,7 +467,7 @@ impl<'a> Context<'a> {
 /// How much a volume problem matters: a volume in backups (or that the guest needs to
 /// start) is an error, another volume of the current config a warning, a volume of a
 /// snapshot or pending section an info.
-pub fn volume_severity(v: &GuestVolume) -> pvelint_parse::Severity {
+pub fn volume_severity(v: GuestVolume) -> pvelint_parse::Severity {
     use pvelint_parse::Severity;
     if !v.in_main() {
         Severity::Info
@@ -471,7 +479,7 @@ pub fn volume_severity(v: &GuestVolume) -> pvelint_parse::Severity {
 }
 
 /// `, which is part of its backups` / `` for messages.
-pub fn backup_note(v: &GuestVolume) -> &'static str {
+pub fn backup_note(v: GuestVolume) -> &'static str {
     if v.backed_up() {
         " (included in its backups)"
     } else {
@@ -606,7 +614,7 @@ impl<'a> Context<'a> {
     /// The storage a guest lives on: a container's `rootfs`, a VM's boot disk (the first
     /// disk of `boot: order=…`, else `bootdisk`, else its first disk).
     pub fn home_storage(&self, g: &Guest) -> Option<String> {
-        let vols: Vec<&GuestVolume<'a>> =
+        let vols: Vec<GuestVolume<'a>> =
             self.volumes_of(g.vmid).filter(|v| v.in_main() && v.guest.node == g.node).collect();
         let storage_of =
             |key: &str| vols.iter().find(|v| v.key() == key).and_then(|v| v.storage_id()).map(|s| s.value.to_string());
@@ -629,7 +637,7 @@ impl<'a> Context<'a> {
     /// [`Context::is_fragile`]) other than the one the guest itself lives on: an extra
     /// device (a USB disk, a second pool) that the guest's backups depend on. A guest that
     /// lives entirely on a node-local pool is a normal setup and not reported.
-    pub fn on_extra_fragile_device(&self, v: &GuestVolume) -> bool {
+    pub fn on_extra_fragile_device(&self, v: GuestVolume) -> bool {
         let Some(sid) = v.storage_id() else { return false };
         let Some(s) = self.storage(sid.value) else { return false };
         v.backed_up() && self.is_fragile(s) && self.home_storage(v.guest).as_deref() != Some(s.id.as_str())

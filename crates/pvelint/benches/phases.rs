@@ -62,7 +62,7 @@ fn phases(c: &mut Criterion) {
         g.bench_function("parse", |b| {
             b.iter_batched(|| input.clone(), |i| black_box(pvelint_parse::load(i)), BatchSize::LargeInput)
         });
-        g.bench_function("context", |b| b.iter(|| black_box(Context::new(&tree).volumes.len())));
+        g.bench_function("context", |b| b.iter(|| black_box(Context::new(&tree).volumes().count())));
         g.bench_function("rules", |b| {
             b.iter(|| {
                 let ctx = Context::new(&tree);

@@ -12,7 +12,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in &ctx.volumes {
+    for v in ctx.volumes() {
         let Some(sid) = v.storage_id() else { continue };
         let StorageStatus::Disabled(line) = ctx.storage_status(sid.value, &v.guest.node) else { continue };
         out.push(

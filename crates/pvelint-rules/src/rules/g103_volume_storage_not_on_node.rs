@@ -12,7 +12,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in &ctx.volumes {
+    for v in ctx.volumes() {
         let Some(sid) = v.storage_id() else { continue };
         let node = &v.guest.node;
         let StorageStatus::NotOnNode(nodes_span) = ctx.storage_status(sid.value, node) else { continue };

@@ -27,7 +27,7 @@ fn is_disk_key(kind: GuestKind, key: &str) -> bool {
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in ctx.volumes.iter().filter(|v| v.in_main()) {
+    for v in ctx.volumes().filter(|v| v.in_main()) {
         let VolumeTarget::Volume(id) = &v.vol.target else { continue };
         let kind = v.guest.kind;
         if !is_disk_key(kind, v.key()) {

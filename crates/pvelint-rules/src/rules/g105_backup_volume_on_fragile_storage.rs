@@ -13,7 +13,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in ctx.volumes.iter().filter(|v| v.backed_up()) {
+    for v in ctx.volumes().filter(|v| v.backed_up()) {
         let Some(sid) = v.storage_id() else { continue };
         let Some(s) = ctx.storage(sid.value) else { continue };
         if !ctx.on_extra_fragile_device(v) || ctx.storage_status(&s.id, &v.guest.node) != StorageStatus::Available {
@@ -41,7 +41,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// The span of `backup=1` in the mount point's property string.
-fn backup_item_span(v: &crate::context::GuestVolume) -> Option<pvelint_parse::Span> {
+fn backup_item_span(v: crate::context::GuestVolume) -> Option<pvelint_parse::Span> {
     let item = v.vol.props.get_item(v.guest.config.text(), "backup")?;
     let key = item.key()?;
     Some(pvelint_parse::Span { end: item.value.end, ..key })

@@ -15,7 +15,7 @@ crate::declare_rule!(
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for (volid, users) in ctx.repeated_volumes() {
         // ISO images, templates and snippets are meant to be shared.
-        let users: Vec<&GuestVolume> = users.into_iter().filter(|u| is_disk(u)).collect();
+        let users: Vec<GuestVolume> = users.into_iter().filter(|u| is_disk(*u)).collect();
         let mut vmids: Vec<u32> = users.iter().map(|u| u.guest.vmid).collect();
         vmids.sort_unstable();
         vmids.dedup();
@@ -28,10 +28,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             seen.push(u.guest.vmid);
-            let mut others: Vec<&GuestVolume> = Vec::new();
+            let mut others: Vec<GuestVolume> = Vec::new();
             for o in users.iter().filter(|o| o.guest.vmid != u.guest.vmid) {
                 if !others.iter().any(|x| x.guest.vmid == o.guest.vmid) {
-                    others.push(o);
+                    others.push(*o);
                 }
             }
             let names: Vec<String> = others.iter().map(|o| o.describe()).collect();
@@ -60,7 +60,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 }
 
 /// A disk or mount-point volume, not an ISO image, template, snippet or import file.
-fn is_disk(v: &GuestVolume) -> bool {
+fn is_disk(v: GuestVolume) -> bool {
     let VolumeTarget::Volume(id) = &v.vol.target else { return false };
     let name = v.str(id.volname);
     let shared_kind = ["iso/", "vztmpl/", "snippets/", "import/"].iter().any(|p| name.starts_with(p));

@@ -13,7 +13,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in ctx.volumes.iter().filter(|v| v.in_main()) {
+    for v in ctx.volumes().filter(|v| v.in_main()) {
         let VolumeTarget::Volume(id) = &v.vol.target else { continue };
         let Some(owner) = id.owner else { continue };
         // Linked clones use their base image read-only: `base-<N>-…` is fine.

@@ -14,7 +14,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in ctx.volumes.iter().filter(|v| v.in_main() && Context::is_ct(v.guest)) {
+    for v in ctx.volumes().filter(|v| v.in_main() && Context::is_ct(v.guest)) {
         let (kind, word) = match &v.vol.target {
             VolumeTarget::Bind(_) => ("bind mount of a host directory", "bind"),
             VolumeTarget::Device(_) => ("device mount of a host block device", "device"),

@@ -21,7 +21,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let Some(span) = s.section.as_ref().map(|sec| sec.raw.kind.span).or(s.header) else { continue };
-        let users: Vec<_> = ctx.volumes.iter().filter(|v| v.storage_id().is_some_and(|id| id.value == s.id)).collect();
+        let users: Vec<_> = ctx.volumes().filter(|v| v.storage_id().is_some_and(|id| id.value == s.id)).collect();
         let used = match users.len() {
             0 => String::new(),
             1 => "; 1 guest volume is on it".to_string(),

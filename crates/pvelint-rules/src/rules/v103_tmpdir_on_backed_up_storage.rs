@@ -25,7 +25,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if nodes.is_empty() {
         return;
     }
-    for v in ctx.volumes.iter().filter(|v| Context::is_ct(v.guest) && v.backed_up()) {
+    for v in ctx.volumes().filter(|v| Context::is_ct(v.guest) && v.backed_up()) {
         let Some((_, s, _, vols)) = nodes.get_mut(v.guest.node.as_str()) else { continue };
         if v.storage_id().is_some_and(|id| id.value == s.id) {
             vols.push(v);
