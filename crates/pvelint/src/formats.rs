@@ -221,14 +221,15 @@ fn sarif_rule(m: &RuleMeta) -> SarifRule {
 
 /// The text of a span, and of the whole lines it touches (without the final newline).
 fn snippets(tree: &Tree, span: Span) -> (String, String) {
-    // Values of sensitive keys masked, offsets unchanged.
-    let text = pvelint_parse::secrets::redact(&tree.file(span.file).text);
+    let text: &str = &tree.file(span.file).text;
     let (start, end) = (span.start as usize, span.end as usize);
-    let exact = text.get(start..end).unwrap_or_default().to_string();
     let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
     let line_end = text.get(end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| end + i);
-    let lines = text.get(line_start..line_end).unwrap_or_default().to_string();
-    (exact, lines)
+    // Values of sensitive keys masked, offsets unchanged. Masking works line by line, so
+    // only these lines are masked (not the whole file for each location).
+    let lines = pvelint_parse::secrets::redact(text.get(line_start..line_end).unwrap_or_default());
+    let exact = lines.get(start.saturating_sub(line_start)..end.saturating_sub(line_start)).unwrap_or_default();
+    (exact.to_string(), lines.to_string())
 }
 
 fn sarif_location(tree: &Tree, span: Span, id: Option<usize>, message: Option<&str>) -> SarifLocation {

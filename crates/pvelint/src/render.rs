@@ -211,6 +211,27 @@ struct TreeSource<'a> {
     bases: Vec<usize>,
     /// The texts shown in snippets: values of sensitive keys masked (same offsets).
     texts: Vec<std::borrow::Cow<'a, str>>,
+    /// Per file, built on first use: where each line starts, as miette counts lines
+    /// (`\n`, `\r\n` and a lone `\r` each end one).
+    line_starts: Vec<std::sync::OnceLock<Box<[usize]>>>,
+}
+
+/// The offsets where lines start, for miette's notion of a line ([`TreeSource`]).
+fn miette_line_starts(text: &[u8]) -> Box<[usize]> {
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\r' if text.get(i + 1) == Some(&b'\n') => {
+                i += 1;
+                starts.push(i + 1);
+            }
+            b'\r' | b'\n' => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts.into_boxed_slice()
 }
 
 impl<'a> TreeSource<'a> {
@@ -222,7 +243,8 @@ impl<'a> TreeSource<'a> {
             base += f.text.len() + 1;
         }
         let texts = tree.files.iter().map(|f| pvelint_parse::secrets::redact(&f.text)).collect();
-        TreeSource { tree, bases, texts }
+        let line_starts = tree.files.iter().map(|_| std::sync::OnceLock::new()).collect();
+        TreeSource { tree, bases, texts, line_starts }
     }
 
     fn global(&self, span: Span) -> SourceSpan {
@@ -241,16 +263,26 @@ impl SourceCode for TreeSource<'_> {
         let idx = self.bases.partition_point(|b| *b <= span.offset()).saturating_sub(1);
         let base = self.bases[idx];
         let file = &self.tree.files[idx];
-        let local = SourceSpan::new((span.offset() - base).into(), span.len());
-        let inner = self.texts[idx].as_ref().read_span(&local, before, after)?;
-        let global = SourceSpan::new((inner.span().offset() + base).into(), inner.span().len());
+        let text = self.texts[idx].as_bytes();
+        let offset = span.offset() - base;
+        // miette finds lines by scanning the text from its start, for every snippet: on a
+        // large file with many findings that is quadratic. Hand it only the text from the
+        // line before the first context line on (its scan looks one byte behind the span),
+        // and add the lines skipped.
+        let starts = self.line_starts[idx].get_or_init(|| miette_line_starts(text));
+        let line = starts.partition_point(|s| *s <= offset).saturating_sub(1);
+        let first = line.saturating_sub(before + 1);
+        let window = starts[first].min(text.len());
+        let local = SourceSpan::new((offset - window).into(), span.len());
+        let inner = text[window..].read_span(&local, before, after)?;
+        let global = SourceSpan::new((inner.span().offset() + window + base).into(), inner.span().len());
         Ok(Box::new(MietteSpanContents::new_named(
             file.path.clone(),
             inner.data(),
             global,
-            inner.line(),
+            inner.line() + first,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + first,
         )))
     }
 }
@@ -325,4 +357,44 @@ pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvelint_parse::{InputFile, TreeInput};
+
+    /// The windowed `read_span` answers exactly what miette's own scan from the start of
+    /// the file answers, for every span, context size and kind of line end.
+    #[test]
+    fn windowed_snippets_match_miettes_scan() {
+        let text = "dir: a\n\tpath /x\r\n\r\nnfs: b\r\tserver 1.2.3.4\n\n\n\texport /é\rlast line";
+        let input =
+            TreeInput { files: vec![InputFile::new("storage.cfg", text.as_bytes().to_vec())], ..Default::default() };
+        let tree = pvelint_parse::load(input);
+        let source = TreeSource::new(&tree);
+        let n = text.len();
+        let mut checked = 0;
+        for start in (0..=n).filter(|i| text.is_char_boundary(*i)) {
+            for end in (start..=n).filter(|i| text.is_char_boundary(*i)).take(12) {
+                for (before, after) in [(0, 0), (1, 1), (2, 3), (5, 0)] {
+                    let span = SourceSpan::new(start.into(), end - start);
+                    let ours = source.read_span(&span, before, after);
+                    let theirs = text.read_span(&span, before, after);
+                    match (ours, theirs) {
+                        (Ok(a), Ok(b)) => {
+                            assert_eq!(
+                                (a.data(), a.span(), a.line(), a.column(), a.line_count()),
+                                (b.data(), b.span(), b.line(), b.column(), b.line_count()),
+                                "span {start}..{end}, context {before}/{after}"
+                            );
+                            checked += 1;
+                        }
+                        (a, b) => assert_eq!(a.is_ok(), b.is_ok(), "span {start}..{end}"),
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
 }
