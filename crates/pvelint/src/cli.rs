@@ -9,7 +9,7 @@ use crate::whatif::{self, Change};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use pvelint_parse::{Diagnostic, Severity, Tree};
 use pvelint_rules::RuleMeta;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -132,6 +132,11 @@ struct CheckArgs {
     /// Colour in the full format (NO_COLOR and FORCE_COLOR are honoured under auto).
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Show the tree's paths under this directory in every output, e.g. infra/pve when
+    /// the tree is that directory of the repository (CI annotations and SARIF resolve
+    /// paths from the repository root); files attached with --vzdump-conf keep theirs.
+    #[arg(long = "path-prefix", value_name = "DIR")]
+    path_prefix: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -356,8 +361,14 @@ fn tree_of(file: &Path) -> Option<(Layout, PathBuf)> {
     None
 }
 
-/// Reads the tree and the attached vzdump.conf files.
-fn read(args: &CheckArgs, cfg: &Config, layout: &Layout, err: &mut dyn Write) -> Result<pvelint_parse::TreeInput, i32> {
+/// Reads the tree and the attached vzdump.conf files; also returns the paths shown for
+/// the attached files (as given, not relative to the tree).
+fn read(
+    args: &CheckArgs,
+    cfg: &Config,
+    layout: &Layout,
+    err: &mut dyn Write,
+) -> Result<(pvelint_parse::TreeInput, BTreeSet<String>), i32> {
     let (mut input, notes) = discover::read_tree(layout);
     input.pve_version = Some(cfg.pve_version);
     let mut attach: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
@@ -375,6 +386,7 @@ fn read(args: &CheckArgs, cfg: &Config, layout: &Layout, err: &mut dyn Write) ->
         }
         attach.insert(node.to_string(), (PathBuf::from(file), file.to_string()));
     }
+    let attached = attach.values().map(|(_, display)| display.clone()).collect();
     for (node, (path, display)) in attach {
         let f = discover::read_file(&path, display.clone());
         if let Some(e) = &f.error {
@@ -387,7 +399,19 @@ fn read(args: &CheckArgs, cfg: &Config, layout: &Layout, err: &mut dyn Write) ->
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
     }
-    Ok(input)
+    Ok((input, attached))
+}
+
+/// `--path-prefix`: the tree's files shown under `prefix` (attached files keep the path
+/// they were given with). Applied after everything that maps paths back to the disk.
+fn add_path_prefix(tree: &mut Tree, prefix: &str, attached: &BTreeSet<String>) {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() {
+        return;
+    }
+    for f in tree.files.iter_mut().filter(|f| !attached.contains(&f.path)) {
+        f.path = format!("{prefix}/{}", f.path);
+    }
 }
 
 fn color(args: &CheckArgs) -> bool {
@@ -502,8 +526,8 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     }
     let outputs = parse_outputs(args, err)?;
     let (layout, root, wanted) = locate(args, err)?;
-    let input = read(args, &cfg, &layout, err)?;
-    let (tree, diags) = crate::lint(input, |m| cfg.enabled(m));
+    let (input, attached) = read(args, &cfg, &layout, err)?;
+    let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
     let mut diags = cfg.apply(&tree, diags);
     if !wanted.is_empty() {
         let read: Vec<PathBuf> = tree
@@ -563,11 +587,16 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
             }
         }
     }
-    for (format, path) in &outputs {
+    for (_, path) in &outputs {
         if let Some(msg) = refuse_tree_file(path, &tree, &root) {
             let _ = writeln!(err, "pvelint: {msg}");
             return Err(EXIT_ERROR);
         }
+    }
+    if let Some(prefix) = &args.path_prefix {
+        add_path_prefix(&mut tree, prefix, &attached);
+    }
+    for (format, path) in &outputs {
         let text = render_as(*format, &tree, &diags, FullStyle { color: false, width: 100 });
         if let Err(e) = std::fs::write(path, text) {
             let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
@@ -637,7 +666,7 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     let a = &args.tree;
     let cfg = load_config(a, err)?;
     let (layout, _, _) = locate(a, err)?;
-    let input = read(a, &cfg, &layout, err)?;
+    let (input, attached) = read(a, &cfg, &layout, err)?;
     let before = pvelint_parse::load(input);
     let enabled = |m: &RuleMeta| cfg.enabled(m);
     let mut outcome = whatif::what_if(&before, &changes, &enabled).map_err(|e| {
@@ -646,6 +675,9 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     })?;
     outcome.introduced = cfg.apply(&outcome.after, std::mem::take(&mut outcome.introduced));
     outcome.resolved = cfg.apply(&outcome.after, std::mem::take(&mut outcome.resolved));
+    if let Some(prefix) = &a.path_prefix {
+        add_path_prefix(&mut outcome.after, prefix, &attached);
+    }
     let tree = &outcome.after;
     let text = match default_format(a) {
         Format::Json => render::json_whatif(tree, &outcome.introduced, &outcome.resolved),

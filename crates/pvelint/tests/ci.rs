@@ -223,6 +223,43 @@ fn extra_outputs_and_statistics() {
 }
 
 #[test]
+fn path_prefix_places_the_tree_in_the_repository() {
+    let dir = cluster();
+    let r = dir.path();
+    write(r, "node1-vzdump.conf", "tmpdir: /mnt/pve/gone/tmp\n");
+    let o = pvelint(&["check", "pve", "--write-baseline", "baseline.json"], r);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let args = ["check", "pve", "--vzdump-conf", "pve1=node1-vzdump.conf", "--format", "json"];
+    let with = |extra: &[&str]| pvelint(&[&args[..], extra].concat(), r);
+    let o = with(&["--path-prefix", "infra/cluster/", "--output", "sarif=out.sarif"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    // The tree's files move under the prefix (one slash), the attached file keeps its path.
+    assert!(paths.contains(&"infra/cluster/nodes/pve2/lxc/120.conf"), "{paths:?}");
+    assert!(paths.contains(&"node1-vzdump.conf"), "{paths:?}");
+    assert!(paths.iter().all(|p| p.starts_with("infra/cluster/") || *p == "node1-vzdump.conf"), "{paths:?}");
+    let sarif: serde_json::Value = serde_json::from_str(&fs::read_to_string(r.join("out.sarif")).unwrap()).unwrap();
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert!(uris.contains(&"infra/cluster/storage.cfg"), "{uris:?}");
+    // Without the prefix the same findings have the tree's own paths.
+    let plain: serde_json::Value = serde_json::from_slice(&with(&[]).stdout).unwrap();
+    assert_eq!(plain["diagnostics"].as_array().unwrap().len(), paths.len());
+    assert!(plain["diagnostics"].as_array().unwrap().iter().any(|d| d["path"] == "nodes/pve2/lxc/120.conf"));
+    // A baseline written without the prefix still matches (the attached file's finding
+    // was not in it).
+    let o = pvelint(
+        &["check", "pve", "--baseline", "baseline.json", "--format", "json", "--path-prefix", "infra/cluster"],
+        r,
+    );
+    assert!(codes(&o).is_empty(), "{}", text(&o));
+}
+
+#[test]
 fn config_schema_is_current() {
     let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/pvelint.schema.json");
     let schema = pvelint::config::json_schema();
