@@ -4,6 +4,7 @@
 
 use pvelint_parse::guest::{Backup, GuestKind, VolumeRef, VolumeTarget};
 use pvelint_parse::storage::{Storage, StorageType};
+use pvelint_parse::volume::VolumeId;
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Guest, Span, Spanned, Tree};
 use std::collections::{BTreeSet, HashMap};
@@ -586,6 +587,25 @@ impl<'a> Context<'a> {
         Some(NodeListSource {
             note: format!("there is no corosync.conf and this standalone node is {listed}"),
             span: None,
+        })
+    }
+
+    /// The volumes a replication job of guest `g` copies (`get_replicatable_volumes`):
+    /// storage volumes of its current config on its node, without unused volumes, the
+    /// hook script and the VM state, ISO images and CD-ROMs, and volumes marked
+    /// `replicate=0`; each with its volume ID.
+    pub fn replicated_volumes(&self, g: &'a Guest) -> impl Iterator<Item = (GuestVolume<'a>, VolumeId)> + 'a {
+        let node: &'a str = &g.node;
+        self.volumes_of(g.vmid).filter(move |v| v.in_main() && v.guest.node == node).filter_map(|v| {
+            let VolumeTarget::Volume(id) = v.vol.target else { return None };
+            let key = v.key();
+            let skipped = key.starts_with("unused")
+                || key == "hookscript"
+                || key == "vmstate"
+                || v.str(id.volname).starts_with("iso/")
+                || v.is_cdrom()
+                || v.flag("replicate") == Some(false);
+            (!skipped).then_some((v, id))
         })
     }
 

@@ -95,6 +95,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::r101_replication_guest_undefined::ReplicationGuestUndefined,
     &rules::r102_replication_target_invalid::ReplicationTargetInvalid,
     &rules::r103_replicated_volume_not_replicable::ReplicatedVolumeNotReplicable,
+    &rules::r104_replicated_volume_storage_not_on_target::ReplicatedVolumeStorageNotOnTarget,
     &rules::s101_storage_node_unknown::StorageNodeUnknown,
     &rules::s102_local_storage_redefined::LocalStorageRedefined,
     &rules::s103_content_dirs_overlap::ContentDirsOverlap,

@@ -31,6 +31,7 @@ pub mod m102_moved_guest_node_local_file;
 pub mod r101_replication_guest_undefined;
 pub mod r102_replication_target_invalid;
 pub mod r103_replicated_volume_not_replicable;
+pub mod r104_replicated_volume_storage_not_on_target;
 pub mod s101_storage_node_unknown;
 pub mod s102_local_storage_redefined;
 pub mod s103_content_dirs_overlap;

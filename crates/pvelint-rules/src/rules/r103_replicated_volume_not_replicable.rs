@@ -2,7 +2,6 @@
 //! local storage other than zfspool, and not excluded with `replicate=0`.
 
 use crate::context::Context;
-use pvelint_parse::guest::VolumeTarget;
 use pvelint_parse::storage::StorageType;
 use pvelint_parse::{Diagnostic, Severity};
 
@@ -18,20 +17,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(repl) = &ctx.tree.replication else { return };
     for job in &repl.jobs {
         let Some(g) = job.guest.and_then(|v| ctx.guest(v)) else { continue };
-        for v in ctx.volumes_of(g.vmid).filter(|v| v.in_main() && v.guest.node == g.node) {
-            let VolumeTarget::Volume(id) = &v.vol.target else { continue };
+        for (v, id) in ctx.replicated_volumes(g) {
             let key = v.key();
-            // Replication copies disks and mount points; unused volumes, ISO images and
-            // hook scripts are not part of it.
-            if key.starts_with("unused") || key == "hookscript" || key == "vmstate" {
-                continue;
-            }
-            if v.str(id.volname).starts_with("iso/") || v.is_cdrom() {
-                continue;
-            }
-            if v.flag("replicate") == Some(false) {
-                continue;
-            }
             let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
             if s.shared.value || s.kind == StorageType::ZfsPool || matches!(s.kind, StorageType::Foreign(_)) {
                 continue;
