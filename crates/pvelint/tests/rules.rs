@@ -3,7 +3,9 @@
 //! Each case runs with only its rule enabled: a pass case must give no diagnostic, a
 //! fail case at least one, all of that code, and its rendering is an insta snapshot
 //! named `<CODE>__<case>`. A case with a `whatif.args` file (one change per line, as
-//! on the command line: `--move-guest 106=pve2`) is linted as it would be after them.
+//! on the command line: `--move-guest 106=pve2`) is linted as it would be after them. A
+//! case with a `pvelint.yaml` takes its `pve-version` from it (the CLI would find that
+//! file in the tree too); its other settings are not applied.
 
 use pvelint::render::{self, FullStyle};
 use pvelint::whatif::Change;
@@ -87,7 +89,12 @@ fn rule_cases() {
     let mut failures = Vec::new();
     for (code, list) in cases() {
         for (name, dir) in list {
-            let input = read_case(&dir);
+            let mut input = read_case(&dir);
+            let config = dir.join("pvelint.yaml");
+            if config.is_file() {
+                let cfg = pvelint::config::load(&config).unwrap_or_else(|e| panic!("{code}/{name}: {}", e.message));
+                input.pve_version = Some(cfg.pve_version);
+            }
             let enabled = |m: &pvelint_rules::RuleMeta| m.code == code;
             let (tree, diags) = match fs::read_to_string(dir.join("whatif.args")) {
                 // A what-if case: the rules run on the tree after the listed changes.
