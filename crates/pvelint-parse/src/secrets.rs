@@ -61,15 +61,16 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// The values of the sensitive lines of `text` (at least 4 bytes long: shorter ones
-/// would mask common words), for [`scrub`].
+/// The values of the sensitive lines of `text`, for [`scrub`].
 pub fn sensitive_values(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
         if let Some(start) = sensitive_value_start(line) {
             let v = line[start..].trim();
-            if v.len() >= 4 {
+            if !v.is_empty() {
                 out.push(v.to_string());
+            }
+            if v.len() >= 4 {
                 // A value may be quoted in parts (a property string split at commas).
                 out.extend(v.split([',', ' ', '\t']).filter(|p| p.len() >= 4 && p.len() < v.len()).map(str::to_string));
             }
@@ -78,13 +79,24 @@ pub fn sensitive_values(text: &str) -> Vec<String> {
     out
 }
 
-/// Masks every occurrence of `values` in the texts of a diagnostic (message, help,
-/// labels), in case a message quotes the value of a sensitive line.
+/// Masks the values of sensitive lines in the texts of a diagnostic (message, help,
+/// labels), in case a message quotes one. A value of at least 4 bytes is masked wherever
+/// it appears; a shorter one only where it is quoted (`'ab'`, `` `ab` ``, `"ab"`), since
+/// masking every `ab` would garble words.
 pub fn scrub(d: &mut crate::Diagnostic, values: &[String]) {
     let mask = |s: &mut String| {
         for v in values {
-            if s.contains(v.as_str()) {
-                *s = s.replace(v.as_str(), "****");
+            if v.len() >= 4 {
+                if s.contains(v.as_str()) {
+                    *s = s.replace(v.as_str(), "****");
+                }
+                continue;
+            }
+            for q in ['\'', '`', '"'] {
+                let quoted = format!("{q}{v}{q}");
+                if s.contains(&quoted) {
+                    *s = s.replace(&quoted, &format!("{q}****{q}"));
+                }
             }
         }
     };
@@ -115,7 +127,7 @@ mod tests {
     #[test]
     fn scrubs_quoted_values() {
         let vals = sensitive_values("x\n\tpassword hunter22\n\tkeyring ab\n");
-        assert_eq!(vals, vec!["hunter22".to_string()]);
+        assert_eq!(vals, vec!["hunter22".to_string(), "ab".to_string()]);
         let span = crate::Span::default();
         let mut d = crate::Diagnostic::new("P001", "x", crate::Severity::Error, span, "value 'hunter22' dropped")
             .with_help("hunter22")
@@ -125,5 +137,10 @@ mod tests {
             (d.message.as_str(), d.help.as_deref(), d.labels[0].message.as_str()),
             ("value '****' dropped", Some("****"), "is ****")
         );
+        // A short value is masked where it is quoted, not inside words.
+        let mut d = crate::Diagnostic::new("P006", "x", crate::Severity::Warning, span, "keeps 'ab', about `ab`")
+            .with_help("\"ab\" was given");
+        scrub(&mut d, &vals);
+        assert_eq!((d.message.as_str(), d.help.as_deref()), ("keeps '****', about `****`", Some("\"****\" was given")));
     }
 }

@@ -122,6 +122,24 @@ fn secrets_never_appear_in_any_output_format() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("priv/"), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
+#[test]
+fn short_secrets_are_masked_too() {
+    // A 3-byte password, set twice: the duplicate-key finding quotes the value it keeps.
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "storage.cfg",
+        "cifs: smb\n\tserver 10.0.0.1\n\tshare data\n\tusername bob\n\tpassword Q7z\n\tpassword Z9q\n\tcontent backup\n",
+    );
+    let root = d.path().to_str().unwrap();
+    for format in ["full", "concise", "json", "sarif", "github", "gitlab"] {
+        let out = pvelint(&["check", root, "--format", format], d.path());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("is set twice"), "{format}: {text}");
+        assert!(!text.contains("Q7z") && !text.contains("Z9q"), "{format}: {text}");
+    }
+}
+
 /// Path → (type, mode, size, mtime, content or link target hash), never following
 /// links and never opening anything but regular files.
 fn snapshot(root: &Path) -> BTreeMap<String, (u32, u64, i64, i64, u64)> {
