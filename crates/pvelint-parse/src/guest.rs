@@ -313,7 +313,6 @@ impl GuestConfig {
                 }
             }
         }
-        out.shrink_to_fit();
         out
     }
 }

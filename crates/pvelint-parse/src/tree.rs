@@ -122,10 +122,11 @@ pub struct Guest {
     /// The node whose directory holds the config.
     pub node: String,
     pub file: FileId,
-    pub config: guest::GuestConfig,
+    /// Shared: a copy of the tree (what-if) shares every guest's config and volumes.
+    pub config: std::sync::Arc<guest::GuestConfig>,
     /// `config.volumes()`, computed once while parsing (on the parser threads), for the
     /// rules to borrow.
-    pub volumes: Vec<guest::VolumeRef>,
+    pub volumes: std::sync::Arc<[guest::VolumeRef]>,
 }
 
 impl Guest {
@@ -258,7 +259,7 @@ enum Model {
     HaGroups(Box<ha::HaGroups>),
     HaRules(Box<ha::HaRules>),
     User(Box<user::UserConfig>),
-    Guest(Box<(guest::GuestConfig, Vec<guest::VolumeRef>)>),
+    Guest(Box<(std::sync::Arc<guest::GuestConfig>, std::sync::Arc<[guest::VolumeRef]>)>),
 }
 
 type Parsed = (SourceFile, FileKind, Model, Vec<Diagnostic>);
@@ -279,9 +280,10 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
         FileKind::Guest { kind, vmid, .. } => {
+            // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
-            let volumes = config.volumes();
-            Model::Guest(Box::new((config, volumes)))
+            let volumes = config.volumes().into();
+            Model::Guest(Box::new((std::sync::Arc::new(config), volumes)))
         }
     };
     (file, kind, model, d)
