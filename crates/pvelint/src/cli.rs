@@ -135,6 +135,7 @@ struct CheckArgs {
     /// Show the tree's paths under this directory in every output, e.g. infra/pve when
     /// the tree is that directory of the repository (CI annotations and SARIF resolve
     /// paths from the repository root); files attached with --vzdump-conf keep theirs.
+    /// Overrides `path-prefix` of pvelint.yaml.
     #[arg(long = "path-prefix", value_name = "DIR")]
     path_prefix: Option<String>,
 }
@@ -593,7 +594,7 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
             return Err(EXIT_ERROR);
         }
     }
-    if let Some(prefix) = &args.path_prefix {
+    if let Some(prefix) = args.path_prefix.as_ref().or(cfg.path_prefix.as_ref()) {
         add_path_prefix(&mut tree, prefix, &attached);
     }
     for (format, path) in &outputs {
@@ -675,7 +676,7 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     })?;
     outcome.introduced = cfg.apply(&outcome.after, std::mem::take(&mut outcome.introduced));
     outcome.resolved = cfg.apply(&outcome.after, std::mem::take(&mut outcome.resolved));
-    if let Some(prefix) = &a.path_prefix {
+    if let Some(prefix) = a.path_prefix.as_ref().or(cfg.path_prefix.as_ref()) {
         add_path_prefix(&mut outcome.after, prefix, &attached);
     }
     let tree = &outcome.after;

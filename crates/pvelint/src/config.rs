@@ -48,6 +48,9 @@ pub struct RawConfig {
     /// removed or deprecated options.
     #[schemars(with = "Option<u8>")]
     pub pve_version: Option<Spanned<u8>>,
+    /// Show the tree's paths under this directory in every output (e.g. `clusters/prod`
+    /// when the tree is that directory of the repository); `--path-prefix` overrides it.
+    pub path_prefix: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -164,6 +167,7 @@ pub struct Config {
     pub per_object_ignores: Vec<(String, Vec<String>, Option<String>)>,
     pub vzdump_conf: BTreeMap<String, PathBuf>,
     pub pve_version: u8,
+    pub path_prefix: Option<String>,
 }
 
 /// Looks for a config file in `start` and its parents.
@@ -285,6 +289,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         }
         cfg.pve_version = v.value;
     }
+    cfg.path_prefix = raw.path_prefix.clone().filter(|p| !p.trim_end_matches('/').is_empty());
     Ok(cfg)
 }
 
@@ -388,6 +393,9 @@ impl Config {
             s.push_str(&format!("  {n}: {}\n", p.display()));
         }
         s.push_str(&format!("pve-version: {}\n", self.pve_version));
+        if let Some(p) = &self.path_prefix {
+            s.push_str(&format!("path-prefix: {p}\n"));
+        }
         s
     }
 }

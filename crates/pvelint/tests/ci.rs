@@ -257,6 +257,15 @@ fn path_prefix_places_the_tree_in_the_repository() {
         r,
     );
     assert!(codes(&o).is_empty(), "{}", text(&o));
+    // The same from pvelint.yaml; the command line wins.
+    write(r, "pvelint.yaml", "path-prefix: from/config\n");
+    let first_path = |o: &Output| -> String {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["diagnostics"][0]["path"].as_str().unwrap().to_string()
+    };
+    assert!(first_path(&pvelint(&["check", "pve", "--format", "json"], r)).starts_with("from/config/"));
+    assert!(first_path(&pvelint(&["check", "pve", "--format", "json", "--path-prefix", "cli"], r)).starts_with("cli/"));
+    assert!(text(&pvelint(&["check", "pve", "--show-config"], r)).contains("path-prefix: from/config"));
 }
 
 #[test]
