@@ -4,17 +4,20 @@
 
 use pvelint_parse::guest::{Backup, GuestKind, VolumeRef, VolumeTarget};
 use pvelint_parse::storage::{Storage, StorageType};
-use pvelint_parse::volume::VolumeId;
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Guest, Span, Spanned, Tree};
 use std::collections::{BTreeSet, HashMap};
 
-/// A volume reference together with the guest that holds it (two references; made on
-/// the fly by [`Context::volumes`], not stored).
+/// A volume reference together with the guest that holds it and, for a
+/// `storage:volname` volume, the storage its ID names (made on the fly by
+/// [`Context::volumes`], not stored).
 #[derive(Clone, Copy)]
 pub struct GuestVolume<'a> {
     pub guest: &'a Guest,
     pub vol: &'a VolumeRef,
+    /// The effective definition of the volume's storage; `None` for a path or device, and
+    /// for a storage ID that storage.cfg does not define.
+    pub storage: Option<&'a Storage>,
 }
 
 impl<'a> GuestVolume<'a> {
@@ -81,6 +84,11 @@ impl<'a> GuestVolume<'a> {
         self.in_main() && self.vol.backup == Backup::Included
     }
 
+    /// A `storage:volname` volume (not a path, device, `none` or `cdrom`).
+    pub fn is_volume(&self) -> bool {
+        matches!(self.vol.target, VolumeTarget::Volume(_))
+    }
+
     /// The storage ID of a `storage:volname` volume.
     pub fn storage_id(&self) -> Option<Spanned<&'a str>> {
         match self.vol.target {
@@ -131,9 +139,15 @@ pub struct Context<'a> {
     pub tree: &'a Tree,
     /// The cluster's nodes (corosync.conf, else the local node); `None` when unknown.
     pub nodes: Option<BTreeSet<String>>,
-    /// Storage ID → its effective definition (the first one with that ID), so that
-    /// lookups per volume do not scan storage.cfg.
-    storage_index: HashMap<&'a str, &'a Storage, IdHash>,
+    /// Storage ID → its effective definition (the first one with that ID, as an index in
+    /// `tree.storage.storages`), so that lookups per volume do not scan storage.cfg.
+    storage_index: HashMap<&'a str, u32, IdHash>,
+    /// Position in [`Context::volumes`] of each guest's first volume.
+    vol_start: Vec<u32>,
+    /// Per volume in [`Context::volumes`] order: its storage (an index in
+    /// `tree.storage.storages`, [`NO_STORAGE`] for none), resolved once here so that the
+    /// per-volume rules do not each read the ID from the text and hash it.
+    vol_storage: Vec<u32>,
     /// When `tree.guests` is sorted by VMID (as `load` leaves it): the VMID of each guest,
     /// in that order, so that VMID lookups bisect a compact array instead of scanning.
     /// `None` when the guests are not sorted (then lookups scan).
@@ -168,10 +182,8 @@ impl std::hash::Hasher for Fnv1a {
     }
 }
 
-/// The volume references of one guest.
-fn guest_volumes(g: &Guest) -> impl Iterator<Item = GuestVolume<'_>> {
-    g.volumes.iter().map(move |vol| GuestVolume { guest: g, vol })
-}
+/// [`Context::vol_storage`] of a volume that names no defined storage.
+const NO_STORAGE: u32 = u32::MAX;
 
 /// Storage IDs that come with a Proxmox install and live on the system disk.
 pub const SYSTEM_STORAGES: &[&str] = &["local", "local-lvm", "local-zfs", "local-btrfs"];
@@ -179,12 +191,32 @@ pub const SYSTEM_STORAGES: &[&str] = &["local", "local-lvm", "local-zfs", "local
 impl<'a> Context<'a> {
     pub fn new(tree: &'a Tree) -> Self {
         let mut storage_index = HashMap::with_capacity_and_hasher(tree.storage.storages.len(), IdHash);
-        for s in tree.storage.iter() {
-            storage_index.entry(s.id.as_str()).or_insert(s);
+        for (i, s) in tree.storage.storages.iter().enumerate() {
+            storage_index.entry(s.id.as_str()).or_insert(i as u32);
+        }
+        let mut vol_start = Vec::with_capacity(tree.guests.len());
+        let mut vol_storage = Vec::new();
+        for g in &tree.guests {
+            vol_start.push(vol_storage.len() as u32);
+            for v in g.volumes.iter() {
+                let index = match v.target {
+                    VolumeTarget::Volume(id) => storage_index.get(g.config.str(id.storage)).copied(),
+                    _ => None,
+                };
+                vol_storage.push(index.unwrap_or(NO_STORAGE));
+            }
         }
         let vmids: Vec<u32> = tree.guests.iter().map(|g| g.vmid).collect();
         let vmids = vmids.windows(2).all(|w| w[0] <= w[1]).then_some(vmids);
-        Context { tree, nodes: tree.cluster_nodes(), storage_index, vmids, by_node: Default::default() }
+        Context {
+            tree,
+            nodes: tree.cluster_nodes(),
+            storage_index,
+            vol_start,
+            vol_storage,
+            vmids,
+            by_node: Default::default(),
+        }
     }
 
     /// The index of a guest in `tree.guests` (every `&Guest` the context hands out points
@@ -220,11 +252,21 @@ impl<'a> Context<'a> {
     }
 
     pub fn storage(&self, id: &str) -> Option<&'a Storage> {
-        self.storage_index.get(id).copied()
+        self.storage_index.get(id).map(|&i| &self.tree.storage.storages[i as usize])
     }
 
     pub fn storage_status(&self, id: &str, node: &str) -> StorageStatus {
-        let Some(s) = self.storage(id) else {
+        self.status_of(self.storage(id), node)
+    }
+
+    /// [`Context::storage_status`] of a `storage:volname` volume on its guest's node.
+    pub fn volume_status(&self, v: &GuestVolume) -> StorageStatus {
+        self.status_of(v.storage, &v.guest.node)
+    }
+
+    /// [`Context::storage_status`] of a storage already looked up (`None`: undefined).
+    pub fn status_of(&self, storage: Option<&Storage>, node: &str) -> StorageStatus {
+        let Some(s) = storage else {
             return if self.storage_known() { StorageStatus::Undefined } else { StorageStatus::Available };
         };
         if !s.usable {
@@ -394,20 +436,30 @@ impl<'a> Context<'a> {
     }
 
     /// Every volume reference of every guest, in guest order then file order.
-    pub fn volumes(&self) -> impl Iterator<Item = GuestVolume<'a>> + 'a {
-        let guests: &'a [Guest] = &self.tree.guests;
-        guests.iter().flat_map(guest_volumes)
+    pub fn volumes(&self) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
+        (0..self.tree.guests.len()).flat_map(|gi| self.guest_volumes(gi))
     }
 
     /// The volume references of the guests with this VMID.
-    pub fn volumes_of(&self, vmid: u32) -> impl Iterator<Item = GuestVolume<'a>> + 'a {
-        let all: &'a [Guest] = &self.tree.guests;
+    pub fn volumes_of(&self, vmid: u32) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
         // `tree.guests` is sorted by VMID (else scan): the guests of one VMID are a run.
-        let guests = match self.vmid_run(vmid) {
-            Some(run) => &all[run],
-            None => all,
+        let run = self.vmid_run(vmid).unwrap_or(0..self.tree.guests.len());
+        run.filter(move |&gi| self.tree.guests[gi].vmid == vmid).flat_map(|gi| self.guest_volumes(gi))
+    }
+
+    /// The volume references of `tree.guests[gi]`, with their storages.
+    fn guest_volumes(&self, gi: usize) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
+        let g: &'a Guest = &self.tree.guests[gi];
+        let start = self.vol_start[gi] as usize;
+        g.volumes.iter().enumerate().map(move |(vi, vol)| self.volume_at(g, vol, start + vi))
+    }
+
+    fn volume_at(&self, guest: &'a Guest, vol: &'a VolumeRef, pos: usize) -> GuestVolume<'a> {
+        let storage = match self.vol_storage[pos] {
+            NO_STORAGE => None,
+            i => self.tree.storage.storages.get(i as usize),
         };
-        guests.iter().filter(move |g| g.vmid == vmid).flat_map(guest_volumes)
+        GuestVolume { guest, vol, storage }
     }
 
     /// The `storage:volname` volumes that appear more than once in main sections, in
@@ -416,27 +468,18 @@ impl<'a> Context<'a> {
     /// compared as text.
     pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<GuestVolume<'a>>)> {
         use std::hash::{Hash, Hasher};
-        let guests = &self.tree.guests;
-        // Position of each guest's first volume, to find a volume from its position.
-        let mut starts: Vec<usize> = Vec::with_capacity(guests.len() + 1);
         let mut keys: Vec<u64> = Vec::new();
-        let mut pos = 0usize;
-        for g in guests {
-            starts.push(pos);
-            for v in guest_volumes(g) {
-                if let (true, VolumeTarget::Volume(id)) = (v.in_main(), v.vol.target) {
-                    let mut h = std::hash::DefaultHasher::new();
-                    v.str(id.full()).hash(&mut h);
-                    keys.push((h.finish() & !0xffff_ffff) | pos as u64);
-                }
-                pos += 1;
+        for (pos, v) in self.volumes().enumerate() {
+            if let (true, VolumeTarget::Volume(id)) = (v.in_main(), v.vol.target) {
+                let mut h = std::hash::DefaultHasher::new();
+                v.str(id.full()).hash(&mut h);
+                keys.push((h.finish() & !0xffff_ffff) | pos as u64);
             }
         }
-        starts.push(pos);
         let at = |pos: usize| -> GuestVolume<'a> {
-            let gi = starts.partition_point(|s| *s <= pos) - 1;
+            let gi = self.vol_start.partition_point(|s| *s as usize <= pos) - 1;
             let g: &'a Guest = &self.tree.guests[gi];
-            GuestVolume { guest: g, vol: &g.volumes[pos - starts[gi]] }
+            self.volume_at(g, &g.volumes[pos - self.vol_start[gi] as usize], pos)
         };
         let volid = |v: GuestVolume<'a>| -> &'a str {
             match v.vol.target {
@@ -593,8 +636,8 @@ impl<'a> Context<'a> {
     /// The volumes a replication job of guest `g` copies (`get_replicatable_volumes`):
     /// storage volumes of its current config on its node, without unused volumes, the
     /// hook script and the VM state, ISO images and CD-ROMs, and volumes marked
-    /// `replicate=0`; each with its volume ID.
-    pub fn replicated_volumes(&self, g: &'a Guest) -> impl Iterator<Item = (GuestVolume<'a>, VolumeId)> + 'a {
+    /// `replicate=0`.
+    pub fn replicated_volumes(&self, g: &'a Guest) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
         let node: &'a str = &g.node;
         self.volumes_of(g.vmid).filter(move |v| v.in_main() && v.guest.node == node).filter_map(|v| {
             let VolumeTarget::Volume(id) = v.vol.target else { return None };
@@ -605,7 +648,7 @@ impl<'a> Context<'a> {
                 || v.str(id.volname).starts_with("iso/")
                 || v.is_cdrom()
                 || v.flag("replicate") == Some(false);
-            (!skipped).then_some((v, id))
+            (!skipped).then_some(v)
         })
     }
 
@@ -658,8 +701,7 @@ impl<'a> Context<'a> {
     /// device (a USB disk, a second pool) that the guest's backups depend on. A guest that
     /// lives entirely on a node-local pool is a normal setup and not reported.
     pub fn on_extra_fragile_device(&self, v: GuestVolume) -> bool {
-        let Some(sid) = v.storage_id() else { return false };
-        let Some(s) = self.storage(sid.value) else { return false };
+        let Some(s) = v.storage else { return false };
         v.backed_up() && self.is_fragile(s) && self.home_storage(v.guest).as_deref() != Some(s.id.as_str())
     }
 }

@@ -18,12 +18,12 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // The suggestion for each undefined ID, computed once (a lost storage is often
     // referenced by hundreds of volumes).
     let mut suggestions: std::collections::HashMap<&str, Option<&str>> = Default::default();
-    for v in ctx.volumes() {
-        let Some(sid) = v.storage_id() else { continue };
-        let storage = ctx.storage(sid.value);
+    for v in ctx.volumes().filter(|v| v.is_volume()) {
+        let storage = v.storage;
         if storage.is_some_and(|s| s.usable) {
             continue;
         }
+        let Some(sid) = v.storage_id() else { continue };
         let what = v.describe();
         let mut d = match storage {
             None => {

@@ -12,9 +12,9 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in ctx.volumes() {
+    for v in ctx.volumes().filter(|v| v.is_volume()) {
+        let StorageStatus::Disabled(line) = ctx.volume_status(&v) else { continue };
         let Some(sid) = v.storage_id() else { continue };
-        let StorageStatus::Disabled(line) = ctx.storage_status(sid.value, &v.guest.node) else { continue };
         out.push(
             META.at(
                 sid.span,

@@ -12,12 +12,12 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for v in ctx.volumes() {
-        let Some(sid) = v.storage_id() else { continue };
+    for v in ctx.volumes().filter(|v| v.is_volume()) {
         let node = &v.guest.node;
-        let StorageStatus::NotOnNode(nodes_span) = ctx.storage_status(sid.value, node) else { continue };
-        let listed: Vec<String> = ctx
-            .storage(sid.value)
+        let StorageStatus::NotOnNode(nodes_span) = ctx.volume_status(&v) else { continue };
+        let Some(sid) = v.storage_id() else { continue };
+        let listed: Vec<String> = v
+            .storage
             .and_then(|s| s.nodes.as_ref())
             .map(|n| n.value.iter().map(|x| format!("'{x}'")).collect())
             .unwrap_or_default();

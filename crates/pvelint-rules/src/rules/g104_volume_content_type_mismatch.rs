@@ -29,16 +29,16 @@ fn is_disk_key(kind: GuestKind, key: &str) -> bool {
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for v in ctx.volumes().filter(|v| v.in_main()) {
         let VolumeTarget::Volume(id) = &v.vol.target else { continue };
+        // Undefined or unusable storages are other rules' business (G101).
+        let Some(s) = v.storage else { continue };
+        if !s.usable {
+            continue;
+        }
         let kind = v.guest.kind;
         if !is_disk_key(kind, v.key()) {
             continue;
         }
         if v.is_cdrom() {
-            continue;
-        }
-        // Undefined or unusable storages are other rules' business (G101).
-        let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
-        if !s.usable {
             continue;
         }
         // A volume of another content type used as a disk (`local:iso/x.img` on ide0):

@@ -14,11 +14,11 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for v in ctx.volumes().filter(|v| v.backed_up()) {
-        let Some(sid) = v.storage_id() else { continue };
-        let Some(s) = ctx.storage(sid.value) else { continue };
-        if !ctx.on_extra_fragile_device(v) || ctx.storage_status(&s.id, &v.guest.node) != StorageStatus::Available {
+        let Some(s) = v.storage else { continue };
+        if !ctx.on_extra_fragile_device(v) || ctx.volume_status(&v) != StorageStatus::Available {
             continue;
         }
+        let Some(sid) = v.storage_id() else { continue };
         let mut d = META.at(
             backup_item_span(v).unwrap_or(sid.span),
             format!(

@@ -36,8 +36,10 @@ fn guest_hazards(ctx: &Context) -> (Vec<GuestHazard>, Vec<usize>) {
     for g in &ctx.tree.guests {
         start.push(hazards.len());
         for v in ctx.volumes_of(g.vmid).filter(|v| v.backed_up()) {
-            let Some(sid) = v.storage_id() else { continue };
-            let why = match ctx.storage_status(sid.value, &g.node) {
+            if !v.is_volume() {
+                continue;
+            }
+            let why = match ctx.status_of(v.storage, &g.node) {
                 StorageStatus::Undefined | StorageStatus::Unusable => "storage not defined",
                 StorageStatus::Disabled(_) => "storage disabled",
                 StorageStatus::NotOnNode(_) => "storage not on this node",

@@ -18,7 +18,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(g) = ctx.guest(*vmid) else { continue };
         for v in ctx.volumes_of(*vmid).filter(|v| v.in_main()) {
             let VolumeTarget::Volume(id) = &v.vol.target else { continue };
-            let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
+            let Some(s) = v.storage else { continue };
             if s.shared.value {
                 continue;
             }

@@ -17,9 +17,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(repl) = &ctx.tree.replication else { return };
     for job in &repl.jobs {
         let Some(g) = job.guest.and_then(|v| ctx.guest(v)) else { continue };
-        for (v, id) in ctx.replicated_volumes(g) {
+        for v in ctx.replicated_volumes(g) {
             let key = v.key();
-            let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
+            let Some(s) = v.storage else { continue };
             if s.shared.value || s.kind == StorageType::ZfsPool || matches!(s.kind, StorageType::Foreign(_)) {
                 continue;
             }

@@ -22,8 +22,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if ctx.node_unknown(&target.value) || g.node == target.value {
             continue;
         }
-        for (v, id) in ctx.replicated_volumes(g) {
-            let Some(s) = ctx.storage(v.str(id.storage)) else { continue };
+        for v in ctx.replicated_volumes(g) {
+            let Some(s) = v.storage else { continue };
             // Only local zfspool volumes are replicated (R103 reports the others).
             if s.shared.value || s.kind != StorageType::ZfsPool || !s.usable {
                 continue;
