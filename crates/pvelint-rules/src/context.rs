@@ -639,8 +639,8 @@ impl<'a> Context<'a> {
     /// `replicate=0`.
     pub fn replicated_volumes(&self, g: &'a Guest) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
         let node: &'a str = &g.node;
-        self.volumes_of(g.vmid).filter(move |v| v.in_main() && v.guest.node == node).filter_map(|v| {
-            let VolumeTarget::Volume(id) = v.vol.target else { return None };
+        self.volumes_of(g.vmid).filter(move |v| v.in_main() && v.guest.node == node).filter(|v| {
+            let VolumeTarget::Volume(id) = v.vol.target else { return false };
             let key = v.key();
             let skipped = key.starts_with("unused")
                 || key == "hookscript"
@@ -648,7 +648,7 @@ impl<'a> Context<'a> {
                 || v.str(id.volname).starts_with("iso/")
                 || v.is_cdrom()
                 || v.flag("replicate") == Some(false);
-            (!skipped).then_some(v)
+            !skipped
         })
     }
 
