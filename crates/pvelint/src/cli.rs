@@ -406,7 +406,7 @@ fn read(
 /// `--path-prefix`: the tree's files shown under `prefix` (attached files keep the path
 /// they were given with). Applied after everything that maps paths back to the disk.
 fn add_path_prefix(tree: &mut Tree, prefix: &str, attached: &BTreeSet<String>) {
-    let prefix = prefix.trim_end_matches('/');
+    let prefix = prefix.trim_start_matches("./").trim_end_matches('/');
     if prefix.is_empty() {
         return;
     }

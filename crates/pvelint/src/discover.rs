@@ -264,30 +264,14 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
     (input, notes)
 }
 
-/// Below this many files, a second thread costs more than it saves.
-const PARALLEL_MIN_FILES: usize = 256;
-
 /// Reads the files, on two threads for large trees (reading is mostly system calls, which
 /// overlap well), and returns them with their indexes.
 fn read_all(pending: Vec<(usize, std::path::PathBuf, String)>) -> Vec<(usize, InputFile)> {
     let read = |items: Vec<(usize, std::path::PathBuf, String)>| -> Vec<(usize, InputFile)> {
         items.into_iter().map(|(i, path, rel)| (i, read_file(&path, rel))).collect()
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || pending.len() < PARALLEL_MIN_FILES {
-        return read(pending);
-    }
-    let mut first = pending;
-    let second = first.split_off(first.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(move || read(second));
-        let mut out = read(first);
-        match other.join() {
-            Ok(rest) => out.extend(rest),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-        out
-    })
+    let files = pending.len();
+    pvelint_parse::tree::on_two_threads(pending, files, read)
 }
 
 /// Whether the tree lies inside a git work tree (a `.git` in it or an ancestor).
