@@ -64,6 +64,19 @@ pub fn decode_text(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The FNV-1a (64 bit) offset basis: the state to start [`fnv1a`] from.
+pub const FNV1A_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bit, continued from state `h` over `bytes`: stable across runs, platforms
+/// and versions (finding fingerprints), and fast for short IDs (storage lookups).
+pub fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,16 +31,6 @@ impl<'a> GuestVolume<'a> {
         self.guest.config.key(self.guest.config.entry_of(self.vol))
     }
 
-    /// The span of the key as written.
-    pub fn key_span(&self) -> Span {
-        self.guest.config.entry_of(self.vol).key
-    }
-
-    /// The whole line of the value.
-    pub fn line(&self) -> Span {
-        self.guest.config.line(self.guest.config.entry_of(self.vol))
-    }
-
     /// The mount path of a container volume (`mp=`, `/` for `rootfs`).
     pub fn mount_path(&self) -> Option<Spanned<&'a str>> {
         self.guest.config.mount_path(self.vol)
@@ -64,14 +54,6 @@ impl<'a> GuestVolume<'a> {
     /// A CD-ROM drive (`media=cdrom`).
     pub fn is_cdrom(&self) -> bool {
         self.prop("media").is_some_and(|m| m.value == "cdrom")
-    }
-
-    /// The volume name of a `storage:volname` volume.
-    pub fn volname(&self) -> Option<Spanned<&'a str>> {
-        match self.vol.target {
-            VolumeTarget::Volume(v) => Some(v.volname.spanned(self.guest.config.text())),
-            _ => None,
-        }
     }
 
     /// In the main section (not a snapshot, pending or special section).
@@ -165,7 +147,7 @@ struct IdHash;
 impl std::hash::BuildHasher for IdHash {
     type Hasher = Fnv1a;
     fn build_hasher(&self) -> Fnv1a {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
+        Fnv1a(pvelint_parse::text::FNV1A_START)
     }
 }
 
@@ -173,9 +155,7 @@ struct Fnv1a(u64);
 
 impl std::hash::Hasher for Fnv1a {
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 = pvelint_parse::text::fnv1a(bytes, self.0);
     }
     fn finish(&self) -> u64 {
         self.0

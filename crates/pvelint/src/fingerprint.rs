@@ -2,6 +2,7 @@
 //! Code Quality: code + file + object + key + the normalised text under the primary span.
 //! Line numbers are left out, so unrelated edits that move lines keep the identity.
 
+use pvelint_parse::text::{fnv1a, FNV1A_START};
 use pvelint_parse::{Diagnostic, Tree};
 
 /// The parts a fingerprint is made of.
@@ -17,18 +18,10 @@ pub fn parts(tree: &Tree, d: &Diagnostic) -> [String; 5] {
     ]
 }
 
-/// FNV-1a, 64 bit: stable across runs, platforms and versions (unlike `DefaultHasher`).
-fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// A 16-hex-digit fingerprint of the parts.
 pub fn fingerprint(tree: &Tree, d: &Diagnostic) -> String {
-    let mut h = 0xcbf2_9ce4_8422_2325;
+    // FNV-1a: stable across runs, platforms and versions (unlike `DefaultHasher`).
+    let mut h = FNV1A_START;
     for p in parts(tree, d) {
         h = fnv1a(p.as_bytes(), h);
         h = fnv1a(&[0x1f], h);
