@@ -241,8 +241,8 @@ fn rule(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write)
     let code = code.unwrap_or_default();
     match pvelint_rules::find(code) {
         Some(m) => {
-            let _ = write!(out, "{}", m.doc);
-            if !m.doc.ends_with('\n') {
+            let _ = write!(out, "{}", m.doc());
+            if !m.doc().ends_with('\n') {
                 let _ = writeln!(out);
             }
             EXIT_CLEAN
