@@ -52,6 +52,12 @@ enum Command {
         #[arg(long)]
         schema: bool,
     },
+    /// Print this node's facts (mounts, ZFS pools, LVM, bridges, devices, the paths its
+    /// configuration depends on) as JSON. Reads only; docs/facts.md.
+    Facts(crate::facts::FactsArgs),
+    /// The probe child of `facts` (internal).
+    #[command(name = "__probe", hide = true)]
+    Probe,
     /// Print a shell completion script (bash, zsh, fish).
     Completions { shell: String },
     /// Print the man page (roff).
@@ -202,6 +208,11 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
         },
         Command::Man => emit(&mut stdout, &crate::gen::man_page(&command())),
+        Command::Facts(args) => crate::facts::run(&args, &mut stdout, &mut stderr),
+        Command::Probe => match crate::facts::probe::serve(std::io::stdin().lock(), &mut stdout) {
+            Ok(()) => EXIT_CLEAN,
+            Err(_) => EXIT_ERROR,
+        },
     }
 }
 
