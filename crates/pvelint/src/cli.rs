@@ -55,6 +55,9 @@ enum Command {
     /// Print this node's facts (mounts, ZFS pools, LVM, bridges, devices, the paths its
     /// configuration depends on) as JSON. Reads only; docs/facts.md.
     Facts(crate::facts::FactsArgs),
+    /// Copy this node's /etc/pve (without priv/, keys and state), its vzdump.conf and its
+    /// facts into a repository directory: DEST/pve, DEST/hosts/<node>/. docs/facts.md.
+    Collect(crate::facts::collect::CollectArgs),
     /// The probe child of `facts` (internal).
     #[command(name = "__probe", hide = true)]
     Probe,
@@ -209,6 +212,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         },
         Command::Man => emit(&mut stdout, &crate::gen::man_page(&command())),
         Command::Facts(args) => crate::facts::run(&args, &mut stdout, &mut stderr),
+        Command::Collect(args) => crate::facts::collect::run(&args, &mut stderr),
         Command::Probe => match crate::facts::probe::serve(std::io::stdin().lock(), &mut stdout) {
             Ok(()) => EXIT_CLEAN,
             Err(_) => EXIT_ERROR,

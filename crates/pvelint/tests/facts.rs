@@ -203,3 +203,104 @@ fn the_schema_describes_the_facts() {
         assert!(schema["properties"].get(field).is_some(), "{field}");
     }
 }
+
+fn collect(root: &Path, dest: &Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["collect"])
+        .arg(dest)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stderr).unwrap())
+}
+
+/// Every file below `dir` with its bytes (links as `-> target`), sorted.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().into_iter().flatten() {
+        let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+        if e.file_type().is_symlink() {
+            out.push((rel, format!("-> {}", std::fs::read_link(e.path()).unwrap().display()).into_bytes()));
+        } else if e.file_type().is_file() {
+            out.push((rel, std::fs::read(e.path()).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn collect_writes_the_repository_layout_without_secrets_or_state() {
+    let root = fake_root("fun-bedbug");
+    let pve = root.path().join("etc/pve");
+    std::os::unix::fs::symlink("nodes/fun-bedbug", pve.join("local")).unwrap();
+    std::fs::create_dir_all(pve.join("priv")).unwrap();
+    std::fs::write(pve.join("priv/authkey.key"), "priv-secret-1234").unwrap();
+    std::fs::write(pve.join("pve-www.key"), "www-secret-5678").unwrap();
+    std::fs::write(pve.join("nodes/fun-bedbug/pve-ssl.key"), "ssl-secret-9012").unwrap();
+    std::fs::write(pve.join("nodes/fun-bedbug/custom.pem"), "-----BEGIN RSA PRIVATE KEY-----\ncontent-secret\n")
+        .unwrap();
+    std::fs::write(pve.join("nodes/fun-bedbug/pve-ssl.pem"), "-----BEGIN CERTIFICATE-----\npublic\n").unwrap();
+    std::fs::write(pve.join(".version"), "42").unwrap();
+    std::fs::create_dir_all(pve.join("ha")).unwrap();
+    std::fs::write(pve.join("ha/manager_status"), "{}").unwrap();
+    std::fs::write(pve.join("nodes/fun-bedbug/lrm_status"), "{}").unwrap();
+    std::os::unix::fs::symlink("/etc/shadow", pve.join("datacenter.cfg.link")).unwrap();
+
+    let dest = tempfile::tempdir().unwrap();
+    let repo = dest.path().join("repo");
+    let (code, err) = collect(root.path(), &repo);
+    assert_eq!(code, 0, "{err}");
+    let files = snapshot(&repo);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "pve/storage.cfg",
+        "pve/jobs.cfg",
+        "pve/nodes/fun-bedbug/lxc/106.conf",
+        "pve/nodes/fun-bedbug/pve-ssl.pem",
+        "pve/local",
+        "hosts/fun-bedbug/vzdump.conf",
+        "hosts/fun-bedbug/facts.json",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    for bad in ["priv", ".version", "manager_status", "lrm_status", ".key", "custom.pem", "datacenter.cfg.link"] {
+        assert!(names.iter().all(|n| !n.contains(bad)), "{bad} was copied: {names:?}");
+    }
+    let all: Vec<u8> = files.iter().flat_map(|(_, b)| b.clone()).collect();
+    let all = String::from_utf8_lossy(&all);
+    for secret in ["priv-secret", "www-secret", "ssl-secret", "content-secret"] {
+        assert!(!all.contains(secret), "{secret} reached DEST");
+    }
+    assert_eq!(std::fs::read_link(repo.join("pve/local")).unwrap(), Path::new("nodes/fun-bedbug"));
+    assert_eq!(
+        std::fs::read(repo.join("pve/storage.cfg")).unwrap(),
+        std::fs::read(pve.join("storage.cfg")).unwrap(),
+        "byte for byte"
+    );
+    assert!(err.contains("skipped nodes/fun-bedbug/custom.pem: it holds a private key"), "{err}");
+
+    // A second run changes nothing; a file removed from /etc/pve leaves the copy.
+    let (code, err) = collect(root.path(), &repo);
+    assert_eq!(code, 0);
+    assert!(err.starts_with("pvelint collect: 0 written, 0 removed"), "{err}");
+    assert_eq!(snapshot(&repo), files);
+    std::fs::remove_file(pve.join("jobs.cfg")).unwrap();
+    let (_, err) = collect(root.path(), &repo);
+    assert!(err.contains("1 removed"), "{err}");
+    assert!(!repo.join("pve/jobs.cfg").exists());
+    // Nothing but the layout is left behind (no temporary files).
+    assert!(snapshot(&repo).iter().all(|(n, _)| n.starts_with("pve/") || n.starts_with("hosts/fun-bedbug/")));
+}
+
+#[test]
+fn collect_never_writes_inside_etc_pve() {
+    let root = fake_root("still-fawn");
+    let before = snapshot(&root.path().join("etc/pve"));
+    let (code, err) = collect(root.path(), &root.path().join("etc/pve/repo"));
+    assert_eq!(code, 2);
+    assert!(err.contains("inside /etc/pve"), "{err}");
+    let (code, err) = collect(root.path(), &root.path().join("x/../etc/pve"));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(snapshot(&root.path().join("etc/pve")), before);
+}

@@ -3,6 +3,7 @@
 //! runs no other program but itself (the probe child, `probe.rs`), needs no network, and
 //! never opens anything under `etc/pve/priv`. Sources and bounds: `docs/facts.md`.
 
+pub mod collect;
 pub mod probe;
 pub mod sources;
 
@@ -116,7 +117,7 @@ impl Collector {
     fn hostname(&mut self) -> Option<String> {
         self.read("etc/hostname")
             .and_then(|t| t.lines().next().map(|l| l.trim().split('.').next().unwrap_or_default().to_string()))
-            .filter(|n| is_node_name(n))
+            .filter(|n| pvelint_parse::storage::valid_node_name(n))
     }
 
     fn pve_version(&mut self) -> Option<String> {
@@ -354,15 +355,6 @@ pub fn run(args: &FactsArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io
     }
 }
 
-/// A node name as Proxmox accepts it (`pve-node` format: a DNS label).
-fn is_node_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
 /// `is_mountpoint`: a boolean says whether `path` itself is the mount point; any other
 /// value is the mount point's path (pve-storage `PVE::Storage::DirPlugin`, `path_is_mounted`
 /// callers via `get_mountpoint`-style handling of the option).
@@ -421,10 +413,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn node_names_and_mountpoint_values() {
-        assert!(is_node_name("fun-bedbug"));
-        assert!(!is_node_name("-x"));
-        assert!(!is_node_name("a b"));
+    fn is_mountpoint_values() {
         assert_eq!(is_mountpoint_path("yes", "/mnt/usb"), Some("/mnt/usb".into()));
         assert_eq!(is_mountpoint_path("0", "/mnt/usb"), None);
         assert_eq!(is_mountpoint_path("/mnt", "/mnt/usb/dump"), Some("/mnt".into()));
