@@ -102,6 +102,9 @@ struct CheckArgs {
     /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
     #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
     vzdump_conf: Vec<String>,
+    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
+    #[arg(long = "facts", value_name = "FILE")]
+    facts: Vec<PathBuf>,
     /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
@@ -402,7 +405,7 @@ fn read(
         }
         attach.insert(node.to_string(), (PathBuf::from(file), file.to_string()));
     }
-    let attached = attach.values().map(|(_, display)| display.clone()).collect();
+    let attached: BTreeSet<String> = attach.values().map(|(_, display)| display.clone()).collect();
     for (node, (path, display)) in attach {
         let f = discover::read_file(&path, display.clone());
         if let Some(e) = &f.error {
@@ -412,6 +415,18 @@ fn read(
         input.vzdump_confs.retain(|(n, _)| *n != node);
         input.vzdump_confs.push((node, f));
     }
+    for path in &args.facts {
+        let display = path.display().to_string();
+        match crate::facts::read_named_file(path) {
+            Ok(bytes) => input.facts.push((None, pvelint_parse::InputFile::new(display.clone(), bytes))),
+            Err(e) => {
+                let _ = writeln!(err, "pvelint: --facts {display}: {e}");
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    let mut attached = attached;
+    attached.extend(args.facts.iter().map(|p| p.display().to_string()));
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
     }
@@ -544,6 +559,9 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let (layout, root, wanted) = locate(args, err)?;
     let (input, attached) = read(args, &cfg, &layout, err)?;
     let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
+    if let Some(note) = crate::facts::coverage_note(&tree) {
+        let _ = writeln!(err, "pvelint: note: {note}");
+    }
     let mut diags = cfg.apply(&tree, diags);
     if !wanted.is_empty() {
         let read: Vec<PathBuf> = tree

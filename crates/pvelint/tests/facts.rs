@@ -304,3 +304,65 @@ fn collect_never_writes_inside_etc_pve() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(snapshot(&root.path().join("etc/pve")), before);
 }
+
+/// The whole loop of docs/facts.md on the incident: `pvelint collect` on both nodes into
+/// one repository, then `pvelint check` on it, with no flag: the move is named.
+#[test]
+fn incident_with_facts_names_the_move_without_what_if() {
+    let dest = tempfile::tempdir().unwrap();
+    let repo = dest.path().join("repo");
+    for node in ["fun-bedbug", "still-fawn"] {
+        let root = fake_root(node);
+        let (code, err) = collect(root.path(), &repo);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert!(repo.join("hosts/fun-bedbug/facts.json").is_file() && repo.join("hosts/still-fawn/facts.json").is_file());
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["check", "--format", "concise", "--select", "N"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The move, at the `nodes` line of storage.cfg, naming the node that has the pool.
+    let n102: Vec<&str> = text.lines().filter(|l| l.contains(" N102 ")).collect();
+    assert_eq!(n102.len(), 1, "{text}");
+    assert!(n102[0].starts_with("pve/storage.cfg:14:"), "{text}");
+    assert!(n102[0].contains("on node 'still-fawn'") && n102[0].contains("not on 'fun-bedbug'"), "{text}");
+    // fun-bedbug's tmpdir no longer exists there; its backups are stuck.
+    assert!(text.lines().any(|l| l.starts_with("hosts/fun-bedbug/vzdump.conf:") && l.contains(" N103 ")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("hosts/fun-bedbug/facts.json:") && l.contains(" N107 ")), "{text}");
+    // Not also reported as "absent" on fun-bedbug: the move is one finding.
+    assert!(!text.contains(" N101 "), "{text}");
+    insta::assert_snapshot!("incident_with_facts", text);
+}
+
+#[test]
+fn facts_attached_by_flag_or_folder_are_checked_and_coverage_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("fb.json");
+    std::fs::write(&facts, r#"{"version": 1, "node": "fun-bedbug", "zfs_pools": []}"#).unwrap();
+    let incident = workspace().join("testdata/incident");
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["check", "--format", "concise", "--select", "N101", "--facts"])
+        .arg(&facts)
+        .arg(&incident)
+        .output()
+        .unwrap();
+    let (text, err) = (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap());
+    assert!(text.contains("error N101 storage 'local-3TB-backup' is enabled on node 'fun-bedbug'"), "{text}");
+    assert!(err.contains("note: facts of fun-bedbug; none for still-fawn"), "{err}");
+    // Facts in the folder of another node: P016, and the node counts as without facts.
+    let repo = dir.path().join("repo");
+    copy_dir(&incident.join("pve"), &repo.join("pve"));
+    std::fs::create_dir_all(repo.join("hosts/still-fawn")).unwrap();
+    std::fs::copy(&facts, repo.join("hosts/still-fawn/facts.json")).unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_pvelint")).args(["check", "--format", "concise"]).arg(&repo).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("hosts/still-fawn/facts.json:1:24: error P016 these are the facts of node 'fun-bedbug', but they sit in the folder of node 'still-fawn'"),
+        "{text}"
+    );
+    assert!(!text.contains(" N10"), "{text}");
+}
