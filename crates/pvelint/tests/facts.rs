@@ -366,3 +366,40 @@ fn facts_attached_by_flag_or_folder_are_checked_and_coverage_is_said() {
     );
     assert!(!text.contains(" N10"), "{text}");
 }
+
+/// What-if reads the facts too: moving the storage to the node that has the pool resolves
+/// the move; moving it to a node without the pool would bring N102 back (the rule
+/// harness case `N102/fail_whatif_move_to_node_without_pool`).
+#[test]
+fn what_if_on_the_collected_incident_resolves_the_move() {
+    let dest = tempfile::tempdir().unwrap();
+    let repo = dest.path().join("repo");
+    for node in ["fun-bedbug", "still-fawn"] {
+        let root = fake_root(node);
+        assert_eq!(collect(root.path(), &repo).0, 0);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["what-if", "--format", "concise", "--move-storage", "local-3TB-backup=still-fawn"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let resolved = text.split("resolved:").nth(1).unwrap_or_default();
+    assert!(resolved.lines().any(|l| l.contains(" N102 ")), "{text}");
+    let introduced = text.split("resolved:").next().unwrap_or_default();
+    assert!(!introduced.contains(" N10"), "{text}");
+}
+
+#[test]
+fn facts_schema_document_is_current() {
+    let path = workspace().join("docs/facts.schema.json");
+    let schema = pvelint::facts::json_schema();
+    if std::env::var_os("UPDATE_DOCS").is_some_and(|v| !v.is_empty() && v != "0") {
+        std::fs::write(&path, &schema).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        schema,
+        "docs/facts.schema.json is stale: run `UPDATE_DOCS=1 cargo test -p pvelint --test facts facts_schema`"
+    );
+}

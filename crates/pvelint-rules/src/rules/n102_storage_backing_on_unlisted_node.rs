@@ -71,10 +71,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         // What still points at the old nodes: volumes of their guests, vzdump paths.
         let mut places: Vec<(Span, String)> = Vec::new();
+        let mut stranded: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
         for v in ctx.volumes().filter(|v| v.storage.is_some_and(|x| x.id == s.id) && v.in_main()) {
             if nodes.value.contains(&v.guest.node) {
                 if let Some(id) = v.storage_id() {
                     places.push((id.span, format!("{} on '{}' still uses it", v.describe(), v.guest.node)));
+                    if v.backed_up() {
+                        stranded.insert(v.guest.vmid);
+                    }
                 }
             }
         }
@@ -84,6 +88,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 let inside = p == dir.value || p.starts_with(&format!("{}/", dir.value));
                 if inside && vp.nodes.iter().any(|n| nodes.value.contains(n)) {
                     places.push((vp.value.span, format!("{} `{}` points into it", vp.source, vp.key)));
+                }
+            }
+        }
+        // Enabled backup jobs that select those guests (their volumes are backed up).
+        if let Some(jobs) = &ctx.tree.jobs {
+            for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
+                let hit = ctx.selected_guests(&job.opts).iter().filter(|g| stranded.contains(&g.vmid)).count();
+                if hit > 0 {
+                    let what = if hit == 1 { "a guest".to_string() } else { format!("{hit} guests") };
+                    places.push((job.id.span, format!("job '{}' backs up {what} with volumes on it", job.id.value)));
                 }
             }
         }
