@@ -403,3 +403,44 @@ fn facts_schema_document_is_current() {
         "docs/facts.schema.json is stale: run `UPDATE_DOCS=1 cargo test -p pvelint --test facts facts_schema`"
     );
 }
+
+/// Runs pvelint with a deadline: a run that outlives it is killed and fails the test.
+fn run_with_deadline(args: &[&std::ffi::OsStr]) -> std::process::ExitStatus {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("pvelint {args:?} blocked: it opened something it must not");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn priv_is_never_read_by_facts_or_collect() {
+    // FIFOs under priv/: opening one for reading would block until a writer comes, so a
+    // run that finishes never opened them.
+    let root = fake_root("still-fawn");
+    let pve = root.path().join("etc/pve");
+    std::fs::create_dir_all(pve.join("priv/lock")).unwrap();
+    for name in ["priv/authkey.key", "priv/storage.cfg", "priv/lock/storage"] {
+        let c = std::ffi::CString::new(pve.join(name).to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "{name}");
+    }
+    let r = root.path().as_os_str();
+    assert!(run_with_deadline(&["facts".as_ref(), "--root".as_ref(), r]).success());
+    let dest = tempfile::tempdir().unwrap();
+    let repo = dest.path().join("repo");
+    assert!(run_with_deadline(&["collect".as_ref(), repo.as_os_str(), "--root".as_ref(), r]).success());
+    assert!(!repo.join("pve/priv").exists());
+}
