@@ -14,12 +14,15 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the git commit of the build.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("PVELINT_GIT_COMMIT"), ")");
+
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "pvelint", version, about = "Static linter for Proxmox VE cluster configuration trees")]
+#[command(name = "pvelint", version = VERSION, about = "Static linter for Proxmox VE cluster configuration trees")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
