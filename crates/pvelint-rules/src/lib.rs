@@ -5,6 +5,7 @@
 //! model; they never re-scan file text.
 
 pub mod context;
+pub mod partial;
 pub mod registry;
 pub mod rules;
 

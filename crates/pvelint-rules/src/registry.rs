@@ -67,6 +67,7 @@ pub static RULES: &[&dyn Rule] = &[
     &rules::c101_duplicate_vmid::DuplicateVmid,
     &rules::c102_guests_on_node_outside_cluster::GuestsOnNodeOutsideCluster,
     &rules::c103_secrets_in_tree::SecretsInTree,
+    &rules::c104_partial_tree::PartialTree,
     &rules::g101_volume_storage_undefined::VolumeStorageUndefined,
     &rules::g102_volume_storage_disabled::VolumeStorageDisabled,
     &rules::g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
@@ -167,11 +168,13 @@ pub fn find(code_or_name: &str) -> Option<RuleMeta> {
     metas().get(*i).copied()
 }
 
-/// Runs the rules whose code `enabled` accepts and returns their diagnostics.
+/// Runs the rules whose code `enabled` accepts and returns their diagnostics. A rule
+/// that needs an input the tree lacks is not run (the partial-tree policy,
+/// [`crate::partial`]; C104 reports it).
 pub fn run(ctx: &Context, enabled: impl Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in RULES {
-        if enabled(rule.meta()) {
+        if enabled(rule.meta()) && crate::partial::can_run(rule.meta().code, ctx) {
             rule.check(ctx, &mut out);
         }
     }

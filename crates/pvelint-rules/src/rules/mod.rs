@@ -3,6 +3,7 @@
 pub mod c101_duplicate_vmid;
 pub mod c102_guests_on_node_outside_cluster;
 pub mod c103_secrets_in_tree;
+pub mod c104_partial_tree;
 pub mod g101_volume_storage_undefined;
 pub mod g102_volume_storage_disabled;
 pub mod g103_volume_storage_not_on_node;
