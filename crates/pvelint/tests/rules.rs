@@ -141,7 +141,7 @@ fn a_fixture_with_a_syntax_error_fails_its_case() {
     fs::write(dir.path().join("jobs.cfg"), "vzdump: backup-1\n\tschedule 02:00\n\tpool prod\n\tstorage local\n")
         .unwrap();
     fs::write(dir.path().join("user.cfg"), "pool:prod:Production::101,102:\n").unwrap();
-    let err = lint_case("J107", "pass_x", dir.path()).err().expect("the syntax finding must fail the case");
+    let err = lint_case("J107", "pass_x", dir.path()).expect_err("the syntax finding must fail the case");
     assert!(err.contains("user.cfg") && err.contains("expect-syntax"), "{err}");
     let codes: Vec<&str> = err.lines().filter_map(|l| l.split_whitespace().find(|w| w.starts_with('P'))).collect();
     fs::write(dir.path().join("expect-syntax"), codes.join("\n")).unwrap();
