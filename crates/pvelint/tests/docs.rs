@@ -119,3 +119,40 @@ fn manifests_are_honest() {
         }
     }
 }
+
+/// Counts in messages go through `pvelint_parse::text::count` (`1 guest`, `2 guests`,
+/// `0 infos`), never a parenthesised plural such as `guest(s)`.
+#[test]
+fn no_parenthesised_plurals_in_messages() {
+    let mut files = Vec::new();
+    files_under(&workspace().join("crates"), "rs", &mut files);
+    let needle = concat!("(", "s)");
+    let bad: Vec<String> = files
+        .iter()
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            text.lines()
+                .enumerate()
+                // Inside a string literal: the odd parts between quotes.
+                .filter(|(_, l)| {
+                    !l.trim_start().starts_with("//") && l.split('"').skip(1).step_by(2).any(|q| q.contains(needle))
+                })
+                .map(|(i, _)| format!("{}:{}", f.display(), i + 1))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(bad.is_empty(), "use pvelint_parse::text::count:\n{}", bad.join("\n"));
+}
+
+/// The README's speed claim is a measured range with its machine, tree and command, not
+/// a single flattering figure.
+#[test]
+fn readme_speed_claim_is_reproducible() {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let para = readme.split("\n\n").find(|p| p.starts_with("Speed, measured side by side")).expect("speed paragraph");
+    for needed in ["10,000-guest", "between", "cores", "load average", "scripts/bench.sh", "SEED="] {
+        let needed = if needed == "cores" { "2-core" } else { needed };
+        assert!(para.contains(needed), "the speed claim lacks '{needed}':\n{para}");
+    }
+    assert!(!readme.contains("about 1.1×"), "the old single figure is back");
+}
