@@ -150,8 +150,7 @@ fn no_parenthesised_plurals_in_messages() {
 fn readme_speed_claim_is_reproducible() {
     let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
     let para = readme.split("\n\n").find(|p| p.starts_with("Speed, measured side by side")).expect("speed paragraph");
-    for needed in ["10,000-guest", "between", "cores", "load average", "scripts/bench.sh", "SEED="] {
-        let needed = if needed == "cores" { "2-core" } else { needed };
+    for needed in ["10,000-guest", "between", "2-core", "load average", "scripts/bench.sh", "SEED="] {
         assert!(para.contains(needed), "the speed claim lacks '{needed}':\n{para}");
     }
     assert!(!readme.contains("about 1.1×"), "the old single figure is back");
