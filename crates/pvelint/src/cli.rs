@@ -102,6 +102,9 @@ struct CheckArgs {
     /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
     #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
     vzdump_conf: Vec<String>,
+    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
+    #[arg(long = "facts", value_name = "FILE")]
+    facts: Vec<PathBuf>,
     /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
@@ -417,7 +420,7 @@ fn read(
         }
         attach.insert(node.to_string(), discover::read_named_file(Path::new(file), file.to_string()));
     }
-    let attached = attach.values().map(|f| f.path.clone()).collect();
+    let attached: BTreeSet<String> = attach.values().map(|f| f.path.clone()).collect();
     for (node, mut f) in attach {
         if let Some(e) = &f.error {
             let _ = writeln!(err, "pvelint: vzdump.conf of node {node} ({}): {e}", f.path);
@@ -428,6 +431,18 @@ fn read(
         input.vzdump_confs.retain(|(n, _)| *n != node);
         input.vzdump_confs.push((node, f));
     }
+    for path in &args.facts {
+        let display = path.display().to_string();
+        match crate::facts::read_named_file(path) {
+            Ok(bytes) => input.facts.push((None, pvelint_parse::InputFile::new(display.clone(), bytes))),
+            Err(e) => {
+                let _ = writeln!(err, "pvelint: --facts {display}: {e}");
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    let mut attached = attached;
+    attached.extend(args.facts.iter().map(|p| p.display().to_string()));
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
     }
@@ -560,6 +575,9 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let (layout, root, wanted) = locate(args, err)?;
     let (input, attached) = read(args, &cfg, &layout, err)?;
     let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
+    if let Some(note) = crate::facts::coverage_note(&tree) {
+        let _ = writeln!(err, "pvelint: note: {note}");
+    }
     let mut diags = cfg.apply(&tree, diags);
     if !wanted.is_empty() {
         let read: Vec<PathBuf> = tree
