@@ -114,3 +114,26 @@ pub fn can_run(code: &str, ctx: &Context) -> bool {
 pub fn codes_needing(input: Input) -> Vec<&'static str> {
     crate::registry::RULES.iter().map(|r| r.meta().code).filter(|c| needs(c).contains(&input)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code of the table is a rule, and rules/C104.md gives the right counts.
+    #[test]
+    fn the_table_names_real_rules_and_c104_counts_them() {
+        let codes: Vec<&str> = crate::registry::RULES.iter().map(|r| r.meta().code).collect();
+        for c in ["G101", "G102", "G103", "G104", "G105", "J101", "J102", "J103", "J109", "J110", "R103", "R104"]
+            .into_iter()
+            .chain(["V101", "V102", "V103", "H101", "R101", "J105", "C102", "H102", "J104", "R102", "S101"])
+        {
+            assert!(codes.contains(&c), "{c} is not a rule");
+            assert!(!needs(c).is_empty(), "{c}");
+        }
+        let doc = crate::registry::doc("C104");
+        assert_eq!(codes_needing(Input::StorageCfg).len(), 15);
+        assert!(doc.contains("15 checks"), "rules/C104.md");
+        assert_eq!(codes_needing(Input::Guests), ["H101", "J105", "R101"]);
+        assert_eq!(codes_needing(Input::NodeList), ["C102", "H102", "J104", "R102", "S101"]);
+    }
+}
