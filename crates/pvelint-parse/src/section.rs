@@ -3,7 +3,7 @@
 //! applies Proxmox's per-key semantics (first *valid* value wins, unknown keys dropped,
 //! required keys, bare booleans).
 //!
-//! See proxmox-formats.md §1.1 and the errata, claims 1 and 2.
+//! Source: pve-common `src/PVE/SectionConfig.pm` → `parse_config`, `check_value`, `check_config`.
 
 use crate::diag::Diagnostic;
 use crate::source::SourceFile;

@@ -82,11 +82,14 @@ pub struct InputFile {
     pub truncated_size: Option<u64>,
     /// Why the caller could not read the file (not a regular file, permission denied, …).
     pub error: Option<String>,
+    /// A file attached from outside the tree (`--vzdump-conf`): outputs quote no more of
+    /// it than the spans of its findings.
+    pub outside_tree: bool,
 }
 
 impl InputFile {
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Self {
-        InputFile { path: path.into(), bytes, truncated_size: None, error: None }
+        InputFile { path: path.into(), bytes, truncated_size: None, error: None, outside_tree: false }
     }
 }
 
@@ -109,9 +112,11 @@ pub struct TreeInput {
     /// The Proxmox VE major version (default [`DEFAULT_PVE_VERSION`]).
     pub pve_version: Option<u8>,
     /// Files under `priv/` that hold key material, by path relative to the tree root; the
-    /// caller lists them by name only (never opens them) and only for a tree inside a git
-    /// work tree.
+    /// caller lists them by name only (never opens them).
     pub secret_files: Vec<String>,
+    /// Whether the tree lies inside a git work tree (the CLI looks for a `.git` in it or
+    /// an ancestor; tests set it), like `local_node` an input to the rules (C103).
+    pub in_git_work_tree: bool,
     /// Prepended to the path of every file of `files` for display (`pve/` when the tree
     /// was found as `<PATH>/pve`); classification uses the path without it.
     pub prefix: String,
@@ -168,9 +173,13 @@ pub struct Tree {
     /// Guests moved by a what-if change: VMID → the node whose directory holds the config
     /// on disk. Empty for a plain check.
     pub moved_guests: BTreeMap<u32, String>,
-    /// Key material under `priv/` of a tree inside a git work tree: files of `files` with
-    /// empty text (never read), for the diagnostic that points at them.
+    /// Key material under `priv/`: files of `files` with empty text (never read), for the
+    /// diagnostic that points at them.
     pub secret_files: Vec<FileId>,
+    /// Whether the tree lies inside a git work tree ([`TreeInput::in_git_work_tree`]).
+    pub in_git_work_tree: bool,
+    /// Files attached from outside the tree ([`InputFile::outside_tree`]).
+    pub outside_tree: Vec<FileId>,
 }
 
 impl Tree {
@@ -339,6 +348,7 @@ pub fn load(input: TreeInput) -> Tree {
     let mut tree = Tree {
         diagnostics: input.diagnostics,
         local_node: input.local_node,
+        in_git_work_tree: input.in_git_work_tree,
         pve_version: input.pve_version.unwrap_or(DEFAULT_PVE_VERSION),
         ..Tree::default()
     };
@@ -409,6 +419,9 @@ pub fn load(input: TreeInput) -> Tree {
     for (node, mut input_file) in confs {
         let id = FileId(tree.files.len() as u32);
         let display = input_file.path.clone();
+        if input_file.outside_tree {
+            tree.outside_tree.push(id);
+        }
         let file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
         let conf = vzdump_conf::parse(&file, &mut tree.diagnostics);
         tree.vzdump_confs.insert(node, conf);

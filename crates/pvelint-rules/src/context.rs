@@ -427,8 +427,9 @@ impl<'a> Context<'a> {
         run.filter(move |&gi| self.tree.guests[gi].vmid == vmid).flat_map(|gi| self.guest_volumes(gi))
     }
 
-    /// The volume references of `tree.guests[gi]`, with their storages.
-    fn guest_volumes(&self, gi: usize) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
+    /// The volume references of `tree.guests[gi]` (that guest only, not other guests
+    /// with its VMID), with their storages.
+    pub fn guest_volumes(&self, gi: usize) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
         let g: &'a Guest = &self.tree.guests[gi];
         let start = self.vol_start[gi] as usize;
         g.volumes.iter().enumerate().map(move |(vi, vol)| self.volume_at(g, vol, start + vi))
@@ -563,7 +564,7 @@ impl<'a> Context<'a> {
 impl<'a> Context<'a> {
     /// The nodes on which a backup job really starts a worker that activates its target:
     /// every node it runs on for `all`/`exclude` jobs, else the nodes holding selected
-    /// guests (errata 11.g).
+    /// guests (pve-manager `PVE/API2/VZDump.pm` → `vzdump` starts a worker on every node for `all`).
     pub fn job_worker_nodes(&self, opts: &VzdumpOptions) -> Vec<String> {
         let nodes = self.job_nodes(opts);
         if opts.pool().is_none() && opts.vmids().is_empty() {
@@ -688,10 +689,5 @@ impl<'a> Context<'a> {
 
 /// `node 'a'` / `nodes 'a', 'b'`, for messages.
 pub fn quote_nodes(nodes: &[String]) -> String {
-    let q: Vec<String> = nodes.iter().map(|n| format!("'{n}'")).collect();
-    if q.len() == 1 {
-        format!("node {}", q[0])
-    } else {
-        format!("nodes {}", q.join(", "))
-    }
+    format!("node{} {}", pvelint_parse::text::plural_s(nodes.len()), pvelint_parse::text::quoted(nodes))
 }

@@ -6,6 +6,7 @@
 
 pub mod backing;
 pub mod context;
+pub mod partial;
 pub mod registry;
 pub mod rules;
 

@@ -161,11 +161,13 @@ pub fn rule_index() -> String {
     out
 }
 
-/// Runs the rules whose code `enabled` accepts and returns their diagnostics.
+/// Runs the rules whose code `enabled` accepts and returns their diagnostics. A rule
+/// that needs an input the tree lacks is not run (the partial-tree policy,
+/// [`crate::partial`]; C104 reports it).
 pub fn run(ctx: &Context, enabled: impl Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in RULES {
-        if enabled(rule.meta()) {
+        if enabled(rule.meta()) && crate::partial::can_run(rule.meta().code, ctx) {
             rule.check(ctx, &mut out);
         }
     }

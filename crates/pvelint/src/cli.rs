@@ -287,12 +287,12 @@ fn load_config(args: &CheckArgs, err: &mut dyn Write) -> Result<Config, i32> {
     let file = if args.isolated {
         None
     } else if let Some(c) = &args.config {
-        Some(c.clone())
+        Some((c.clone(), config::Origin::Given))
     } else {
-        config::find(args.paths.first().map_or(Path::new("."), |p| p.as_path()))
+        config::find(args.paths.first().map_or(Path::new("."), |p| p.as_path())).map(|f| (f, config::Origin::Found))
     };
     let mut cfg = match file {
-        Some(f) => config::load(&f).map_err(|e| {
+        Some((f, origin)) => config::load(&f, origin).map_err(|e| {
             let _ = write!(err, "{}", e.render());
             EXIT_ERROR
         })?,
@@ -393,9 +393,24 @@ fn read(
 ) -> Result<(pvelint_parse::TreeInput, BTreeSet<String>), i32> {
     let (mut input, notes) = discover::read_tree(layout);
     input.pve_version = Some(cfg.pve_version);
-    let mut attach: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
-    for (node, path) in &cfg.vzdump_conf {
-        attach.insert(node.clone(), (path.clone(), path.display().to_string()));
+    // NODE → the file as read, and its display path. A configuration found in the tree
+    // names files below its own directory only, read without following links; one given
+    // with --config and the command line's --vzdump-conf may name any file, following links.
+    let mut attach: BTreeMap<String, pvelint_parse::InputFile> = BTreeMap::new();
+    for (node, rel) in &cfg.vzdump_conf {
+        let display = cfg.dir.join(rel).display().to_string();
+        let f = match cfg.origin {
+            config::Origin::Found => match discover::read_beneath(&cfg.dir, rel, display) {
+                Ok(f) => f,
+                Err(why) => {
+                    let at = cfg.path.as_ref().map_or(String::new(), |p| format!(" of {}", p.display()));
+                    let _ = writeln!(err, "pvelint: vzdump-conf.{node}{at}: {why}");
+                    return Err(EXIT_ERROR);
+                }
+            },
+            config::Origin::Given => discover::read_named_file(&cfg.dir.join(rel), display),
+        };
+        attach.insert(node.clone(), f);
     }
     for spec in &args.vzdump_conf {
         let Some((node, file)) = spec.split_once('=') else {
@@ -406,15 +421,16 @@ fn read(
             let _ = writeln!(err, "pvelint: --vzdump-conf: '{node}' is not a valid node name");
             return Err(EXIT_ERROR);
         }
-        attach.insert(node.to_string(), (PathBuf::from(file), file.to_string()));
+        attach.insert(node.to_string(), discover::read_named_file(Path::new(file), file.to_string()));
     }
-    let attached: BTreeSet<String> = attach.values().map(|(_, display)| display.clone()).collect();
-    for (node, (path, display)) in attach {
-        let f = discover::read_file(&path, display.clone());
+    let attached: BTreeSet<String> = attach.values().map(|f| f.path.clone()).collect();
+    for (node, mut f) in attach {
         if let Some(e) = &f.error {
-            let _ = writeln!(err, "pvelint: vzdump.conf of node {node} ({display}): {e}");
+            let _ = writeln!(err, "pvelint: vzdump.conf of node {node} ({}): {e}", f.path);
             return Err(EXIT_ERROR);
         }
+        // Not a file of the tree: its snippets show the spans of its findings only.
+        f.outside_tree = true;
         input.vzdump_confs.retain(|(n, _)| *n != node);
         input.vzdump_confs.push((node, f));
     }
@@ -615,9 +631,10 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         if !stale.is_empty() {
             let _ = writeln!(
                 err,
-                "pvelint: {} baseline entr{} no longer match any finding (fixed?); rewrite the baseline to drop them:",
-                stale.len(),
-                if stale.len() == 1 { "y" } else { "ies" }
+                "pvelint: {} no longer {} any finding (fixed?); rewrite the baseline to drop {}:",
+                pvelint_parse::text::count_irregular(stale.len(), "baseline entry", "baseline entries"),
+                if stale.len() == 1 { "matches" } else { "match" },
+                if stale.len() == 1 { "it" } else { "them" }
             );
             for e in &stale {
                 let _ = writeln!(err, "  {} {} {}", e.path, e.code, e.message);
@@ -701,8 +718,28 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return Err(EXIT_ERROR);
     }
     let a = &args.tree;
+    // Flags of `check` that have no meaning for a change that has not happened yet: a
+    // baseline records or hides findings of the tree as it is, and file arguments report
+    // on some files of it. Refused rather than silently ignored.
+    let refused = [
+        (a.baseline.is_some(), "--baseline"),
+        (a.write_baseline.is_some(), "--write-baseline"),
+        (a.all_files_in_tree, "--all-files-in-tree"),
+    ];
+    if let Some((_, flag)) = refused.iter().find(|(set, _)| *set) {
+        let _ = writeln!(err, "pvelint: what-if does not take {flag}: it reports what a change would introduce and resolve, not the findings of the tree as it is");
+        return Err(EXIT_ERROR);
+    }
+    if a.paths.len() > 1 || a.paths.first().is_some_and(|p| !p.is_dir()) {
+        let _ = writeln!(err, "pvelint: what-if takes one tree directory, not files");
+        return Err(EXIT_ERROR);
+    }
     let cfg = load_config(a, err)?;
-    let (layout, _, _) = locate(a, err)?;
+    if a.show_config {
+        return Ok(emit(out, &cfg.show()));
+    }
+    let outputs = parse_outputs(a, err)?;
+    let (layout, root, _) = locate(a, err)?;
     let (input, attached) = read(a, &cfg, &layout, err)?;
     let before = pvelint_parse::load(input);
     let enabled = |m: &RuleMeta| cfg.enabled(m);
@@ -712,17 +749,50 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     })?;
     outcome.introduced = cfg.apply(&outcome.after, std::mem::take(&mut outcome.introduced));
     outcome.resolved = cfg.apply(&outcome.after, std::mem::take(&mut outcome.resolved));
+    for (_, path) in &outputs {
+        if let Some(msg) = refuse_tree_file(path, &outcome.after, &root) {
+            let _ = writeln!(err, "pvelint: {msg}");
+            return Err(EXIT_ERROR);
+        }
+    }
     if let Some(prefix) = a.path_prefix.as_ref().or(cfg.path_prefix.as_ref()) {
         add_path_prefix(&mut outcome.after, prefix, &attached);
     }
+    // --output FORMAT=FILE writes what --format FORMAT prints (machine formats: the
+    // findings the change introduces).
+    for (format, path) in &outputs {
+        let text = render_whatif(*format, &changes, &outcome, FullStyle { color: false, width: 100 });
+        if let Err(e) = std::fs::write(path, text) {
+            let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
+            return Err(EXIT_ERROR);
+        }
+    }
+    let format = default_format(a);
+    let mut text = render_whatif(format, &changes, &outcome, style(a));
+    // --statistics: the number of introduced findings per rule.
+    if a.statistics {
+        if matches!(format, Format::Full | Format::Concise) {
+            text.push_str(&statistics(&outcome.introduced));
+        } else {
+            let _ = write!(err, "{}", statistics(&outcome.introduced));
+        }
+    }
+    if emit(out, &text) != EXIT_CLEAN {
+        return Err(EXIT_ERROR);
+    }
+    Ok(exit_code(a, &outcome.introduced))
+}
+
+/// The what-if result in one format.
+fn render_whatif(format: Format, changes: &[Change], outcome: &whatif::Outcome, style: FullStyle) -> String {
     let tree = &outcome.after;
-    let text = match default_format(a) {
+    match format {
         Format::Json => render::json_whatif(tree, &outcome.introduced, &outcome.resolved),
         Format::Sarif => crate::formats::sarif(tree, &outcome.introduced),
         Format::Github => crate::formats::github(tree, &outcome.introduced),
         Format::Gitlab => crate::formats::gitlab(tree, &outcome.introduced),
         Format::Concise => {
-            let mut t = whatif::plan(&changes, &outcome) + &render::concise(tree, &outcome.introduced);
+            let mut t = whatif::plan(changes, outcome) + &render::concise(tree, &outcome.introduced);
             if !outcome.resolved.is_empty() {
                 t.push_str("resolved:\n");
                 t.push_str(&render::concise(tree, &outcome.resolved));
@@ -730,17 +800,13 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             t
         }
         Format::Full => {
-            let mut t = whatif::plan(&changes, &outcome) + "\n";
-            t.push_str(&render::full(tree, &outcome.introduced, style(a)));
+            let mut t = whatif::plan(changes, outcome) + "\n";
+            t.push_str(&render::full(tree, &outcome.introduced, style));
             if !outcome.resolved.is_empty() {
                 t.push_str("Resolved by the change:\n");
                 t.push_str(&render::concise(tree, &outcome.resolved));
             }
             t
         }
-    };
-    if emit(out, &text) != EXIT_CLEAN {
-        return Err(EXIT_ERROR);
     }
-    Ok(exit_code(a, &outcome.introduced))
 }

@@ -99,8 +99,62 @@ fn is_dir_no_follow(p: &Path) -> bool {
 /// unread. The tree walk does not even open entries it already sees are not regular
 /// files.
 pub fn read_file(path: &Path, display: String) -> InputFile {
+    read_with(path, display, false)
+}
+
+/// Reads a file the caller named on the command line (`--config`, `--vzdump-conf`,
+/// `--baseline`): a link is followed (it is the caller's choice), but the file must still
+/// be a regular file of at most [`MAX_FILE_SIZE`] bytes, opened without blocking.
+pub fn read_named_file(path: &Path, display: String) -> InputFile {
+    read_with(path, display, true)
+}
+
+/// Reads `rel` below `base` for a configuration file found in the tree or its parents
+/// (attacker-controlled: whoever can push to the repository writes it): `rel` must be
+/// relative, without `..`, and no component of it may be a symbolic link; the file is
+/// read like a file of the tree ([`read_file`]). `Err` says why the path is refused.
+pub fn read_beneath(base: &Path, rel: &str, display: String) -> Result<InputFile, String> {
+    check_beneath(rel)?;
+    let mut dir = base.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    for part in parts.iter().take(parts.len().saturating_sub(1)) {
+        dir.push(part);
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!("'{rel}' passes through a symbolic link ({part}), which is never followed"))
+            }
+            Ok(m) if !m.is_dir() => return Err(format!("'{rel}': {part} is not a directory")),
+            Ok(_) => {}
+            Err(e) => return Err(format!("'{rel}': {e}")),
+        }
+    }
+    Ok(read_file(&base.join(rel), display))
+}
+
+/// Why a path named by a configuration file found in the tree is refused: absolute, or
+/// with a `..` component (it must stay in the directory of that file).
+pub fn check_beneath(rel: &str) -> Result<(), String> {
+    let p = Path::new(rel);
+    if rel.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if p.is_absolute() || rel.starts_with('/') || rel.starts_with('\\') || p.has_root() {
+        return Err(format!(
+            "'{rel}' is an absolute path; a configuration file found in the tree may only name files in its own directory or below"
+        ));
+    }
+    if p.components().any(|c| matches!(c, std::path::Component::ParentDir | std::path::Component::Prefix(_))) {
+        return Err(format!(
+            "'{rel}' leaves the directory of the configuration file ('..'); a configuration file found in the tree may only name files in its own directory or below"
+        ));
+    }
+    Ok(())
+}
+
+fn read_with(path: &Path, display: String, follow: bool) -> InputFile {
     let mut input = InputFile::new(display, Vec::new());
-    let file = match open_no_follow(path) {
+    let opened = if follow { open_following(path) } else { open_no_follow(path) };
+    let file = match opened {
         Ok(f) => f,
         Err(e) if is_link_error(&e) => {
             input.error = Some("it is not a regular file (a symbolic link; pvelint never follows links)".into());
@@ -141,6 +195,35 @@ pub fn read_file(path: &Path, display: String) -> InputFile {
 fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)
+}
+
+/// Opens a file, following links, without blocking on a FIFO or device.
+#[cfg(unix)]
+fn open_following(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_following(path: &Path) -> std::io::Result<fs::File> {
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    fs::File::open(path)
+}
+
+/// Reads a whole text file outside the tree through [`read_with`]: a regular file of at
+/// most [`MAX_FILE_SIZE`] bytes, valid UTF-8. Errors never quote the file's content.
+pub fn read_text(path: &Path, follow: bool) -> Result<String, String> {
+    let f = read_with(path, path.display().to_string(), follow);
+    if let Some(e) = f.error {
+        return Err(e);
+    }
+    if let Some(size) = f.truncated_size {
+        return Err(format!("it is {size} bytes, over the limit of {MAX_FILE_SIZE}"));
+    }
+    String::from_utf8(f.bytes)
+        .map_err(|e| format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
 }
 
 #[cfg(unix)]
@@ -249,9 +332,8 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
     for (i, file) in read_all(pending) {
         input.files[i] = file;
     }
-    if in_git_work_tree(&layout.pve) {
-        input.secret_files = secret_files(&layout.pve);
-    }
+    input.in_git_work_tree = in_git_work_tree(&layout.pve);
+    input.secret_files = secret_files(&layout.pve);
     if let Some(hosts) = &layout.hosts {
         read_hosts(hosts, &mut input, &mut notes);
     }

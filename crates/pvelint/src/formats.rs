@@ -228,6 +228,10 @@ fn snippets(tree: &Tree, span: Span) -> (String, String) {
     // only these lines are masked (not the whole file for each location).
     let lines = pvelint_parse::secrets::redact(text.get(line_start..line_end).unwrap_or_default());
     let exact = lines.get(start.saturating_sub(line_start)..end.saturating_sub(line_start)).unwrap_or_default();
+    if tree.outside_tree.contains(&span.file) {
+        // A file attached from outside the tree: nothing beyond the span is quoted.
+        return (exact.to_string(), exact.to_string());
+    }
     (exact.to_string(), lines.to_string())
 }
 

@@ -8,6 +8,7 @@ crate::rule_table! {
     c101_duplicate_vmid::DuplicateVmid,
     c102_guests_on_node_outside_cluster::GuestsOnNodeOutsideCluster,
     c103_secrets_in_tree::SecretsInTree,
+    c104_partial_tree::PartialTree,
     g101_volume_storage_undefined::VolumeStorageUndefined,
     g102_volume_storage_disabled::VolumeStorageDisabled,
     g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
