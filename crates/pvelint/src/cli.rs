@@ -52,6 +52,15 @@ enum Command {
         #[arg(long)]
         schema: bool,
     },
+    /// Print this node's facts (mounts, ZFS pools, LVM, bridges, devices, the paths its
+    /// configuration depends on) as JSON. Reads only; docs/facts.md.
+    Facts(crate::facts::FactsArgs),
+    /// Copy this node's /etc/pve (without priv/, keys and state), its vzdump.conf and its
+    /// facts into a repository directory: DEST/pve, DEST/hosts/<node>/. docs/facts.md.
+    Collect(crate::facts::collect::CollectArgs),
+    /// The probe child of `facts` (internal).
+    #[command(name = "__probe", hide = true)]
+    Probe,
     /// Print a shell completion script (bash, zsh, fish).
     Completions { shell: String },
     /// Print the man page (roff).
@@ -208,6 +217,12 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
         },
         Command::Man => emit(&mut stdout, &crate::gen::man_page(&command())),
+        Command::Facts(args) => crate::facts::run(&args, &mut stdout, &mut stderr),
+        Command::Collect(args) => crate::facts::collect::run(&args, &mut stderr),
+        Command::Probe => match crate::facts::probe::serve(std::io::stdin().lock(), &mut stdout) {
+            Ok(()) => EXIT_CLEAN,
+            Err(_) => EXIT_ERROR,
+        },
     }
 }
 
@@ -247,8 +262,8 @@ fn rule(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write)
     let code = code.unwrap_or_default();
     match pvelint_rules::find(code) {
         Some(m) => {
-            let _ = write!(out, "{}", m.doc);
-            if !m.doc.ends_with('\n') {
+            let _ = write!(out, "{}", m.doc());
+            if !m.doc().ends_with('\n') {
                 let _ = writeln!(out);
             }
             EXIT_CLEAN

@@ -10,7 +10,7 @@ fn workspace() -> PathBuf {
 #[test]
 fn rule_index_is_current() {
     let path = workspace().join("docs/rules.md");
-    let want = pvelint::formats::rule_index();
+    let want = pvelint_rules::registry::rule_index();
     if std::env::var_os("UPDATE_DOCS").is_some_and(|v| !v.is_empty() && v != "0") {
         std::fs::write(&path, &want).expect("write docs/rules.md");
         return;
@@ -34,7 +34,7 @@ fn rule_index_is_current() {
 
 #[test]
 fn every_rule_document_is_linked_and_exists() {
-    let index = pvelint::formats::rule_index();
+    let index = pvelint_rules::registry::rule_index();
     for m in pvelint_rules::registry::all_meta() {
         let link = format!("(../rules/{}.md)", m.code);
         assert!(index.contains(&link), "{} is not linked", m.code);

@@ -119,7 +119,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_help("fix the referenced lines (see the other diagnostics there), or exclude those guests from this job and back them up in a separate job")
             .with_object(job.object());
         if broken > 0 {
-            d = d.with_severity(pvelint_parse::Severity::Error);
+            d = d.with_severity(crate::Severity::Error);
         }
         d.labels.extend(hazards.into_iter().take(MAX_LABELS).map(|(span, message)| Label { span, message }));
         out.push(d);
