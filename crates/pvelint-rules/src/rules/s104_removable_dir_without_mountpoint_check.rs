@@ -42,17 +42,17 @@ fn checked_mount(s: &Storage) -> Option<String> {
 }
 
 /// A directory that is a mount of its own, and what mounts it.
-struct MountDir<'a> {
-    dir: String,
-    storage: &'a Storage,
+pub(crate) struct MountDir<'a> {
+    pub dir: String,
+    pub storage: &'a Storage,
     /// `Some(pool)`: not the storage's own mount point but the default mount point
     /// (`/<pool>`) of the ZFS pool that holds its dataset (`pool tank/vms` → `/tank`).
-    zpool: Option<String>,
+    pub zpool: Option<String>,
 }
 
 /// Every mount of its own, sorted by directory (then storage order): the index that
 /// finds the innermost mount holding a path in O(depth · log n).
-fn mount_index<'a>(ctx: &Context<'a>) -> Vec<MountDir<'a>> {
+pub(crate) fn mount_index<'a>(ctx: &Context<'a>) -> Vec<MountDir<'a>> {
     let mut index = Vec::new();
     for s in ctx.tree.storage.iter() {
         let Some(dir) = mount_dir(s) else { continue };
@@ -71,13 +71,13 @@ fn mount_index<'a>(ctx: &Context<'a>) -> Vec<MountDir<'a>> {
     index
 }
 
-/// The innermost mount that holds `path` or is `path` itself, other than `s`: `path`
-/// and then each of its parent directories, looked up in the sorted index.
-fn innermost<'i, 'a>(index: &'i [MountDir<'a>], s: &Storage, path: &str) -> Option<&'i MountDir<'a>> {
+/// The innermost mount that holds `path` or is `path` itself, other than storage `not`:
+/// `path` and then each of its parent directories, looked up in the sorted index.
+pub(crate) fn innermost<'i, 'a>(index: &'i [MountDir<'a>], not: Option<&str>, path: &str) -> Option<&'i MountDir<'a>> {
     let mut p = path.trim_end_matches('/');
     while !p.is_empty() {
         let start = index.partition_point(|m| m.dir.as_str() < p);
-        if let Some(m) = index[start..].iter().take_while(|m| m.dir == p).find(|m| m.storage.id != s.id) {
+        if let Some(m) = index[start..].iter().take_while(|m| m.dir == p).find(|m| not != Some(m.storage.id.as_str())) {
             return Some(m);
         }
         p = &p[..p.rfind('/').unwrap_or(0)];
@@ -97,7 +97,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(path) = &s.path else { continue };
         let Some(span) = path.span else { continue };
         let p = path.value.as_str();
-        let parent = innermost(&index, s, p);
+        let parent = innermost(&index, Some(&s.id), p);
         let (reason, help) = if let Some(MountDir { dir, storage: o, zpool }) = parent {
             let whose = match zpool {
                 Some(pool) => format!("the default mount point of ZFS pool '{pool}', which holds storage '{}'", o.id),
