@@ -30,8 +30,6 @@ pub struct Layout {
 /// Files that mark a directory as a copy of `/etc/pve`.
 const MARKERS: &[&str] = &[
     "storage.cfg",
-    "lxc",
-    "qemu-server",
     "jobs.cfg",
     "corosync.conf",
     "datacenter.cfg",
@@ -57,13 +55,25 @@ const MARKERS: &[&str] = &[
 ];
 
 fn is_pve_dir(dir: &Path) -> bool {
-    MARKERS.iter().any(|m| fs::symlink_metadata(dir.join(m)).is_ok())
+    MARKERS.iter().any(|m| fs::symlink_metadata(dir.join(m)).is_ok()) || only_guest_dirs(dir)
+}
+
+/// A copy that kept only `lxc/` and `qemu-server/` (links of `/etc/pve` turned into
+/// directories) is a tree too, unless the directory is itself a node's (`nodes/<n>/`,
+/// `local/`), which holds the same sub-directories.
+fn only_guest_dirs(dir: &Path) -> bool {
+    let parent = dir.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str());
+    let name = dir.file_name().and_then(|n| n.to_str());
+    if parent == Some("nodes") || name == Some("local") {
+        return false;
+    }
+    ["lxc", "qemu-server"].iter().any(|d| is_dir_no_follow(&dir.join(d)))
 }
 
 /// What was looked for, for the "no tree" message.
 pub fn looked_for(path: &Path) -> String {
     format!(
-        "no Proxmox configuration found in {}: looked for any of {} in it, in {}/pve and in {}/etc/pve",
+        "no Proxmox configuration found in {}: looked for any of {}, lxc/, qemu-server/ in it, in {}/pve and in {}/etc/pve",
         path.display(),
         MARKERS.join(", "),
         path.display(),
