@@ -190,9 +190,7 @@ pub fn parse_sections(
                         if let Some(d) = diags.get_mut(*at) {
                             let label = format!(
                                 "`{}` was written for '{}' but is read as a key of '{}'",
-                                prop.key.value,
-                                header.value,
-                                section.id.value
+                                prop.key.value, header.value, section.id.value
                             );
                             d.labels.push(crate::diag::Label { span: prop.line, message: label });
                         }

@@ -28,11 +28,18 @@ pub enum FileKind {
     HaGroups,
     HaRules,
     User,
-    Guest { node: String, kind: guest::GuestKind, vmid: u32 },
+    Guest {
+        node: String,
+        kind: guest::GuestKind,
+        vmid: u32,
+    },
     /// A guest config of the local node reached through a top-level directory: `lxc/`,
     /// `qemu-server/` (links into `nodes/<this node>/` that a copy turned into directories)
     /// or `local/lxc/`, `local/qemu-server/`. Its node is resolved by [`load`].
-    LocalGuest { kind: guest::GuestKind, vmid: u32 },
+    LocalGuest {
+        kind: guest::GuestKind,
+        vmid: u32,
+    },
 }
 
 /// The node that guests of top-level directories are shown on when the local node is
@@ -520,7 +527,7 @@ pub fn load(input: TreeInput) -> Tree {
                     tree.local_guest_dirs.push(dir);
                 }
                 let copies = seen.entry((kind, vmid)).or_default();
-                if copies.iter().any(|t| *t == file.text) {
+                if copies.contains(&file.text) {
                     // Counted (the file was read) but neither a second guest nor a
                     // second set of syntax diagnostics.
                     tree.local_guest_copies += 1;
