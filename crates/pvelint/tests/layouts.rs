@@ -78,3 +78,13 @@ fn the_node_can_be_named() {
     let out = c.args(["check", "--show-config"]).arg(case("node_from_config")).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("node: pve2"));
 }
+
+#[test]
+fn a_local_directory_names_the_node_it_repeats() {
+    let tree = load("local_dir_two_nodes");
+    let guests: Vec<(u32, &str)> = tree.guests.iter().map(|g| (g.vmid, g.node.as_str())).collect();
+    assert_eq!(guests, [(100, "pve1"), (101, "pve2")]);
+    assert_eq!(tree.local_node.as_deref(), Some("pve1"));
+    assert_eq!(tree.local_node_source.as_deref(), Some("the top-level copies match nodes/pve1/"));
+    assert_eq!(tree.local_guest_copies, 1);
+}
