@@ -85,9 +85,9 @@ fn option_span(ctx: &Context, value: Span) -> Span {
     }
 }
 
-/// Whether every backup to storage `id` takes its retention from a job or a vzdump.conf
-/// (`prune-backups` there wins over the storage's): every job that targets the storage
-/// sets it, or every node's vzdump.conf does. `Some(why)` then.
+/// Whether every backup to storage `id` takes its retention from its job: every job that
+/// targets the storage sets `prune-backups`, which wins over the storage's (vzdump.conf's
+/// comes after the storage's: pve-manager `PVE/VZDump.pm`, `new`). `Some(why)` then.
 fn pruned_elsewhere(ctx: &Context, id: &str) -> Option<String> {
     let jobs: Vec<_> = ctx
         .tree
@@ -96,16 +96,8 @@ fn pruned_elsewhere(ctx: &Context, id: &str) -> Option<String> {
         .flat_map(|j| j.vzdump_jobs())
         .filter(|j| j.opts.storage().is_some_and(|s| s.value == id))
         .collect();
-    if !jobs.is_empty() && jobs.iter().all(|j| j.opts.get("prune-backups").is_some()) {
-        return Some("every backup job that writes to it sets `prune-backups`, which wins".into());
-    }
-    let confs = &ctx.tree.vzdump_confs;
-    let nodes = ctx.tree.cluster_nodes().unwrap_or_default();
-    let all_nodes = !confs.is_empty() && nodes.iter().all(|n| confs.contains_key(n));
-    if all_nodes && confs.values().all(|c| c.opts.get("prune-backups").is_some()) {
-        return Some("the vzdump.conf of every node sets `prune-backups`, which wins".into());
-    }
-    None
+    (!jobs.is_empty() && jobs.iter().all(|j| j.opts.get("prune-backups").is_some()))
+        .then(|| "every backup job that writes to it sets `prune-backups`, which wins".to_string())
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -187,7 +179,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 (obsolete("`maxfiles 0` meant keep every backup, as no setting does"), Severity::Info)
             } else {
                 (
-                    "its backups fall back to the `prune-backups` of /etc/vzdump.conf, then of the storage, else are kept forever, until the storage is full".to_string(),
+                    "its backups fall back to the `prune-backups` of the storage, then of /etc/vzdump.conf, else are kept forever, until the storage is full".to_string(),
                     Severity::Warning,
                 )
             };
