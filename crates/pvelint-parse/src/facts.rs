@@ -7,6 +7,10 @@
 //! Every list is sorted and every value is stable between two runs on an unchanged node:
 //! no timestamps, no mount IDs, free space in power-of-two steps.
 
+use crate::diag::Diagnostic;
+use crate::source::SourceFile;
+use crate::span::{FileId, Span};
+use crate::syntax;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -191,6 +195,111 @@ impl Facts {
     }
 }
 
+/// A node's facts in the tree, with the spans diagnostics point at: each list parallel
+/// to its list in `facts` (a value not found in the text points at the file's start).
+#[derive(Clone, Debug)]
+pub struct NodeFacts {
+    pub file: FileId,
+    pub facts: Facts,
+    /// The `"node"` value; the file's start when not found.
+    pub node_span: Span,
+    pub pve_version: Option<Span>,
+    pub zfs_pools: Vec<Span>,
+    pub stuck_processes: Vec<Span>,
+    pub paths: Vec<Span>,
+}
+
+impl NodeFacts {
+    /// The span of a path's entry, if the facts list it.
+    pub fn path_span(&self, path: &str) -> Option<Span> {
+        let i = self.facts.paths.binary_search_by(|p| p.path.as_str().cmp(path)).ok()?;
+        self.paths.get(i).copied()
+    }
+}
+
+/// Finds the spans of values in the text as `facts` serialises them, in order: one
+/// forward pass; after the first value that is not found (a hand-edited file), the rest
+/// point at the file's start.
+struct Locator<'a> {
+    file: &'a SourceFile,
+    cursor: usize,
+    lost: bool,
+}
+
+impl Locator<'_> {
+    fn find(&mut self, key: &str, value: &str) -> Span {
+        let fallback = self.file.span().at_start();
+        if self.lost {
+            return fallback;
+        }
+        let needle = format!("\"{key}\": {value}");
+        match self.file.text.get(self.cursor..).and_then(|t| t.find(&needle)) {
+            Some(i) => {
+                let start = self.cursor + i + key.len() + 4;
+                let end = start + value.len();
+                self.cursor = end;
+                Span::new(self.file.id, start, end)
+            }
+            None => {
+                self.lost = true;
+                fallback
+            }
+        }
+    }
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+/// Reads a node's `facts.json` into the tree. `folder_node` is the node the file was
+/// attached to (`hosts/<node>/`); a file that names another node is an error (P016).
+pub fn load(file: &SourceFile, folder_node: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<NodeFacts> {
+    let facts = match read(&file.text) {
+        Ok(f) => f,
+        Err(e) => {
+            diags.push(
+                syntax::INVALID_FACTS
+                    .at(file.span().at_start(), format!("{} is not a facts file pvelint reads: it {e}", file.path))
+                    .with_object("file"),
+            );
+            return None;
+        }
+    };
+    let mut loc = Locator { file, cursor: 0, lost: false };
+    let node_span = loc.find("node", &json_str(&facts.node));
+    if !crate::storage::valid_node_name(&facts.node) {
+        diags.push(syntax::INVALID_FACTS.at(node_span, "the facts name no valid node").with_object("file"));
+        return None;
+    }
+    if let Some(folder) = folder_node.filter(|f| *f != facts.node) {
+        diags.push(
+            syntax::INVALID_FACTS
+                .at(
+                    node_span,
+                    format!(
+                        "these are the facts of node '{}', but they sit in the folder of node '{folder}'",
+                        facts.node
+                    ),
+                )
+                .with_help("collect each node's facts into hosts/<its own name>/facts.json")
+                .with_object(format!("node:{folder}")),
+        );
+        return None;
+    }
+    let pve_version = facts.pve_version.as_ref().map(|v| loc.find("pve_version", &json_str(v)));
+    let zfs_pools = facts.zfs_pools.iter().map(|p| loc.find("name", &json_str(&p.name))).collect();
+    let stuck_processes = facts.stuck_processes.iter().map(|p| loc.find("pid", &p.pid.to_string())).collect();
+    let spans: Vec<Span> = facts.paths.iter().map(|p| loc.find("path", &json_str(&p.path))).collect();
+    // Sorted by path (with their spans) for `path_span`; `pvelint facts` writes them so.
+    let mut facts = facts;
+    let mut pairs: Vec<(PathFact, Span)> = std::mem::take(&mut facts.paths).into_iter().zip(spans).collect();
+    pairs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let (sorted, paths): (Vec<PathFact>, Vec<Span>) = pairs.into_iter().unzip();
+    facts.paths = sorted;
+    Some(NodeFacts { file: file.id, facts, node_span, pve_version, zfs_pools, stuck_processes, paths })
+}
+
 /// Reads `facts.json`. The error says where the text stops being facts of this schema.
 pub fn read(text: &str) -> Result<Facts, String> {
     let facts: Facts = serde_json::from_str(text).map_err(|e| {
@@ -265,6 +374,39 @@ mod tests {
         assert!(err.starts_with("does not fit the schema at line 1"), "{err}");
         assert!(!err.contains("hunter2"), "{err}");
         assert!(read("{\"version\":1,").unwrap_err().starts_with("ends early"));
+    }
+
+    #[test]
+    fn load_points_at_values_and_checks_the_folder() {
+        let f = Facts {
+            version: 1,
+            node: "pve1".into(),
+            zfs_pools: vec![ZfsPool { name: "tank".into(), state: None }],
+            paths: vec![PathFact {
+                path: "/mnt/usb".into(),
+                state: PathState::Hung,
+                used_by: vec![],
+                is_dir: None,
+                mount_point: None,
+                is_mount_point: None,
+                free_bytes_at_least: None,
+            }],
+            ..Facts::default()
+        };
+        let text = serde_json::to_string_pretty(&f).unwrap();
+        let file = SourceFile::new(FileId(0), "hosts/pve1/facts.json", text);
+        let mut diags = Vec::new();
+        let nf = load(&file, Some("pve1"), &mut diags).unwrap();
+        assert!(diags.is_empty());
+        assert_eq!(file.slice(nf.node_span), "\"pve1\"");
+        assert_eq!(file.slice(nf.zfs_pools[0]), "\"tank\"");
+        assert_eq!(file.slice(nf.path_span("/mnt/usb").unwrap()), "\"/mnt/usb\"");
+        assert!(load(&file, Some("pve2"), &mut diags).is_none());
+        assert_eq!(diags[0].code, "P016");
+        assert!(diags[0].message.contains("folder of node 'pve2'"), "{}", diags[0].message);
+        let bad = SourceFile::new(FileId(1), "x.json", "{\"version\": 1, \"node\": 3}".into());
+        assert!(load(&bad, None, &mut diags).is_none());
+        assert_eq!(diags.len(), 2);
     }
 
     #[test]

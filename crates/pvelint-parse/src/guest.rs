@@ -280,6 +280,20 @@ impl GuestConfig {
         v.props.get(&self.text, key)
     }
 
+    /// A `key=value` part of any property-string entry (`bridge` of `net0`, `host` of
+    /// `hostpci0`), parsed on demand; `None` when the key is absent.
+    pub fn entry_prop(&self, e: &Entry, key: &str) -> Option<Spanned<&str>> {
+        let props = crate::propstring::parse(Spanned::new(self.value(e), e.value));
+        props.get(&self.text, key)
+    }
+
+    /// The first part of a property-string entry written without a key (`01:00.0` of
+    /// `hostpci0: 01:00.0,pcie=1`).
+    pub fn entry_positional(&self, e: &Entry) -> Option<Spanned<&str>> {
+        let props = crate::propstring::parse(Spanned::new(self.value(e), e.value));
+        props.positional().map(|s| Spanned::new(self.str(s), s))
+    }
+
     /// A volume's boolean option, as Proxmox reads it.
     pub fn flag(&self, v: &VolumeRef, key: &str) -> Option<bool> {
         v.props.flag(&self.text, key)

@@ -6,7 +6,7 @@
 use crate::diag::Diagnostic;
 use crate::source::SourceFile;
 use crate::span::{FileId, Span};
-use crate::{corosync, cron, datacenter, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
+use crate::{corosync, cron, datacenter, facts, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Proxmox VE major version assumed when the configuration names none.
@@ -122,6 +122,9 @@ pub struct TreeInput {
     pub files: Vec<InputFile>,
     /// `/etc/vzdump.conf` of each node.
     pub vzdump_confs: Vec<(String, InputFile)>,
+    /// `facts.json` of each node (`hosts/<node>/facts.json`, `--facts`): the node the
+    /// file was attached to (its folder), or `None` when the file names its node itself.
+    pub facts: Vec<(Option<String>, InputFile)>,
     /// The local node, from the `local` symlink, `.members` or the user (`--node`).
     pub local_node: Option<String>,
     /// Where `local_node` came from, for the summary (`the \`local\` link`, `--node`, …).
@@ -175,6 +178,8 @@ pub struct Tree {
     pub vzdump_cron: Option<cron::VzdumpCron>,
     /// Node name → that node's `/etc/vzdump.conf`.
     pub vzdump_confs: BTreeMap<String, vzdump_conf::VzdumpConf>,
+    /// Node name → that node's facts (`facts.json`), for the nodes that have them.
+    pub facts: BTreeMap<String, facts::NodeFacts>,
     /// Sorted by VMID, then node, then kind.
     pub guests: Vec<Guest>,
     pub corosync: Option<corosync::Corosync>,
@@ -492,7 +497,7 @@ pub fn load(input: TreeInput) -> Tree {
     // Sized once: these are the largest vectors of the model.
     let guests = parsed.iter().flatten().filter(|p| matches!(p.1, FileKind::Guest { .. })).count();
     tree.guests.reserve_exact(guests);
-    tree.files.reserve_exact(count as usize + input.secret_files.len() + input.vzdump_confs.len());
+    tree.files.reserve_exact(count as usize + input.secret_files.len() + input.vzdump_confs.len() + input.facts.len());
     // Top-level guest configs belong to the local node; one that repeats a config of that
     // node (same bytes) is the same guest, not a second one.
     let has_local_guests = parsed.iter().flatten().any(|p| matches!(p.1, FileKind::LocalGuest { .. }));
@@ -583,6 +588,31 @@ pub fn load(input: TreeInput) -> Tree {
         let file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
         let conf = vzdump_conf::parse(&file, &mut tree.diagnostics);
         tree.vzdump_confs.insert(node, conf);
+        tree.files.push(file);
+    }
+    let mut facts_files = input.facts;
+    facts_files.sort_by(|a, b| (&a.0, &a.1.path).cmp(&(&b.0, &b.1.path)));
+    for (node, mut input_file) in facts_files {
+        let id = FileId(tree.files.len() as u32);
+        let display = input_file.path.clone();
+        let file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
+        if input_file.error.is_none() && input_file.truncated_size.is_none() {
+            if let Some(nf) = facts::load(&file, node.as_deref(), &mut tree.diagnostics) {
+                if let Some(old) = tree.facts.get(&nf.facts.node) {
+                    tree.diagnostics.push(
+                        syntax::INVALID_FACTS
+                            .at(
+                                file.span(),
+                                format!("a second facts file for node '{}'; this one is ignored", nf.facts.node),
+                            )
+                            .with_label(tree.files[old.file.0 as usize].span(), "the facts used for it")
+                            .with_object(format!("node:{}", nf.facts.node)),
+                    );
+                } else {
+                    tree.facts.insert(nf.facts.node.clone(), nf);
+                }
+            }
+        }
         tree.files.push(file);
     }
     tree.guests.sort_by(|a, b| (a.vmid, &a.node, a.kind).cmp(&(b.vmid, &b.node, b.kind)));

@@ -14,12 +14,15 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the git commit of the build.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("PVELINT_GIT_COMMIT"), ")");
+
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "pvelint", version, about = "Static linter for Proxmox VE cluster configuration trees")]
+#[command(name = "pvelint", version = VERSION, about = "Static linter for Proxmox VE cluster configuration trees")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -102,6 +105,9 @@ struct CheckArgs {
     /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
     #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
     vzdump_conf: Vec<String>,
+    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
+    #[arg(long = "facts", value_name = "FILE")]
+    facts: Vec<PathBuf>,
     /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
@@ -421,7 +427,7 @@ fn read(
         }
         attach.insert(node.to_string(), (PathBuf::from(file), file.to_string()));
     }
-    let attached = attach.values().map(|(_, display)| display.clone()).collect();
+    let attached: BTreeSet<String> = attach.values().map(|(_, display)| display.clone()).collect();
     for (node, (path, display)) in attach {
         let f = discover::read_file(&path, display.clone());
         if let Some(e) = &f.error {
@@ -431,6 +437,18 @@ fn read(
         input.vzdump_confs.retain(|(n, _)| *n != node);
         input.vzdump_confs.push((node, f));
     }
+    for path in &args.facts {
+        let display = path.display().to_string();
+        match crate::facts::read_named_file(path) {
+            Ok(bytes) => input.facts.push((None, pvelint_parse::InputFile::new(display.clone(), bytes))),
+            Err(e) => {
+                let _ = writeln!(err, "pvelint: --facts {display}: {e}");
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    let mut attached = attached;
+    attached.extend(args.facts.iter().map(|p| p.display().to_string()));
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
     }
@@ -566,6 +584,9 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let (layout, root, wanted) = locate(args, err)?;
     let (input, attached) = read(args, &cfg, &layout, err)?;
     let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
+    if let Some(note) = crate::facts::coverage_note(&tree) {
+        let _ = writeln!(err, "pvelint: note: {note}");
+    }
     let mut diags = cfg.apply(&tree, diags);
     if tree.node_is_placeholder() {
         let (guests, volumes) = pvelint_rules::Context::new(&tree).unchecked_on_placeholder();

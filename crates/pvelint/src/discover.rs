@@ -25,6 +25,9 @@ pub struct Layout {
     /// The local node named by the user (`--node`, `node:` in pvelint.yaml) and where:
     /// overrides what the tree says.
     pub node: Option<(String, String)>,
+    /// `hosts/` beside `pve/` in a repository written by `pvelint collect`:
+    /// `hosts/<node>/vzdump.conf` and `hosts/<node>/facts.json` belong to `<node>`.
+    pub hosts: Option<PathBuf>,
 }
 
 /// Files that mark a directory as a copy of `/etc/pve`.
@@ -85,14 +88,21 @@ pub fn looked_for(path: &Path) -> String {
 /// filesystem root (`etc/pve`, `etc/vzdump.conf`).
 pub fn find_layout(path: &Path) -> Option<Layout> {
     if is_pve_dir(path) {
-        return Some(Layout { pve: path.to_path_buf(), prefix: String::new(), vzdump_conf: None, node: None });
+        return Some(Layout {
+            pve: path.to_path_buf(),
+            prefix: String::new(),
+            vzdump_conf: None,
+            node: None,
+            hosts: None,
+        });
     }
     for (sub, prefix, conf) in [("pve", "pve/", "vzdump.conf"), ("etc/pve", "etc/pve/", "etc/vzdump.conf")] {
         let pve = path.join(sub);
         if is_dir_no_follow(&pve) && is_pve_dir(&pve) {
             let c = path.join(conf);
             let vzdump_conf = fs::symlink_metadata(&c).is_ok().then(|| (c, conf.to_string()));
-            return Some(Layout { pve, prefix: prefix.to_string(), vzdump_conf, node: None });
+            let hosts = (sub == "pve" && is_dir_no_follow(&path.join("hosts"))).then(|| path.join("hosts"));
+            return Some(Layout { pve, prefix: prefix.to_string(), vzdump_conf, node: None, hosts });
         }
     }
     None
@@ -285,6 +295,9 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
     if in_git_work_tree(&layout.pve) {
         input.secret_files = secret_files(&layout.pve);
     }
+    if let Some(hosts) = &layout.hosts {
+        read_hosts(hosts, &mut input, &mut notes);
+    }
     if let Some((path, display)) = &layout.vzdump_conf {
         let node = input.local_node.clone().or_else(|| match input.node_dirs.as_slice() {
             [only] => Some(only.clone()),
@@ -299,6 +312,37 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
         }
     }
     (input, notes)
+}
+
+/// `hosts/<node>/vzdump.conf` and `hosts/<node>/facts.json` of a repository written by
+/// `pvelint collect`: the folder names the node. Links are not followed; a folder that is
+/// no valid node name is reported and skipped.
+fn read_hosts(hosts: &Path, input: &mut TreeInput, notes: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(hosts) else {
+        notes.push("hosts/ could not be listed".into());
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .collect();
+    names.sort();
+    for node in names {
+        if !pvelint_parse::storage::valid_node_name(&node) {
+            notes.push(format!("hosts/{node} was skipped: '{node}' is not a valid node name"));
+            continue;
+        }
+        let dir = hosts.join(&node);
+        let conf = dir.join("vzdump.conf");
+        if fs::symlink_metadata(&conf).is_ok() {
+            input.vzdump_confs.push((node.clone(), read_file(&conf, format!("hosts/{node}/vzdump.conf"))));
+        }
+        let facts = dir.join("facts.json");
+        if fs::symlink_metadata(&facts).is_ok() {
+            input.facts.push((Some(node.clone()), read_file(&facts, format!("hosts/{node}/facts.json"))));
+        }
+    }
 }
 
 /// Reads the files, on two threads for large trees (reading is mostly system calls, which

@@ -304,3 +304,143 @@ fn collect_never_writes_inside_etc_pve() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(snapshot(&root.path().join("etc/pve")), before);
 }
+
+/// The whole loop of docs/facts.md on the incident: `pvelint collect` on both nodes into
+/// one repository, then `pvelint check` on it, with no flag: the move is named.
+#[test]
+fn incident_with_facts_names_the_move_without_what_if() {
+    let dest = tempfile::tempdir().unwrap();
+    let repo = dest.path().join("repo");
+    for node in ["fun-bedbug", "still-fawn"] {
+        let root = fake_root(node);
+        let (code, err) = collect(root.path(), &repo);
+        assert_eq!(code, 0, "{err}");
+    }
+    assert!(repo.join("hosts/fun-bedbug/facts.json").is_file() && repo.join("hosts/still-fawn/facts.json").is_file());
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["check", "--format", "concise", "--select", "N"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The move, at the `nodes` line of storage.cfg, naming the node that has the pool.
+    let n102: Vec<&str> = text.lines().filter(|l| l.contains(" N102 ")).collect();
+    assert_eq!(n102.len(), 1, "{text}");
+    assert!(n102[0].starts_with("pve/storage.cfg:14:"), "{text}");
+    assert!(n102[0].contains("on node 'still-fawn'") && n102[0].contains("not on 'fun-bedbug'"), "{text}");
+    // fun-bedbug's tmpdir no longer exists there; its backups are stuck.
+    assert!(text.lines().any(|l| l.starts_with("hosts/fun-bedbug/vzdump.conf:") && l.contains(" N103 ")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("hosts/fun-bedbug/facts.json:") && l.contains(" N107 ")), "{text}");
+    // Not also reported as "absent" on fun-bedbug: the move is one finding.
+    assert!(!text.contains(" N101 "), "{text}");
+    insta::assert_snapshot!("incident_with_facts", text);
+}
+
+#[test]
+fn facts_attached_by_flag_or_folder_are_checked_and_coverage_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("fb.json");
+    std::fs::write(&facts, r#"{"version": 1, "node": "fun-bedbug", "zfs_pools": []}"#).unwrap();
+    let incident = workspace().join("testdata/incident");
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["check", "--format", "concise", "--select", "N101", "--facts"])
+        .arg(&facts)
+        .arg(&incident)
+        .output()
+        .unwrap();
+    let (text, err) = (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap());
+    assert!(text.contains("error N101 storage 'local-3TB-backup' is enabled on node 'fun-bedbug'"), "{text}");
+    assert!(err.contains("note: facts of fun-bedbug; none for still-fawn"), "{err}");
+    // Facts in the folder of another node: P016, and the node counts as without facts.
+    let repo = dir.path().join("repo");
+    copy_dir(&incident.join("pve"), &repo.join("pve"));
+    std::fs::create_dir_all(repo.join("hosts/still-fawn")).unwrap();
+    std::fs::copy(&facts, repo.join("hosts/still-fawn/facts.json")).unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_pvelint")).args(["check", "--format", "concise"]).arg(&repo).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("hosts/still-fawn/facts.json:1:24: error P016 these are the facts of node 'fun-bedbug', but they sit in the folder of node 'still-fawn'"),
+        "{text}"
+    );
+    assert!(!text.contains(" N10"), "{text}");
+}
+
+/// What-if reads the facts too: moving the storage to the node that has the pool resolves
+/// the move; moving it to a node without the pool would bring N102 back (the rule
+/// harness case `N102/fail_whatif_move_to_node_without_pool`).
+#[test]
+fn what_if_on_the_collected_incident_resolves_the_move() {
+    let dest = tempfile::tempdir().unwrap();
+    let repo = dest.path().join("repo");
+    for node in ["fun-bedbug", "still-fawn"] {
+        let root = fake_root(node);
+        assert_eq!(collect(root.path(), &repo).0, 0);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(["what-if", "--format", "concise", "--move-storage", "local-3TB-backup=still-fawn"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let resolved = text.split("resolved:").nth(1).unwrap_or_default();
+    assert!(resolved.lines().any(|l| l.contains(" N102 ")), "{text}");
+    let introduced = text.split("resolved:").next().unwrap_or_default();
+    assert!(!introduced.contains(" N10"), "{text}");
+}
+
+#[test]
+fn facts_schema_document_is_current() {
+    let path = workspace().join("docs/facts.schema.json");
+    let schema = pvelint::facts::json_schema();
+    if std::env::var_os("UPDATE_DOCS").is_some_and(|v| !v.is_empty() && v != "0") {
+        std::fs::write(&path, &schema).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        schema,
+        "docs/facts.schema.json is stale: run `UPDATE_DOCS=1 cargo test -p pvelint --test facts facts_schema`"
+    );
+}
+
+/// Runs pvelint with a deadline: a run that outlives it is killed and fails the test.
+fn run_with_deadline(args: &[&std::ffi::OsStr]) -> std::process::ExitStatus {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("pvelint {args:?} blocked: it opened something it must not");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn priv_is_never_read_by_facts_or_collect() {
+    // FIFOs under priv/: opening one for reading would block until a writer comes, so a
+    // run that finishes never opened them.
+    let root = fake_root("still-fawn");
+    let pve = root.path().join("etc/pve");
+    std::fs::create_dir_all(pve.join("priv/lock")).unwrap();
+    for name in ["priv/authkey.key", "priv/storage.cfg", "priv/lock/storage"] {
+        let c = std::ffi::CString::new(pve.join(name).to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "{name}");
+    }
+    let r = root.path().as_os_str();
+    assert!(run_with_deadline(&["facts".as_ref(), "--root".as_ref(), r]).success());
+    let dest = tempfile::tempdir().unwrap();
+    let repo = dest.path().join("repo");
+    assert!(run_with_deadline(&["collect".as_ref(), repo.as_os_str(), "--root".as_ref(), r]).success());
+    assert!(!repo.join("pve/priv").exists());
+}
