@@ -718,7 +718,8 @@ fn value_kind(key: &str) -> ValueKind {
         "maxfiles" => ValueKind::Int(0, i64::MAX),
         "format" => ValueKind::Enum(&["raw", "qcow2", "vmdk", "subvol"]),
         "preallocation" => ValueKind::Enum(&["off", "metadata", "falloc", "full"]),
-        "iscsiprovider" => ValueKind::Enum(&["comstar", "istgt", "iet", "LIO"]),
+        // A free string in ZFSPlugin.pm's `properties()` (no enum): Proxmox keeps any
+        // value; one it cannot use is S107, not a dropped key.
         "smbversion" => ValueKind::Enum(&["default", "2.0", "2.1", "3", "3.0", "3.11"]),
         "transport" => ValueKind::Enum(&["tcp", "rdma", "unix"]),
         "prune-backups" => ValueKind::Custom(crate::vzdump_opts::validate_prune_backups),

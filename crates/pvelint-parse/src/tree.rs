@@ -28,8 +28,25 @@ pub enum FileKind {
     HaGroups,
     HaRules,
     User,
-    Guest { node: String, kind: guest::GuestKind, vmid: u32 },
+    Guest {
+        node: String,
+        kind: guest::GuestKind,
+        vmid: u32,
+    },
+    /// A guest config of the local node reached through a top-level directory: `lxc/`,
+    /// `qemu-server/` (links into `nodes/<this node>/` that a copy turned into directories)
+    /// or `local/lxc/`, `local/qemu-server/`. Its node is resolved by [`load`].
+    LocalGuest {
+        kind: guest::GuestKind,
+        vmid: u32,
+    },
 }
+
+/// The node that guests of top-level directories are shown on when the local node is
+/// unknown (no `local` link, `.members`, one-node corosync.conf, single `nodes/`
+/// directory or `--node`). Not a valid node name, so it never matches a storage's
+/// `nodes` or a cluster node: node-dependent rules skip it.
+pub const PLACEHOLDER_NODE: &str = "<local>";
 
 /// Classifies a path relative to the tree root (`/` separators). `None` for files
 /// pvelint does not read. Never classifies anything under `priv/`.
@@ -57,6 +74,14 @@ pub fn classify(rel: &str) -> Option<FileKind> {
             };
             let vmid = parse_vmid_file_name(file)?;
             FileKind::Guest { node: node.to_string(), kind, vmid }
+        }
+        [dir, file] | ["local", dir, file] => {
+            let kind = match *dir {
+                "lxc" => guest::GuestKind::Lxc,
+                "qemu-server" => guest::GuestKind::Qemu,
+                _ => return None,
+            };
+            FileKind::LocalGuest { kind, vmid: parse_vmid_file_name(file)? }
         }
         _ => return None,
     })
@@ -103,8 +128,10 @@ pub struct TreeInput {
     /// `facts.json` of each node (`hosts/<node>/facts.json`, `--facts`): the node the
     /// file was attached to (its folder), or `None` when the file names its node itself.
     pub facts: Vec<(Option<String>, InputFile)>,
-    /// The local node, from the `local` symlink or `.members`.
+    /// The local node, from the `local` symlink, `.members` or the user (`--node`).
     pub local_node: Option<String>,
+    /// Where `local_node` came from, for the summary (`the \`local\` link`, `--node`, …).
+    pub local_node_source: Option<String>,
     /// Directories under `nodes/`.
     pub node_dirs: Vec<String>,
     /// Problems the caller met while reading, already diagnosed.
@@ -166,6 +193,18 @@ pub struct Tree {
     pub ha: ha::HaConfig,
     pub user: Option<user::UserConfig>,
     pub local_node: Option<String>,
+    /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
+    /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
+    pub local_node_source: Option<String>,
+    /// The top-level guest directories read as the local node's (`lxc/`, `qemu-server/`,
+    /// `local/lxc/`, …), in path order.
+    pub local_guest_dirs: Vec<String>,
+    /// Top-level guest configs that are byte-for-byte copies of a config under
+    /// `nodes/<local node>/` (or of another top-level copy): read, counted as one guest.
+    pub local_guest_copies: usize,
+    /// The display prefix of the tree's files (`""`, `pve/`, `etc/pve/`): which layout
+    /// was found.
+    pub layout_prefix: String,
     pub node_dirs: BTreeSet<String>,
     /// The Proxmox VE major version the cluster runs (from the configuration; default 9),
     /// for rules about removed or deprecated options.
@@ -201,6 +240,97 @@ impl Tree {
             }
         }
         self.local_node.as_ref().map(|n| BTreeSet::from([n.clone()]))
+    }
+
+    /// Which layout was recognised, for the summary: `a copy of /etc/pve` (or of `/etc`,
+    /// or a filesystem root), with the top-level guest directories read.
+    pub fn layout_description(&self) -> String {
+        let mut s = match self.layout_prefix.as_str() {
+            "" => "a copy of /etc/pve".to_string(),
+            "pve/" => "a copy of /etc (pve/ and vzdump.conf)".to_string(),
+            "etc/pve/" => "a filesystem root (etc/pve)".to_string(),
+            p => format!("a copy of /etc/pve under {p}"),
+        };
+        if !self.local_guest_dirs.is_empty() {
+            s.push_str(&format!(
+                " with top-level {} read as the local node's guests",
+                self.local_guest_dirs.join(", ")
+            ));
+            if self.local_guest_copies > 0 {
+                s.push_str(&format!(
+                    " ({} repeating nodes/ byte for byte counted once)",
+                    crate::text::count(self.local_guest_copies, "config")
+                ));
+            }
+        }
+        s
+    }
+
+    /// The node assumed as the local node and why, for the summary; `None` when no
+    /// top-level guests or vzdump.conf needed it and the tree does not say.
+    pub fn node_description(&self) -> Option<String> {
+        match (&self.local_node, &self.local_node_source) {
+            (Some(n), Some(src)) => Some(format!("'{n}' (from {src})")),
+            (Some(n), None) => Some(format!("'{n}'")),
+            (None, _) if self.node_is_placeholder() => Some(format!(
+                "unknown: top-level guests are shown on '{PLACEHOLDER_NODE}' and node-dependent checks skip them; name it with --node NAME or `node:` in pvelint.yaml"
+            )),
+            (None, _) => None,
+        }
+    }
+
+    /// Whether guests of top-level directories sit on [`PLACEHOLDER_NODE`] (the local
+    /// node is unknown).
+    pub fn node_is_placeholder(&self) -> bool {
+        self.guests.iter().any(|g| g.node == PLACEHOLDER_NODE)
+    }
+}
+
+/// The display name of a top-level guest directory of `path` (`lxc/`, `local/lxc/`).
+fn local_guest_dir(path: &str) -> String {
+    path.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"))
+}
+
+/// Resolves the local node for top-level guest configs when the caller did not know it:
+/// a one-node corosync.conf, the only directory under `nodes/`, or the one node whose
+/// configs the top-level copies match byte for byte. `None`: unknown.
+fn resolve_local_node(tree: &Tree, parsed: &[Vec<Parsed>]) -> Option<(String, String)> {
+    for (_, _, model, _) in parsed.iter().flatten() {
+        if let Model::Corosync(c) = model {
+            let names = c.node_names();
+            if names.len() == 1 {
+                let name = names.into_iter().next()?;
+                return Some((name, "corosync.conf (a one-node cluster)".into()));
+            }
+        }
+    }
+    if tree.node_dirs.len() == 1 {
+        let name = tree.node_dirs.iter().next()?.clone();
+        return Some((name, "the only directory under nodes/".into()));
+    }
+    // The node whose configs the top-level copies match.
+    let mut by_key: std::collections::HashMap<(guest::GuestKind, u32), Vec<(&str, &str)>> = Default::default();
+    for (file, kind, _, _) in parsed.iter().flatten() {
+        if let FileKind::Guest { node, kind, vmid } = kind {
+            by_key.entry((*kind, *vmid)).or_default().push((node.as_str(), file.text.as_str()));
+        }
+    }
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    for (file, kind, _, _) in parsed.iter().flatten() {
+        if let FileKind::LocalGuest { kind, vmid } = kind {
+            for (node, text) in by_key.get(&(*kind, *vmid)).into_iter().flatten() {
+                if *text == file.text.as_str() {
+                    matched.insert(node);
+                }
+            }
+        }
+    }
+    match matched.len() {
+        1 => {
+            let name = matched.into_iter().next()?.to_string();
+            Some((name.clone(), format!("the top-level copies match nodes/{name}/")))
+        }
+        _ => None,
     }
 }
 
@@ -293,7 +423,7 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::HaGroups => Model::HaGroups(Box::new(ha::parse_groups(&file, &mut d))),
         FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
-        FileKind::Guest { kind, vmid, .. } => {
+        FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
             let volumes = config.volumes().into();
@@ -349,6 +479,8 @@ pub fn load(input: TreeInput) -> Tree {
         diagnostics: input.diagnostics,
         local_node: input.local_node,
         in_git_work_tree: input.in_git_work_tree,
+        local_node_source: input.local_node_source,
+        layout_prefix: input.prefix.clone(),
         pve_version: input.pve_version.unwrap_or(DEFAULT_PVE_VERSION),
         ..Tree::default()
     };
@@ -376,9 +508,53 @@ pub fn load(input: TreeInput) -> Tree {
     let guests = parsed.iter().flatten().filter(|p| matches!(p.1, FileKind::Guest { .. })).count();
     tree.guests.reserve_exact(guests);
     tree.files.reserve_exact(count as usize + input.secret_files.len() + input.vzdump_confs.len() + input.facts.len());
+    // Top-level guest configs belong to the local node; one that repeats a config of that
+    // node (same bytes) is the same guest, not a second one.
+    let has_local_guests = parsed.iter().flatten().any(|p| matches!(p.1, FileKind::LocalGuest { .. }));
+    let local_node = if !has_local_guests {
+        None
+    } else if let Some(n) = tree.local_node.clone() {
+        Some(n)
+    } else if let Some((n, source)) = resolve_local_node(&tree, &parsed) {
+        tree.local_node = Some(n.clone());
+        tree.local_node_source = Some(source);
+        Some(n)
+    } else {
+        None
+    };
+    let mut seen: std::collections::HashMap<(guest::GuestKind, u32), Vec<std::sync::Arc<String>>> = Default::default();
+    if let Some(node) = &local_node {
+        for (file, kind, _, _) in parsed.iter().flatten() {
+            if let FileKind::Guest { node: n, kind, vmid } = kind {
+                if n == node {
+                    seen.entry((*kind, *vmid)).or_default().push(file.text.clone());
+                }
+            }
+        }
+    }
     let mut storage_file = None;
     for (file, kind, model, mut diags) in parsed.into_iter().flatten() {
         let id = file.id;
+        let kind = match kind {
+            FileKind::LocalGuest { kind, vmid } => {
+                let dir = local_guest_dir(&file.path[input.prefix.len().min(file.path.len())..]);
+                if !tree.local_guest_dirs.contains(&dir) {
+                    tree.local_guest_dirs.push(dir);
+                }
+                let copies = seen.entry((kind, vmid)).or_default();
+                if copies.contains(&file.text) {
+                    // Counted (the file was read) but neither a second guest nor a
+                    // second set of syntax diagnostics.
+                    tree.local_guest_copies += 1;
+                    tree.files.push(file);
+                    continue;
+                }
+                copies.push(file.text.clone());
+                let node = local_node.clone().unwrap_or_else(|| PLACEHOLDER_NODE.to_string());
+                FileKind::Guest { node, kind, vmid }
+            }
+            k => k,
+        };
         tree.diagnostics.append(&mut diags);
         match (kind, model) {
             (FileKind::Storage, _) => storage_file = Some(id),
@@ -393,7 +569,7 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::User(m)) => tree.user = Some(*m),
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
-                if !tree.node_dirs.contains(&node) {
+                if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {
                     tree.node_dirs.insert(node.clone());
                 }
                 tree.guests.push(Guest { vmid, kind, node, file: id, config, volumes });
@@ -473,6 +649,12 @@ mod tests {
         assert_eq!(classify("nodes/pve/qemu-server/99999999999.conf"), None);
         assert_eq!(classify("priv/storage.cfg"), None);
         assert_eq!(classify("nodes/pve/priv/x.conf"), None);
-        assert_eq!(classify("lxc/106.conf"), None);
+        assert_eq!(classify("lxc/106.conf"), Some(FileKind::LocalGuest { kind: guest::GuestKind::Lxc, vmid: 106 }));
+        assert_eq!(
+            classify("local/qemu-server/101.conf"),
+            Some(FileKind::LocalGuest { kind: guest::GuestKind::Qemu, vmid: 101 })
+        );
+        assert_eq!(classify("openvz/106.conf"), None);
+        assert_eq!(classify("local/lxc/x.conf"), None);
     }
 }

@@ -256,7 +256,9 @@ impl<'a> Context<'a> {
             return StorageStatus::Disabled(d);
         }
         if let Some(n) = &s.nodes {
-            if !n.value.contains(node) {
+            // The placeholder of an unknown local node: which node it is cannot be
+            // checked (the CLI says so, see `unchecked_on_placeholder`).
+            if !n.value.contains(node) && node != pvelint_parse::tree::PLACEHOLDER_NODE {
                 return StorageStatus::NotOnNode(n.span);
             }
         }
@@ -266,7 +268,20 @@ impl<'a> Context<'a> {
     /// Whether the node is known not to be in the cluster. `false` when the node list
     /// is unknown.
     pub fn node_unknown(&self, node: &str) -> bool {
-        self.nodes.as_ref().is_some_and(|n| !n.contains(node))
+        node != pvelint_parse::tree::PLACEHOLDER_NODE && self.nodes.as_ref().is_some_and(|n| !n.contains(node))
+    }
+
+    /// Guests on the placeholder of an unknown local node and their volumes on storages
+    /// that `nodes` restricts: what the node-dependent rules (G103, J103, J109, V101)
+    /// could not check. `(guests, volumes)`.
+    pub fn unchecked_on_placeholder(&self) -> (usize, usize) {
+        let on = self.guests_on(pvelint_parse::tree::PLACEHOLDER_NODE);
+        let vols = on
+            .iter()
+            .flat_map(|&i| self.guest_volumes(i))
+            .filter(|v| v.storage.is_some_and(|s| s.nodes.is_some()))
+            .count();
+        (on.len(), vols)
     }
 
     /// A non-shared local storage tied by `nodes` to a single node, not a system

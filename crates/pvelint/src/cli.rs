@@ -153,6 +153,12 @@ struct CheckArgs {
     /// Overrides `path-prefix` of pvelint.yaml.
     #[arg(long = "path-prefix", value_name = "DIR")]
     path_prefix: Option<String>,
+    /// The local node (the node whose guests top-level lxc/ and qemu-server/ hold, and
+    /// whose vzdump.conf an /etc copy holds), when the tree does not say it (no `local`
+    /// link, .members, one-node corosync.conf or single nodes/ directory). Overrides
+    /// `node` of pvelint.yaml.
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -391,7 +397,20 @@ fn read(
     layout: &Layout,
     err: &mut dyn Write,
 ) -> Result<(pvelint_parse::TreeInput, BTreeSet<String>), i32> {
-    let (mut input, notes) = discover::read_tree(layout);
+    let mut layout = layout.clone();
+    let named = match (&args.node, &cfg.node) {
+        (Some(n), _) => Some((n.clone(), "--node".to_string())),
+        (None, Some(n)) => Some((n.clone(), "`node` in pvelint.yaml".to_string())),
+        _ => None,
+    };
+    if let Some((node, _)) = &named {
+        if !pvelint_parse::storage::valid_node_name(node) {
+            let _ = writeln!(err, "pvelint: --node: '{node}' is not a valid node name");
+            return Err(EXIT_ERROR);
+        }
+    }
+    layout.node = named;
+    let (mut input, notes) = discover::read_tree(&layout);
     input.pve_version = Some(cfg.pve_version);
     // NODE → the file as read, and its display path. A configuration found in the tree
     // names files below its own directory only, read without following links; one given
@@ -570,8 +589,11 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
-    let cfg = load_config(args, err)?;
+    let mut cfg = load_config(args, err)?;
     if args.show_config {
+        if args.node.is_some() {
+            cfg.node = args.node.clone();
+        }
         return Ok(emit(out, &cfg.show()));
     }
     let outputs = parse_outputs(args, err)?;
@@ -582,6 +604,15 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         let _ = writeln!(err, "pvelint: note: {note}");
     }
     let mut diags = cfg.apply(&tree, diags);
+    if tree.node_is_placeholder() {
+        let (guests, volumes) = pvelint_rules::Context::new(&tree).unchecked_on_placeholder();
+        let _ = writeln!(
+            err,
+            "pvelint: note: the local node is unknown: the {} of the top-level guest directories are shown on '{}'; {volumes} of their volumes are on storages that `nodes` restricts and were not checked against the node (G103, J103, J109), nor were the guests' node (C102); name the node with --node NAME or `node:` in pvelint.yaml",
+            pvelint_parse::text::count(guests, "guest"),
+            pvelint_parse::tree::PLACEHOLDER_NODE
+        );
+    }
     if !wanted.is_empty() {
         let read: Vec<PathBuf> = tree
             .files

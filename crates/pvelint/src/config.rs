@@ -54,6 +54,11 @@ pub struct RawConfig {
     /// Show the tree's paths under this directory in every output (e.g. `clusters/prod`
     /// when the tree is that directory of the repository); `--path-prefix` overrides it.
     pub path_prefix: Option<String>,
+    /// The local node, when the tree does not say it (no `local` link, `.members`,
+    /// one-node corosync.conf or single `nodes/` directory): the node of the guests in
+    /// top-level `lxc/` and `qemu-server/`; `--node` overrides it.
+    #[schemars(with = "Option<String>")]
+    pub node: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -171,6 +176,7 @@ pub struct Config {
     pub origin: Origin,
     pub pve_version: u8,
     pub path_prefix: Option<String>,
+    pub node: Option<String>,
 }
 
 /// Looks for a config file in `start` and its parents.
@@ -364,6 +370,12 @@ pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
         cfg.pve_version = v.value;
     }
     cfg.path_prefix = raw.path_prefix.clone().filter(|p| !p.trim_end_matches('/').is_empty());
+    if let Some(n) = &raw.node {
+        if !pvelint_parse::storage::valid_node_name(&n.value) {
+            return Err(err(byte_span(&text, &n.referenced), format!("node: '{}' is not a valid node name", n.value)));
+        }
+        cfg.node = Some(n.value.clone());
+    }
     Ok(cfg)
 }
 
@@ -469,6 +481,9 @@ impl Config {
         s.push_str(&format!("pve-version: {}\n", self.pve_version));
         if let Some(p) = &self.path_prefix {
             s.push_str(&format!("path-prefix: {p}\n"));
+        }
+        if let Some(n) = &self.node {
+            s.push_str(&format!("node: {n}\n"));
         }
         s
     }

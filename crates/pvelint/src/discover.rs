@@ -1,7 +1,9 @@
 //! Finding and reading a cluster tree on disk. The only module that reads the tree.
 //!
 //! Rules of the road: symlinks are never followed (so `local`, `lxc`, `qemu-server` and
-//! `openvz` never make a guest count twice), nothing under `priv/` is ever opened, only
+//! `openvz` never make a guest count twice; a copy that turned them into directories is
+//! read as the local node's guests, and a config that repeats one under `nodes/` with
+//! the same bytes is one guest), nothing under `priv/` is ever opened, only
 //! regular files are read (a FIFO never blocks the run), and no file is read past
 //! [`MAX_FILE_SIZE`]. The tree is never written.
 
@@ -20,6 +22,9 @@ pub struct Layout {
     pub prefix: String,
     /// The local node's `/etc/vzdump.conf`, if the layout has one, with its display path.
     pub vzdump_conf: Option<(PathBuf, String)>,
+    /// The local node named by the user (`--node`, `node:` in pvelint.yaml) and where:
+    /// overrides what the tree says.
+    pub node: Option<(String, String)>,
     /// `hosts/` beside `pve/` in a repository written by `pvelint collect`:
     /// `hosts/<node>/vzdump.conf` and `hosts/<node>/facts.json` belong to `<node>`.
     pub hosts: Option<PathBuf>,
@@ -53,13 +58,25 @@ const MARKERS: &[&str] = &[
 ];
 
 fn is_pve_dir(dir: &Path) -> bool {
-    MARKERS.iter().any(|m| fs::symlink_metadata(dir.join(m)).is_ok())
+    MARKERS.iter().any(|m| fs::symlink_metadata(dir.join(m)).is_ok()) || only_guest_dirs(dir)
+}
+
+/// A copy that kept only `lxc/` and `qemu-server/` (links of `/etc/pve` turned into
+/// directories) is a tree too, unless the directory is itself a node's (`nodes/<n>/`,
+/// `local/`), which holds the same sub-directories.
+fn only_guest_dirs(dir: &Path) -> bool {
+    let parent = dir.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str());
+    let name = dir.file_name().and_then(|n| n.to_str());
+    if parent == Some("nodes") || name == Some("local") {
+        return false;
+    }
+    ["lxc", "qemu-server"].iter().any(|d| is_dir_no_follow(&dir.join(d)))
 }
 
 /// What was looked for, for the "no tree" message.
 pub fn looked_for(path: &Path) -> String {
     format!(
-        "no Proxmox configuration found in {}: looked for any of {} in it, in {}/pve and in {}/etc/pve",
+        "no Proxmox configuration found in {}: looked for any of {}, lxc/, qemu-server/ in it, in {}/pve and in {}/etc/pve",
         path.display(),
         MARKERS.join(", "),
         path.display(),
@@ -71,7 +88,13 @@ pub fn looked_for(path: &Path) -> String {
 /// filesystem root (`etc/pve`, `etc/vzdump.conf`).
 pub fn find_layout(path: &Path) -> Option<Layout> {
     if is_pve_dir(path) {
-        return Some(Layout { pve: path.to_path_buf(), prefix: String::new(), vzdump_conf: None, hosts: None });
+        return Some(Layout {
+            pve: path.to_path_buf(),
+            prefix: String::new(),
+            vzdump_conf: None,
+            node: None,
+            hosts: None,
+        });
     }
     for (sub, prefix, conf) in [("pve", "pve/", "vzdump.conf"), ("etc/pve", "etc/pve/", "etc/vzdump.conf")] {
         let pve = path.join(sub);
@@ -79,7 +102,7 @@ pub fn find_layout(path: &Path) -> Option<Layout> {
             let c = path.join(conf);
             let vzdump_conf = fs::symlink_metadata(&c).is_ok().then(|| (c, conf.to_string()));
             let hosts = (sub == "pve" && is_dir_no_follow(&path.join("hosts"))).then(|| path.join("hosts"));
-            return Some(Layout { pve, prefix: prefix.to_string(), vzdump_conf, hosts });
+            return Some(Layout { pve, prefix: prefix.to_string(), vzdump_conf, node: None, hosts });
         }
     }
     None
@@ -249,13 +272,18 @@ fn is_link_error(e: &std::io::Error) -> bool {
     e.to_string() == "symbolic link"
 }
 
-/// The local node: the target of the `local` symlink (`nodes/<name>`), else
-/// `nodename` of `.members`.
-fn local_node(pve: &Path) -> Option<String> {
-    if let Ok(target) = fs::read_link(pve.join("local")) {
-        if let Some(name) = target.file_name().and_then(|n| n.to_str()) {
-            if pvelint_parse::storage::valid_node_name(name) {
-                return Some(name.to_string());
+/// The local node and where it came from: the target of the `local` symlink
+/// (`nodes/<name>`), else `nodename` of `.members`. (A one-node corosync.conf, the only
+/// `nodes/` directory and top-level copies that match a node are tried while loading.)
+fn local_node(pve: &Path) -> Option<(String, String)> {
+    for link in ["local", "lxc", "qemu-server", "openvz"] {
+        if let Ok(target) = fs::read_link(pve.join(link)) {
+            // `local` → `nodes/<name>`, `lxc` → `nodes/<name>/lxc`.
+            let target = if link == "local" { target.as_path() } else { target.parent().unwrap_or(Path::new("")) };
+            if let Some(name) = target.file_name().and_then(|n| n.to_str()) {
+                if pvelint_parse::storage::valid_node_name(name) {
+                    return Some((name.to_string(), format!("the `{link}` link")));
+                }
             }
         }
     }
@@ -264,7 +292,7 @@ fn local_node(pve: &Path) -> Option<String> {
         let v: serde_json::Value = serde_json::from_slice(&members.bytes).ok()?;
         let name = v.get("nodename")?.as_str()?;
         if pvelint_parse::storage::valid_node_name(name) {
-            return Some(name.to_string());
+            return Some((name.to_string(), ".members".into()));
         }
     }
     None
@@ -275,7 +303,11 @@ fn local_node(pve: &Path) -> Option<String> {
 pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
     let mut notes = Vec::new();
     let mut input = TreeInput { prefix: layout.prefix.clone(), ..TreeInput::default() };
-    input.local_node = local_node(&layout.pve);
+    if let Some((node, source)) = layout.node.clone().or_else(|| local_node(&layout.pve)) {
+        input.local_node = Some(node);
+        input.local_node_source = Some(source);
+    }
+    let mut openvz = 0usize;
     let walker = walkdir::WalkDir::new(&layout.pve)
         .follow_links(false)
         .max_depth(4)
@@ -306,6 +338,12 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
             notes.push("nodes is not a directory: no guest configs were read".into());
         }
         if classify(&rel).is_none() {
+            let parts: Vec<&str> = rel.split('/').collect();
+            if entry.file_type().is_file()
+                && (matches!(parts.as_slice(), ["openvz", _] | ["local", "openvz", _] | ["nodes", _, "openvz", _]))
+            {
+                openvz += 1;
+            }
             continue;
         }
         // A link or directory where a file is expected: reported, never followed.
@@ -329,6 +367,12 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
         pending.push((input.files.len(), entry.into_path(), rel.clone()));
         input.files.push(InputFile::new(rel, Vec::new()));
     }
+    if openvz > 0 {
+        notes.push(format!(
+            "{} under openvz/ were not read: OpenVZ containers (Proxmox VE 3 and older) are not checked",
+            pvelint_parse::text::count(openvz, "file")
+        ));
+    }
     for (i, file) in read_all(pending) {
         input.files[i] = file;
     }
@@ -346,7 +390,7 @@ pub fn read_tree(layout: &Layout) -> (TreeInput, Vec<String>) {
             input.vzdump_confs.push((node, read_file(path, display.clone())));
         } else {
             notes.push(format!(
-                "{display} was not checked: the local node is unknown (no `local` symlink or .members in the tree); attach it with --vzdump-conf NODE={display}"
+                "{display} was not checked: the local node is unknown (no `local` symlink or .members in the tree); attach it with --vzdump-conf NODE={display} or name the node with --node NAME"
             ));
         }
     }

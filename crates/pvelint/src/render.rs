@@ -60,12 +60,17 @@ pub fn sort(tree: &Tree, diags: &mut [Diagnostic]) {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// The layout recognised (`a copy of /etc/pve with top-level lxc/ …`).
+    pub layout: String,
+    /// The local node assumed and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl Summary {
@@ -77,6 +82,8 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
+            layout: tree.layout_description(),
+            node: tree.node_description(),
         }
     }
 }
@@ -195,8 +202,10 @@ pub fn concise(tree: &Tree, diags: &[Diagnostic]) -> String {
 /// The human summary line.
 pub fn summary_line(s: &Summary) -> String {
     let plural = pvelint_parse::text::count;
+    let node = s.node.as_ref().map(|n| format!("; local node {n}")).unwrap_or_default();
     format!(
-        "{} checked: {}, {}, {}\n",
+        "layout: {}{node}\n{} checked: {}, {}, {}\n",
+        s.layout,
         plural(s.files, "file"),
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
