@@ -453,18 +453,34 @@ fn read(
         input.vzdump_confs.retain(|(n, _)| *n != node);
         input.vzdump_confs.push((node, f));
     }
-    for path in &args.facts {
-        let display = path.display().to_string();
-        match crate::facts::read_named_file(path) {
-            Ok(bytes) => input.facts.push((None, pvelint_parse::InputFile::new(display.clone(), bytes))),
-            Err(e) => {
-                let _ = writeln!(err, "pvelint: --facts {display}: {e}");
-                return Err(EXIT_ERROR);
-            }
+    // Facts files: from pvelint.yaml (below its directory when found in the tree), then
+    // from --facts (the caller's choice). Each names its node.
+    let mut facts: Vec<pvelint_parse::InputFile> = Vec::new();
+    for rel in &cfg.facts {
+        let display = cfg.dir.join(rel).display().to_string();
+        match cfg.origin {
+            config::Origin::Found => match discover::read_beneath(&cfg.dir, rel, display) {
+                Ok(f) => facts.push(f),
+                Err(why) => {
+                    let at = cfg.path.as_ref().map_or(String::new(), |p| format!(" of {}", p.display()));
+                    let _ = writeln!(err, "pvelint: facts{at}: {why}");
+                    return Err(EXIT_ERROR);
+                }
+            },
+            config::Origin::Given => facts.push(discover::read_named_file(&cfg.dir.join(rel), display)),
         }
     }
+    facts.extend(args.facts.iter().map(|p| discover::read_named_file(p, p.display().to_string())));
     let mut attached = attached;
-    attached.extend(args.facts.iter().map(|p| p.display().to_string()));
+    for mut f in facts {
+        if let Some(e) = &f.error {
+            let _ = writeln!(err, "pvelint: facts file {}: {e}", f.path);
+            return Err(EXIT_ERROR);
+        }
+        f.outside_tree = true;
+        attached.insert(f.path.clone());
+        input.facts.push((None, f));
+    }
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
     }

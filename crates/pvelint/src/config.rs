@@ -47,6 +47,12 @@ pub struct RawConfig {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub vzdump_conf: BTreeMap<String, Spanned<String>>,
+    /// Node facts files (`pvelint facts -o FILE`), each naming its node: paths relative to
+    /// this file, under the same rule as `vzdump-conf`. A repository written by
+    /// `pvelint collect` needs none: `hosts/<node>/facts.json` is read by itself.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub facts: Vec<Spanned<String>>,
     /// The Proxmox VE major version the cluster runs (8 or 9; default 9), for rules about
     /// removed or deprecated options.
     #[schemars(with = "Option<u8>")]
@@ -171,6 +177,8 @@ pub struct Config {
     pub per_object_ignores: Vec<(String, Vec<String>, Option<String>)>,
     /// NODE → path as written in the file (relative to [`Config::dir`]).
     pub vzdump_conf: BTreeMap<String, String>,
+    /// Facts files as written in the file (relative to [`Config::dir`]).
+    pub facts: Vec<String>,
     /// The directory of the file, which its paths are relative to.
     pub dir: PathBuf,
     pub origin: Origin,
@@ -360,6 +368,14 @@ pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
         }
         cfg.vzdump_conf.insert(node.clone(), file.value.clone());
     }
+    for file in &raw.facts {
+        if origin == Origin::Found {
+            if let Err(why) = crate::discover::check_beneath(&file.value) {
+                return Err(err(byte_span(&text, &file.referenced), format!("facts: {why}")));
+            }
+        }
+        cfg.facts.push(file.value.clone());
+    }
     if let Some(v) = &raw.pve_version {
         if !(8..=9).contains(&v.value) {
             return Err(err(
@@ -477,6 +493,14 @@ impl Config {
         s.push('\n');
         for (n, p) in &self.vzdump_conf {
             s.push_str(&format!("  {n}: {p}\n"));
+        }
+        s.push_str("facts:");
+        if self.facts.is_empty() {
+            s.push_str(" []");
+        }
+        s.push('\n');
+        for p in &self.facts {
+            s.push_str(&format!("  - {p}\n"));
         }
         s.push_str(&format!("pve-version: {}\n", self.pve_version));
         if let Some(p) = &self.path_prefix {

@@ -444,3 +444,35 @@ fn priv_is_never_read_by_facts_or_collect() {
     assert!(run_with_deadline(&["collect".as_ref(), repo.as_os_str(), "--root".as_ref(), r]).success());
     assert!(!repo.join("pve/priv").exists());
 }
+
+#[test]
+fn facts_listed_in_pvelint_yaml_are_read_and_stay_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    copy_dir(&workspace().join("testdata/incident/pve"), &tree);
+    std::fs::create_dir_all(tree.join("facts")).unwrap();
+    std::fs::write(tree.join("facts/fb.json"), r#"{"version": 1, "node": "fun-bedbug", "zfs_pools": []}"#).unwrap();
+    std::fs::write(tree.join("pvelint.yaml"), "facts:\n  - facts/fb.json\n").unwrap();
+    let check = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+            .args(["check", "--format", "concise", "--select", "N101"])
+            .args(args)
+            .arg(&tree)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    let (code, text, err) = check(&[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(text.contains("N101 storage 'local-3TB-backup' is enabled on node 'fun-bedbug'"), "{text}");
+    // A committed config may not reach outside its directory, nor through a link.
+    std::fs::write(tree.join("pvelint.yaml"), "facts:\n  - ../outside.json\n").unwrap();
+    let (code, _, err) = check(&[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("facts: ") && err.contains("'../outside.json'"), "{err}");
+    std::os::unix::fs::symlink(dir.path(), tree.join("up")).unwrap();
+    std::fs::write(tree.join("pvelint.yaml"), "facts:\n  - up/tree/facts/fb.json\n").unwrap();
+    let (code, _, err) = check(&[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+}

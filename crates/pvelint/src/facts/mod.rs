@@ -355,22 +355,6 @@ pub fn run(args: &FactsArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io
     }
 }
 
-/// A file named on the command line (`--facts`): the caller's choice, so a link is
-/// followed, but it must be a regular file within the size limit of the tree's files.
-pub fn read_named_file(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    let limit = pvelint_parse::tree::MAX_FILE_SIZE as u64;
-    let mut buf = Vec::new();
-    std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut buf)).map_err(|e| e.to_string())?;
-    if buf.len() as u64 > limit {
-        return Err(format!("larger than {limit} bytes"));
-    }
-    Ok(buf)
-}
-
 /// When any node has facts: which nodes of the cluster have none (the `N…` rules say
 /// nothing about those). `None` without facts.
 pub fn coverage_note(tree: &Tree) -> Option<String> {
