@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 /// File names looked for, in this order, in the linted directory and its parents.
 pub const FILE_NAMES: &[&str] = &["pvelint.yaml", ".pvelint.yaml"];
 
-/// The file as written. Unknown keys are errors.
+/// The file as written (format version 1: minor releases of pvelint only add optional
+/// keys; a key is removed or changes meaning only in a major release). Unknown keys are
+/// errors.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[schemars(title = "pvelint configuration (pvelint.yaml)")]
