@@ -228,7 +228,7 @@ mod tests {
         let released: Vec<&str> = changelog
             .lines()
             .filter_map(|l| l.strip_prefix("## ["))
-            .map(|l| l.split(|c| c == ']' || c == ' ').next().unwrap_or_default())
+            .map(|l| l.split([']', ' ']).next().unwrap_or_default())
             .chain(changelog.lines().filter(|l| l.starts_with("## [Unreleased] (")).map(|l| &l[17..l.len() - 1]))
             .collect();
         for m in all_meta() {
