@@ -59,6 +59,41 @@ pub fn history(doc: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// Where the documents live by default: this version's tag of the repository, so a link
+/// shows the document of the rule as this build applies it.
+pub const DEFAULT_DOC_BASE: &str =
+    concat!("https://github.com/pvelint/pvelint/blob/v", env!("CARGO_PKG_VERSION"), "/rules/");
+
+/// Checks a documentation base (`explain-url:`, `--explain-url`): an `http(s)://` URL of
+/// printable ASCII without spaces, quotes or angle brackets, because it reaches SARIF and
+/// terminal hyperlinks. `{code}` stands for the code; without it, `<CODE>.md` is appended.
+pub fn check_doc_base(base: &str) -> Result<(), String> {
+    let rest = base.strip_prefix("https://").or_else(|| base.strip_prefix("http://"));
+    let Some(rest) = rest.filter(|r| !r.is_empty()) else {
+        return Err("it must start with https:// or http://".into());
+    };
+    if base.len() > 512 {
+        return Err("it is longer than 512 characters".into());
+    }
+    if let Some(c) = rest.chars().find(|c| !c.is_ascii_graphic() || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\')) {
+        return Err(format!("it holds {c:?}, which a link may not"));
+    }
+    Ok(())
+}
+
+/// The address of a code's document under `base` (checked with [`check_doc_base`]), or
+/// under [`DEFAULT_DOC_BASE`].
+pub fn doc_url(base: Option<&str>, code: &str) -> String {
+    let base = base.unwrap_or(DEFAULT_DOC_BASE);
+    if base.contains("{code}") {
+        base.replace("{code}", code)
+    } else if base.ends_with('/') {
+        format!("{base}{code}.md")
+    } else {
+        format!("{base}/{code}.md")
+    }
+}
+
 /// Every code that has a document, in code order.
 pub fn documented_codes() -> impl Iterator<Item = &'static str> {
     docs::DOCS.iter().map(|(c, _)| *c)
@@ -244,6 +279,21 @@ mod tests {
             for (v, _) in &h {
                 assert!(released.contains(v), "rules/{}.md names version {v}, which CHANGELOG.md does not", m.code);
             }
+        }
+    }
+
+    #[test]
+    fn document_links_are_pinned_and_bases_are_checked() {
+        assert_eq!(
+            doc_url(None, "G105"),
+            format!("https://github.com/pvelint/pvelint/blob/v{}/rules/G105.md", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(doc_url(Some("https://git.example.org/docs"), "G105"), "https://git.example.org/docs/G105.md");
+        assert_eq!(doc_url(Some("https://x.example/r/{code}.html"), "N102"), "https://x.example/r/N102.html");
+        assert!(check_doc_base("https://git.example.org/pvelint/rules/").is_ok());
+        for bad in ["ftp://x", "https://", "javascript:alert(1)", "https://a b", "https://a\u{1b}]8;;x", "https://a\"b"]
+        {
+            assert!(check_doc_base(bad).is_err(), "{bad:?}");
         }
     }
 

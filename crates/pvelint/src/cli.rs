@@ -108,6 +108,10 @@ struct CheckArgs {
     /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
     #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
     vzdump_conf: Vec<String>,
+    /// Base address of the rule documents linked from each finding (`{code}` stands for
+    /// the code); default: this version's tag of pvelint's repository.
+    #[arg(long = "explain-url", value_name = "URL")]
+    explain_url: Option<String>,
     /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
     #[arg(long = "facts", value_name = "FILE")]
     facts: Vec<PathBuf>,

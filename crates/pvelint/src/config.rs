@@ -55,6 +55,11 @@ pub struct RawConfig {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub facts: Vec<Spanned<String>>,
+    /// Where the rule documents are, for the link each finding carries: an `http(s)://`
+    /// base (`{code}` stands for the code; without it `<CODE>.md` is appended). Default:
+    /// this version's tag of pvelint's repository. `--explain-url` overrides it.
+    #[schemars(with = "Option<String>")]
+    pub explain_url: Option<Spanned<String>>,
     /// The Proxmox VE major version the cluster runs (8 or 9; default 9), for rules about
     /// removed or deprecated options.
     #[schemars(with = "Option<u8>")]
@@ -279,6 +284,8 @@ pub struct Config {
     pub vzdump_conf: BTreeMap<String, String>,
     /// Facts files as written in the file (relative to [`Config::dir`]).
     pub facts: Vec<String>,
+    /// The base of the rule documents' addresses (`explain-url`), checked.
+    pub explain_url: Option<String>,
     /// The directory of the file, which its paths are relative to.
     pub dir: PathBuf,
     pub origin: Origin,
@@ -497,6 +504,12 @@ pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
         }
         cfg.vzdump_conf.insert(node.clone(), file.value.clone());
     }
+    if let Some(u) = &raw.explain_url {
+        if let Err(why) = pvelint_rules::registry::check_doc_base(&u.value) {
+            return Err(err(byte_span(&text, &u.referenced), format!("explain-url: {why}")));
+        }
+        cfg.explain_url = Some(u.value.clone());
+    }
     for file in &raw.facts {
         if origin == Origin::Found {
             if let Err(why) = crate::discover::check_beneath(&file.value) {
@@ -661,6 +674,9 @@ impl Config {
         s.push('\n');
         for (n, p) in &self.vzdump_conf {
             s.push_str(&format!("  {n}: {p}\n"));
+        }
+        if let Some(u) = &self.explain_url {
+            s.push_str(&format!("explain-url: {u}\n"));
         }
         s.push_str("facts:");
         if self.facts.is_empty() {
