@@ -136,6 +136,8 @@ pub struct Context<'a> {
     vmids: Option<Vec<u32>>,
     /// Node → indexes in `tree.guests` of its guests (ascending), built on first use.
     by_node: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+    /// [`Context::repeated_volumes`], built on first use.
+    repeated: std::cell::OnceCell<Vec<(&'a str, Vec<GuestVolume<'a>>)>>,
 }
 
 /// A fast hash for short IDs from the configs (storage IDs are looked up once per volume
@@ -196,6 +198,7 @@ impl<'a> Context<'a> {
             vol_storage,
             vmids,
             by_node: Default::default(),
+            repeated: Default::default(),
         }
     }
 
@@ -227,8 +230,8 @@ impl<'a> Context<'a> {
     fn vmid_run(&self, vmid: u32) -> Option<std::ops::Range<usize>> {
         let vmids = self.vmids.as_ref()?;
         let start = vmids.partition_point(|v| *v < vmid);
-        let len = vmids[start..].iter().take_while(|v| **v == vmid).count();
-        Some(start..start + len)
+        let end = start + vmids[start..].partition_point(|v| *v <= vmid);
+        Some(start..end)
     }
 
     pub fn storage(&self, id: &str) -> Option<&'a Storage> {
@@ -446,7 +449,12 @@ impl<'a> Context<'a> {
     /// volume ID order, each with its uses in guest order. One sort of 8-byte keys (hash
     /// of the ID, position in [`Context::volumes`]), no map: only equal hashes are
     /// compared as text.
-    pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<GuestVolume<'a>>)> {
+    /// Computed once per run (G106 and G107 ask).
+    pub fn repeated_volumes(&self) -> &[(&'a str, Vec<GuestVolume<'a>>)] {
+        self.repeated.get_or_init(|| self.find_repeated_volumes())
+    }
+
+    fn find_repeated_volumes(&self) -> Vec<(&'a str, Vec<GuestVolume<'a>>)> {
         use std::hash::{Hash, Hasher};
         let mut keys: Vec<u64> = Vec::new();
         for (pos, v) in self.volumes().enumerate() {
