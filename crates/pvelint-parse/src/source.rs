@@ -78,6 +78,15 @@ impl SourceFile {
         (line + 1, col as usize)
     }
 
+    /// The span of the line (split on `\n`, without it) that holds a byte offset.
+    pub fn line_span(&self, offset: u32) -> Span {
+        let offset = offset.min(self.text.len() as u32);
+        let starts = &self.index().line_starts;
+        let line = starts.partition_point(|s| *s <= offset).saturating_sub(1);
+        let end = starts.get(line + 1).map_or(self.text.len() as u32, |s| s - 1);
+        Span::new(self.id, starts[line] as usize, end as usize)
+    }
+
     /// The span of the whole file.
     pub fn span(&self) -> Span {
         Span::new(self.id, 0, self.text.len())

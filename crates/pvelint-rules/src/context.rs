@@ -136,6 +136,9 @@ pub struct Context<'a> {
     vmids: Option<Vec<u32>>,
     /// Node → indexes in `tree.guests` of its guests (ascending), built on first use.
     by_node: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+    /// Pool name → index in user.cfg's pools, and the same by lower-case name (the
+    /// first), built on first use.
+    pools: std::cell::OnceCell<(HashMap<&'a str, usize>, HashMap<String, usize>)>,
     /// [`Context::repeated_volumes`], built on first use.
     repeated: std::cell::OnceCell<Vec<(&'a str, Vec<GuestVolume<'a>>)>>,
 }
@@ -199,6 +202,7 @@ impl<'a> Context<'a> {
             vmids,
             by_node: Default::default(),
             repeated: Default::default(),
+            pools: Default::default(),
         }
     }
 
@@ -337,6 +341,39 @@ impl<'a> Context<'a> {
         }
     }
 
+    fn pool_index(&self) -> &(HashMap<&'a str, usize>, HashMap<String, usize>) {
+        self.pools.get_or_init(|| {
+            let mut exact = HashMap::new();
+            let mut folded = HashMap::new();
+            for (i, p) in self.tree.user.iter().flat_map(|u| u.pools.iter()).enumerate() {
+                exact.entry(p.name.value.as_str()).or_insert(i);
+                folded.entry(p.name.value.to_ascii_lowercase()).or_insert(i);
+            }
+            (exact, folded)
+        })
+    }
+
+    /// The pool of user.cfg with this name.
+    pub fn pool(&self, name: &str) -> Option<&'a pvelint_parse::user::Pool> {
+        let i = *self.pool_index().0.get(name)?;
+        self.tree.user.as_ref().map(|u| &u.pools[i])
+    }
+
+    /// The first pool whose name equals this one but for ASCII case.
+    pub fn pool_ignoring_case(&self, name: &str) -> Option<&'a pvelint_parse::user::Pool> {
+        let i = *self.pool_index().1.get(&name.to_ascii_lowercase())?;
+        self.tree.user.as_ref().map(|u| &u.pools[i])
+    }
+
+    /// Every guest config with this VMID (two or more are a C101 duplicate), in tree
+    /// order: a binary search when the guests are sorted (as `load` leaves them).
+    pub fn guests_with_vmid(&self, vmid: u32) -> Vec<&'a Guest> {
+        match self.vmid_run(vmid) {
+            Some(run) => self.tree.guests[run].iter().collect(),
+            None => self.tree.guests.iter().filter(|g| g.vmid == vmid).collect(),
+        }
+    }
+
     /// Nodes that hold guest configs.
     pub fn guest_nodes(&self) -> BTreeSet<&'a str> {
         self.tree.guests.iter().map(|g| g.node.as_str()).collect()
@@ -348,7 +385,7 @@ impl<'a> Context<'a> {
     pub fn selected_guests(&self, opts: &VzdumpOptions) -> Vec<&'a Guest> {
         let mut ids: BTreeSet<u32> = BTreeSet::new();
         if let Some(pool) = opts.pool() {
-            if let Some(p) = self.tree.user.as_ref().and_then(|u| u.pools.iter().find(|p| p.name.value == pool.value)) {
+            if let Some(p) = self.pool(&pool.value) {
                 ids.extend(p.vmids.iter().map(|v| v.value));
             }
         } else if !opts.vmids().is_empty() {
@@ -608,7 +645,7 @@ impl<'a> Context<'a> {
     /// node list is unknown.
     pub fn node_list_source(&self) -> Option<NodeListSource> {
         let nodes = self.nodes.as_ref()?;
-        let listed = nodes.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+        let listed = pvelint_parse::diag::bounded_list(nodes.iter().map(|n| format!("'{n}'")), ", ", ", ");
         if let Some(c) = self.tree.corosync.as_ref().filter(|c| !c.nodes.is_empty()) {
             return Some(NodeListSource {
                 note: format!("corosync.conf lists {listed}"),
@@ -696,10 +733,10 @@ impl<'a> Context<'a> {
 
 /// `node 'a'` / `nodes 'a', 'b'`, for messages.
 pub fn quote_nodes(nodes: &[String]) -> String {
-    let q: Vec<String> = nodes.iter().map(|n| format!("'{n}'")).collect();
-    if q.len() == 1 {
-        format!("node {}", q[0])
+    let q = pvelint_parse::diag::bounded_list(nodes.iter().map(|n| format!("'{n}'")), ", ", ", ");
+    if nodes.len() == 1 {
+        format!("node {q}")
     } else {
-        format!("nodes {}", q.join(", "))
+        format!("nodes {q}")
     }
 }

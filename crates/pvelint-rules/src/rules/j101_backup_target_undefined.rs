@@ -29,7 +29,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     format!(
                         "backup job '{}' writes to storage '{id}' on node {}, but '{id}' {state}; the job fails there before backing up any guest",
                         job.id.value,
-                        nodes.join(", ")
+                        pvelint_parse::diag::bounded_list(nodes.iter(), ", ", ", ")
                     ),
                 )
                 .with_help("set `storage` to a storage with `backup` content")
