@@ -139,6 +139,10 @@ pub struct Context<'a> {
     /// Pool name → index in user.cfg's pools, and the same by lower-case name (the
     /// first), built on first use.
     pools: std::cell::OnceCell<(HashMap<&'a str, usize>, HashMap<String, usize>)>,
+    /// Storage directory → its storage (the first with that directory), and the same for
+    /// removed storages (index in `tree.storage.removed`), built on first use.
+    #[allow(clippy::type_complexity)]
+    dir_index: std::cell::OnceCell<(HashMap<String, &'a Storage>, HashMap<String, usize>)>,
     /// [`Context::repeated_volumes`], built on first use.
     repeated: std::cell::OnceCell<Vec<(&'a str, Vec<GuestVolume<'a>>)>>,
 }
@@ -203,6 +207,7 @@ impl<'a> Context<'a> {
             by_node: Default::default(),
             repeated: Default::default(),
             pools: Default::default(),
+            dir_index: Default::default(),
         }
     }
 
@@ -304,29 +309,49 @@ impl<'a> Context<'a> {
     /// of an undefined storage.
     pub fn path_owner(&self, path: &str) -> Option<PathOwner<'a>> {
         let path = pvelint_parse::storage::canonpath(path);
-        let mut best: Option<(&'a Storage, String)> = None;
-        for s in self.tree.storage.iter() {
-            let Some(dir) = s.fs_path() else { continue };
-            let dir = &dir.value;
-            if dir == "/" {
-                continue;
+        // The path and each of its parents, longest first: the first storage directory
+        // found is the longest match (lookups in an index, not a scan of storage.cfg per
+        // path).
+        let (dirs, removed) = self.dir_index.get_or_init(|| {
+            let mut dirs: HashMap<String, &'a Storage> = HashMap::new();
+            for s in self.tree.storage.iter() {
+                if let Some(dir) = s.fs_path() {
+                    if dir.value != "/" {
+                        dirs.entry(dir.value.clone()).or_insert(s);
+                    }
+                }
             }
-            let inside = path == *dir || path.starts_with(&format!("{dir}/"));
-            if inside && best.as_ref().is_none_or(|(_, b)| dir.len() > b.len()) {
-                best = Some((s, dir.clone()));
+            let mut removed: HashMap<String, usize> = HashMap::new();
+            for (i, s) in self.tree.storage.removed.iter().enumerate() {
+                if let Some(dir) = s.fs_path() {
+                    removed.entry(dir.value.clone()).or_insert(i);
+                }
             }
-        }
-        if let Some((s, d)) = best {
-            return Some(PathOwner::Storage(s, d));
+            (dirs, removed)
+        });
+        let ancestors = || {
+            let mut p: Option<&str> = Some(path.as_str());
+            std::iter::from_fn(move || {
+                let cur = p?;
+                p = match cur.rfind('/') {
+                    Some(0) if cur.len() > 1 => Some("/"),
+                    Some(i) if i > 0 => Some(&cur[..i]),
+                    _ => None,
+                };
+                Some(cur)
+            })
+        };
+        if let Some((dir, s)) = ancestors().find_map(|d| dirs.get(d).map(|s| (d, *s))) {
+            return Some(PathOwner::Storage(s, dir.to_string()));
         }
         if !self.storage_known() {
             return None;
         }
-        for s in &self.tree.storage.removed {
+        // The first removed storage (in order) whose directory holds the path.
+        if let Some(i) = ancestors().filter(|d| *d != "/" || path == "/").filter_map(|d| removed.get(d).copied()).min() {
+            let s = &self.tree.storage.removed[i];
             if let Some(dir) = s.fs_path() {
-                if path == dir.value || path.starts_with(&format!("{}/", dir.value)) {
-                    return Some(PathOwner::GhostMount(s.id.clone(), dir.value.clone()));
-                }
+                return Some(PathOwner::GhostMount(s.id.clone(), dir.value.clone()));
             }
         }
         let rest = path.strip_prefix("/mnt/pve/")?;
@@ -621,11 +646,15 @@ impl<'a> Context<'a> {
     /// Backup targets of a job per node: (storage id, span of where it was set, nodes).
     pub fn job_targets(&self, opts: &VzdumpOptions) -> Vec<(String, Option<Span>, Vec<String>)> {
         let mut out: Vec<(String, Option<Span>, Vec<String>)> = Vec::new();
+        let mut at: HashMap<(String, Option<Span>), usize> = HashMap::new();
         for node in self.job_worker_nodes(opts) {
             let Some((id, span)) = self.backup_target(opts, &node) else { continue };
-            match out.iter_mut().find(|(i, s, _)| *i == id && *s == span) {
-                Some(e) => e.2.push(node),
-                None => out.push((id, span, vec![node])),
+            match at.get(&(id.clone(), span)) {
+                Some(&k) => out[k].2.push(node),
+                None => {
+                    at.insert((id.clone(), span), out.len());
+                    out.push((id, span, vec![node]));
+                }
             }
         }
         out
