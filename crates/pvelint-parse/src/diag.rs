@@ -100,22 +100,30 @@ impl Diagnostic {
     /// there are more, the last label shown says how many were left out ("… (and 12
     /// more)"). Only the labels shown are formatted (`label` is called at most
     /// [`MAX_RELATED`] times), so a finding about n places costs O(1) to build.
-    pub fn with_related<T>(
+    pub fn with_related<T>(self, items: impl IntoIterator<Item = T>, label: impl FnMut(T) -> (Span, String)) -> Self {
+        let items: Vec<T> = items.into_iter().collect();
+        let total = items.len();
+        self.with_related_of(items, total, label)
+    }
+
+    /// [`Diagnostic::with_related`] when the number of places is known (`total`): `items`
+    /// is read for the first [`MAX_RELATED`] only, so a finding about one of n places that
+    /// share it costs O(1), not O(n).
+    pub fn with_related_of<T>(
         mut self,
         items: impl IntoIterator<Item = T>,
+        total: usize,
         mut label: impl FnMut(T) -> (Span, String),
     ) -> Self {
-        let mut items = items.into_iter();
         let mut shown = 0;
-        for item in items.by_ref().take(MAX_RELATED) {
+        for item in items.into_iter().take(MAX_RELATED) {
             let (span, message) = label(item);
             self.labels.push(Label { span, message });
             shown += 1;
         }
-        let more = items.count();
-        if shown > 0 && more > 0 {
+        if shown > 0 && total > shown {
             let last = self.labels.last_mut().expect("a label was pushed");
-            last.message.push_str(&format!(" (and {} more)", thousands(more)));
+            last.message.push_str(&format!(" (and {} more)", thousands(total - shown)));
         }
         self
     }
@@ -133,14 +141,22 @@ pub const MAX_QUOTED: usize = 64;
 /// `items` joined with `sep`, at most [`MAX_RELATED`] of them, then " and N more"; the
 /// last two of a full list are joined with `last_sep` (`", "` and `" and "`: `a, b and
 /// c`). Only the items shown are formatted.
-pub fn bounded_list<T: std::fmt::Display>(
+pub fn bounded_list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>, sep: &str, last_sep: &str) -> String {
+    let items: Vec<T> = items.into_iter().collect();
+    let total = items.len();
+    bounded_list_of(items, total, sep, last_sep)
+}
+
+/// [`bounded_list`] when the number of items is known (`total`): only the items shown
+/// are read and formatted.
+pub fn bounded_list_of<T: std::fmt::Display>(
     items: impl IntoIterator<Item = T>,
+    total: usize,
     sep: &str,
     last_sep: &str,
 ) -> String {
-    let mut items = items.into_iter();
-    let shown: Vec<String> = items.by_ref().take(MAX_RELATED).map(|i| i.to_string()).collect();
-    let more = items.count();
+    let shown: Vec<String> = items.into_iter().take(MAX_RELATED).map(|i| i.to_string()).collect();
+    let more = total.saturating_sub(shown.len());
     let mut out = String::new();
     for (i, s) in shown.iter().enumerate() {
         if i > 0 {
@@ -159,11 +175,9 @@ pub fn bounded_list<T: std::fmt::Display>(
 pub fn quote_bounded(value: &str) -> std::borrow::Cow<'_, str> {
     match value.char_indices().nth(MAX_QUOTED) {
         None => std::borrow::Cow::Borrowed(value),
-        Some((cut, _)) => std::borrow::Cow::Owned(format!(
-            "{}… ({} characters)",
-            &value[..cut],
-            thousands(value.chars().count())
-        )),
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} characters)", &value[..cut], thousands(value.chars().count())))
+        }
     }
 }
 

@@ -1428,9 +1428,7 @@ impl<'a> Parser<'a> {
             };
             let mut d = syntax::INVALID_VALUE
                 .at(first.span, format!("invalid value for `{written}`: {}{more}; {effect}", first.message));
-            for p in problems.iter().skip(1) {
-                d = d.with_label(p.span, p.message.clone());
-            }
+            d = d.with_related(problems.iter().skip(1), |p| (p.span, p.message.clone()));
             let help = if comment.is_some() {
                 "guest configs have no inline comments: move the `# …` text to its own line".to_string()
             } else {

@@ -115,7 +115,13 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
                 if !item.bytes().all(|c| c.is_ascii_digit()) {
                     diags.push(
                         syntax::INVALID_VALUE
-                            .at(ispan, format!("'{}' in pool '{name}' is not a VMID; Proxmox ignores it", crate::diag::quote_bounded(item)))
+                            .at(
+                                ispan,
+                                format!(
+                                    "'{}' in pool '{name}' is not a VMID; Proxmox ignores it",
+                                    crate::diag::quote_bounded(item)
+                                ),
+                            )
                             .with_object(format!("pool:{name}")),
                     );
                     continue;
@@ -123,7 +129,13 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
                 let Ok(vmid) = item.parse::<u32>() else {
                     diags.push(
                         syntax::INVALID_VALUE
-                            .at(ispan, format!("'{}' in pool '{name}' is too large to be a VMID", crate::diag::quote_bounded(item)))
+                            .at(
+                                ispan,
+                                format!(
+                                    "'{}' in pool '{name}' is too large to be a VMID",
+                                    crate::diag::quote_bounded(item)
+                                ),
+                            )
                             .with_object(format!("pool:{name}")),
                     );
                     continue;

@@ -348,7 +348,8 @@ impl<'a> Context<'a> {
             return None;
         }
         // The first removed storage (in order) whose directory holds the path.
-        if let Some(i) = ancestors().filter(|d| *d != "/" || path == "/").filter_map(|d| removed.get(d).copied()).min() {
+        if let Some(i) = ancestors().filter(|d| *d != "/" || path == "/").filter_map(|d| removed.get(d).copied()).min()
+        {
             let s = &self.tree.storage.removed[i];
             if let Some(dir) = s.fs_path() {
                 return Some(PathOwner::GhostMount(s.id.clone(), dir.value.clone()));

@@ -137,7 +137,8 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
                 // one is the effective definition, and it is gone.
             }
             Change::RemoveNode(node) => {
-                let known = in_cluster(&corosync_nodes, &t.local_node, node) == Some(true) || t.node_dirs.contains(node);
+                let known =
+                    in_cluster(&corosync_nodes, &t.local_node, node) == Some(true) || t.node_dirs.contains(node);
                 if !known {
                     return Err(format!("node '{node}' is not in the cluster"));
                 }

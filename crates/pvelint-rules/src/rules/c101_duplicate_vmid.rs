@@ -1,7 +1,7 @@
 //! C101: one VMID with two configs (two nodes, or both a VM and a container).
 
 use crate::context::Context;
-use pvelint_parse::diag::{bounded_list, thousands};
+use pvelint_parse::diag::{bounded_list_of, thousands};
 use pvelint_parse::{Diagnostic, Guest};
 
 crate::declare_rule!(
@@ -39,14 +39,16 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         "VMID {vmid} has {} configs: this one ({}) and {}; pmxcfs logs \"detected duplicate VMID\" and keeps only one of them in the VM list (which one is not predictable), so the API, backups, HA and replication see only that one, and after its next restart pmxcfs does not start at all (\"memdb_open failed\"): /etc/pve stays unmounted on that node",
                         thousands(group.len()),
                         place(g),
-                        bounded_list(others().map(place), ", ", " and "),
+                        bounded_list_of(others().map(place), group.len() - 1, ", ", " and "),
                     ),
                 )
                 .with_help(
                     "remove the stale config, or give one guest a new VMID (rename its config and volumes); a VMID must be unique across all nodes and both guest types",
                 )
                 .with_object(format!("guest:{vmid}"));
-            d = d.with_related(others(), |o| (ctx.guest_anchor(o), format!("{} is defined here", place(o))));
+            d = d.with_related_of(others(), group.len() - 1, |o| {
+                (ctx.guest_anchor(o), format!("{} is defined here", place(o)))
+            });
             out.push(d);
         }
     }

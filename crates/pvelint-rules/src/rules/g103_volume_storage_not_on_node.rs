@@ -21,7 +21,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .and_then(|s| s.nodes.as_ref())
             .map(|n| n.value.iter().map(|x| format!("'{x}'")).collect())
             .unwrap_or_default();
-        let listed = if listed.is_empty() { "no node".to_string() } else { format!("node {}", pvelint_parse::diag::bounded_list(listed.iter(), ", ", ", ")) };
+        let listed = if listed.is_empty() {
+            "no node".to_string()
+        } else {
+            format!("node {}", pvelint_parse::diag::bounded_list(listed.iter(), ", ", ", "))
+        };
         out.push(
             META.at(
                 sid.span,

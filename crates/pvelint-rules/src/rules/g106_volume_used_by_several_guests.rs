@@ -55,8 +55,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         // the owner its name gives (the owner keeps it); the other users are labels.
         let at = users.iter().position(|u| Some(u.guest.vmid) != *owner).unwrap_or(0);
         let u = users[at];
-        let others: Vec<GuestVolume> =
-            users.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, o)| *o).collect();
+        let others: Vec<GuestVolume> = users.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, o)| *o).collect();
         let verb = if others.len() == 1 { "uses" } else { "use" };
         let mut d = META
             .at(

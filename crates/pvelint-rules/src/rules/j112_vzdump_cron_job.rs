@@ -3,11 +3,11 @@
 
 use crate::context::Context;
 use pvelint_parse::cron::CronEntry;
-use pvelint_parse::jobs::Job;
-use pvelint_parse::{Diagnostic, Severity};
 use pvelint_parse::diag::bounded_list;
+use pvelint_parse::jobs::Job;
 use pvelint_parse::vzdump_opts::VzdumpOptions;
-use std::collections::HashSet;
+use pvelint_parse::{Diagnostic, Severity};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 crate::declare_rule!(
     VzdumpCronJob,
@@ -19,17 +19,40 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if let Some(cron) = &ctx.tree.vzdump_cron {
-        // Each job's guests are worked out once, not once per cron line.
+        // Each job's guests are worked out once, and indexed by VMID: a cron line looks up
+        // the jobs that share a guest with it instead of comparing itself with every job.
         let jobs: Vec<Guests> =
             ctx.tree.jobs.iter().flat_map(|j| j.vzdump_jobs()).filter(|j| j.enabled).map(Guests::of_job).collect();
+        let mut by_raw: HashMap<u32, Vec<usize>> = HashMap::new();
+        let mut by_selected: HashMap<u32, Vec<usize>> = HashMap::new();
+        let mut all_jobs: Vec<usize> = Vec::new();
+        for (k, j) in jobs.iter().enumerate() {
+            for v in &j.raw {
+                by_raw.entry(*v).or_default().push(k);
+            }
+            for v in j.selected(ctx) {
+                by_selected.entry(*v).or_default().push(k);
+            }
+            if j.all {
+                all_jobs.push(k);
+            }
+        }
         for e in cron.entries.iter().filter(|e| e.enabled) {
             let line = ctx.tree.file(e.line.file).line_col(e.line.start).0;
             let mine = Guests::new(&e.opts, None);
-            let twins: Vec<&Job> = jobs
-                .iter()
-                .filter(|j| j.job.is_some_and(|job| same_time(job, e)) && same_guests(ctx, j, &mine))
-                .filter_map(|j| j.job)
-                .collect();
+            let mut candidates: BTreeSet<usize> = BTreeSet::new();
+            if mine.all {
+                candidates.extend(all_jobs.iter().copied());
+            }
+            for v in &mine.raw {
+                candidates.extend(by_raw.get(v).into_iter().flatten().copied());
+            }
+            for v in mine.selected(ctx) {
+                candidates.extend(by_selected.get(v).into_iter().flatten().copied());
+            }
+            // Jobs in jobs.cfg order, as before.
+            let twins: Vec<&Job> =
+                candidates.into_iter().filter_map(|k| jobs[k].job).filter(|job| same_time(job, e)).collect();
             let mut d = META
                 .at(
                     e.line,
@@ -108,17 +131,4 @@ impl<'a> Guests<'a> {
     fn selected(&self, ctx: &Context) -> &HashSet<u32> {
         self.selected.get_or_init(|| ctx.selected_guests(self.opts).iter().map(|g| g.vmid).collect())
     }
-}
-
-/// Two sets share an element (iterating the smaller one).
-fn overlap(a: &HashSet<u32>, b: &HashSet<u32>) -> bool {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small.iter().any(|x| large.contains(x))
-}
-
-fn same_guests(ctx: &Context, job: &Guests, e: &Guests) -> bool {
-    if job.all && e.all {
-        return true;
-    }
-    overlap(&job.raw, &e.raw) || overlap(job.selected(ctx), e.selected(ctx))
 }
