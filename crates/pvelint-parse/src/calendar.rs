@@ -1,6 +1,6 @@
 //! Calendar events (`schedule` of jobs.cfg), as proxmox-time parses them.
 //!
-//! Grammar (proxmox-formats.md §7.2 and errata claim 9):
+//! Grammar (proxmox-rs `proxmox-time/src/calendar_event.rs` → `parse_calendar_event`, `parse_time_spec`):
 //! `[weekdays] [date] [time] [UTC]`, at least one of the three specs. The time spec is
 //! `[H:]M[:S]`: a single component is the *minute* (`30` runs every hour at :30), and the
 //! comma belongs to whichever list is being read, so `2:30,22:30` means hour 2, minutes
@@ -499,7 +499,7 @@ mod tests {
     }
 
     #[test]
-    fn errata_table() {
+    fn misleading_time_specs() {
         assert_eq!(times("2:30"), vec![(2, 30, 0)]);
         // The comma belongs to the minute list; the last `:30` is the seconds.
         assert_eq!(times("2:30,22:30"), vec![(2, 22, 30), (2, 30, 30)]);

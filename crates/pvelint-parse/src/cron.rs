@@ -1,4 +1,4 @@
-//! The legacy `/etc/pve/vzdump.cron` (proxmox-formats.md §7.3; errata §11.l).
+//! The legacy `/etc/pve/vzdump.cron` (pve-guest-common `src/PVE/VZDump/Common.pm` → `parse_vzdump_cron_config`).
 //!
 //! A crontab (`/etc/cron.d/vzdump` links to it, so cron runs it on every node). Proxmox
 //! (`PVE::VZDump::Common::parse_vzdump_cron_config`) reads a line as a backup job only

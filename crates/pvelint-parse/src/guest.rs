@@ -1,6 +1,6 @@
 //! Guest configs: `nodes/<node>/lxc/<vmid>.conf` (`PVE::LXC::Config::parse_pct_config`)
 //! and `nodes/<node>/qemu-server/<vmid>.conf` (`PVE::QemuServer::parse_vm_config`).
-//! See proxmox-formats.md §4, §5, §9 and the errata, claims 5 and 6 and §11.
+//! Sources: pve-container `src/PVE/LXC/Config.pm` → `parse_pct_config`, `classify_mountpoint`, `mountpoint_backup_enabled`; qemu-server `src/PVE/QemuServer.pm` → `parse_vm_config`, `src/PVE/QemuConfig.pm` → `get_backup_volumes`.
 //!
 //! The model keeps what Proxmox keeps:
 //! * **LXC** stores every `key: value` line, even an unknown key or an invalid value (the
@@ -186,7 +186,7 @@ pub enum VolumeTarget {
     Bind(Span),
     /// A host block device (`/dev/…`): LXC device mount or QEMU pass-through disk.
     Device(Span),
-    /// A QEMU disk backed by a host file outside `/dev/` (kept, unmanaged; errata claim 6).
+    /// A QEMU disk backed by a host file outside `/dev/` (kept, unmanaged: qemu-server `QemuServer.pm` → `verify_volume_id_or_absolute_path`).
     HostPath(Span),
     /// QEMU `none`: an empty drive.
     None,
@@ -194,7 +194,7 @@ pub enum VolumeTarget {
     Cdrom,
 }
 
-/// What vzdump does with a volume (§4.5, §5.2, §9, errata claim 6).
+/// What vzdump does with a volume (pve-container `LXC/Config.pm` → `mountpoint_backup_enabled`; qemu-server `QemuConfig.pm` → `get_backup_volumes`).
 ///
 /// Only the main section is backed up: volumes of snapshot, pending and special sections
 /// are [`Backup::NotApplicable`]. LXC bind and device mount points are
@@ -278,6 +278,20 @@ impl GuestConfig {
     /// A volume's `key=value` option (`backup`, `mp`, `media`, …).
     pub fn prop(&self, v: &VolumeRef, key: &str) -> Option<Spanned<&str>> {
         v.props.get(&self.text, key)
+    }
+
+    /// A `key=value` part of any property-string entry (`bridge` of `net0`, `host` of
+    /// `hostpci0`), parsed on demand; `None` when the key is absent.
+    pub fn entry_prop(&self, e: &Entry, key: &str) -> Option<Spanned<&str>> {
+        let props = crate::propstring::parse(Spanned::new(self.value(e), e.value));
+        props.get(&self.text, key)
+    }
+
+    /// The first part of a property-string entry written without a key (`01:00.0` of
+    /// `hostpci0: 01:00.0,pcie=1`).
+    pub fn entry_positional(&self, e: &Entry) -> Option<Spanned<&str>> {
+        let props = crate::propstring::parse(Spanned::new(self.value(e), e.value));
+        props.positional().map(|s| Spanned::new(self.str(s), s))
     }
 
     /// A volume's boolean option, as Proxmox reads it.
@@ -787,7 +801,7 @@ const TPMSTATE: &[SubKey] = &[
 ];
 
 // ---------------------------------------------------------------------------------------
-// Raw lxc.* keys (§4.4)
+// Raw lxc.* keys (pve-container `LXC/Config.pm` → `is_valid_lxc_conf_key`)
 // ---------------------------------------------------------------------------------------
 
 /// How `is_valid_lxc_conf_key` treats a raw `lxc.*` key.
@@ -1422,7 +1436,7 @@ impl<'a> Parser<'a> {
                 (GuestKind::Qemu, _) => "Proxmox drops the line",
             };
             let more = if problems.len() > 1 {
-                format!(" (and {} more problem(s))", problems.len() - 1)
+                format!(" (and {} more)", crate::text::count(problems.len() - 1, "problem"))
             } else {
                 String::new()
             };
@@ -2140,12 +2154,14 @@ mod tests {
         }
     }
 
-    /// Loads every guest config of the shared corpus and prints what fires.
+    /// Loads every guest config of the shared corpus (listed in its MANIFEST.tsv) and
+    /// asserts that each gives a model whose first section is the main one and whose
+    /// spans (model, diagnostics, labels) all lie in the file; prints what fires.
     #[test]
-    #[ignore]
     fn corpus_real_files() {
-        let root = std::path::Path::new("/work/shared/corpus/real");
-        let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv")).unwrap_or_default();
+        let root = crate::testutil::corpus_dir();
+        let manifest = std::fs::read_to_string(root.join("MANIFEST.tsv"))
+            .unwrap_or_else(|e| panic!("{}/MANIFEST.tsv: {e} (set PVELINT_CORPUS)", root.display()));
         let mut findings = Vec::new();
         let mut stats = std::collections::BTreeMap::new();
         let mut n = 0;
@@ -2159,6 +2175,10 @@ mod tests {
             let path = root.join(cols[0]);
             let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).into_owned();
             let (f, c, d) = load(kind, &text);
+            assert_eq!(c.sections[0].kind, SectionKind::Main, "{}", cols[0]);
+            for span in crate::spancheck::debug_spans(&format!("{c:?}{d:?}")) {
+                crate::spancheck::check_span(&f.text, f.id, span, cols[0]);
+            }
             for s in &c.sections[1..] {
                 *stats.entry(format!("section {:?}", s.kind)).or_insert(0) += 1;
             }
@@ -2178,6 +2198,7 @@ mod tests {
                 findings.push(format!("{} {}: {} {}", cols[0], loc(&f, d.span), d.code, d.message));
             }
         }
+        assert!(n > 0, "no guest config listed in {}/MANIFEST.tsv", root.display());
         eprintln!("{n} files, {} findings", findings.len());
         for (k, v) in &stats {
             eprintln!("  {k}: {v}");

@@ -1,4 +1,4 @@
-//! `/etc/pve/jobs.cfg` (proxmox-formats.md §7.1; errata claims 1, 2, 8 and §11.b).
+//! `/etc/pve/jobs.cfg` (pve-common `src/PVE/Job/Registry.pm` → `parse_config`, `src/PVE/SectionConfig.pm` → `parse_config`; pve-manager `PVE/Jobs.pm` → `run_jobs`).
 //!
 //! A section config with the default header rule (any non-blank ID). Registered types
 //! are `vzdump` and `realm-sync`; other types are skipped by Proxmox (kept here as
@@ -110,7 +110,7 @@ impl JobsConfig {
         self.jobs.iter().find(|j| j.id.value == id && !matches!(j.kind, JobKind::Other(_)))
     }
 
-    /// The job at which pvescheduler stops every minute (errata §11.b): the unusable
+    /// The job at which pvescheduler stops every minute (pve-manager `PVE/Jobs.pm` → `run_jobs`): the unusable
     /// job (no valid schedule or other required key) whose ID sorts first. Sections of
     /// unknown types do not count (Proxmox never stores them).
     pub fn scheduler_blocker(&self) -> Option<&Job> {
@@ -243,7 +243,7 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> JobsConfig {
         sections.push((sec, written_schedule));
     }
 
-    // Duplicate IDs: the later section replaces the earlier one (errata claim 2.2).
+    // Duplicate IDs: the later section replaces the earlier one (pve-common `SectionConfig.pm` → `parse_config`).
     let written: std::collections::BTreeMap<u32, Option<Spanned<String>>> =
         sections.iter().map(|(s, w)| (s.raw.header.start, w.clone())).collect();
     let only: Vec<Section> = sections.into_iter().map(|(s, _)| s).collect();

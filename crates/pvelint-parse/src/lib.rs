@@ -9,6 +9,7 @@ pub mod corosync;
 pub mod cron;
 pub mod datacenter;
 pub mod diag;
+pub mod facts;
 pub mod guest;
 pub mod ha;
 pub mod jobs;

@@ -1,5 +1,5 @@
 //! Property strings: the `key=value,key=value` values of `rootfs`, `mpN`, `net0`, `scsi0`,
-//! … (proxmox-formats.md §0.2, `PVE::JSONSchema::parse_property_string`).
+//! … (pve-common `src/PVE/JSONSchema.pm` → `parse_property_string`).
 //!
 //! The grammar is tiny and has no quoting: the value is split on **every** `,`; parts that
 //! are empty or only whitespace are skipped; a part `key=value` (split at the first `=`,

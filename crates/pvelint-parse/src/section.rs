@@ -3,7 +3,7 @@
 //! applies Proxmox's per-key semantics (first *valid* value wins, unknown keys dropped,
 //! required keys, bare booleans).
 //!
-//! See proxmox-formats.md §1.1 and the errata, claims 1 and 2.
+//! Source: pve-common `src/PVE/SectionConfig.pm` → `parse_config`, `check_value`, `check_config`.
 
 use crate::diag::Diagnostic;
 use crate::source::SourceFile;
@@ -30,6 +30,12 @@ pub struct RawSection {
     /// The header line.
     pub header: Span,
     pub props: Vec<RawProp>,
+    /// Keys that reached this section only because a later header was ignored (P002,
+    /// with P001 when a whitespace line hid the separator). Proxmox adds them to this
+    /// section, but they were written for the ignored one: they are not applied to the
+    /// model (no rule speaks about them as this section's) and appear as labels of the
+    /// P002 finding instead. With the header (span, text) that lost them.
+    pub swallowed: Vec<(RawProp, Spanned<String>)>,
 }
 
 /// What the file's plugin says about a header.
@@ -128,7 +134,9 @@ pub fn parse_sections(
                 Some(id.value.clone())
             }
         };
-        let mut section = RawSection { kind, id, header: span, props: Vec::new() };
+        let mut section = RawSection { kind, id, header: span, props: Vec::new(), swallowed: Vec::new() };
+        // The last ignored header of this section and the index of its P002 finding.
+        let mut ignored: Option<(Spanned<String>, usize)> = None;
         // Whitespace-only lines seen in this section and not yet known to be harmful.
         let mut pending_blank: Vec<Span> = Vec::new();
         while i < lines.len() {
@@ -172,11 +180,24 @@ pub fn parse_sections(
                     );
                     continue;
                 }
-                section.props.push(RawProp {
+                let prop = RawProp {
                     key: Spanned::new(key.to_string(), span.sub(k.0, k.1)),
                     value: v.map(|v| Spanned::new(line[v.0..v.1].to_string(), span.sub(v.0, v.1))),
                     line: span,
-                });
+                };
+                match &ignored {
+                    Some((header, at)) => {
+                        if let Some(d) = diags.get_mut(*at) {
+                            let label = format!(
+                                "`{}` was written for '{}' but is read as a key of '{}'",
+                                prop.key.value, header.value, section.id.value
+                            );
+                            d.labels.push(crate::diag::Label { span: prop.line, message: label });
+                        }
+                        section.swallowed.push((prop, header.clone()));
+                    }
+                    None => section.props.push(prop),
+                }
             } else if match_header(line).is_some() {
                 for b in pending_blank.drain(..) {
                     diags.push(
@@ -197,6 +218,12 @@ pub fn parse_sections(
                         .with_label(section.header, "the section that absorbs the keys")
                         .with_help("separate sections with an exactly empty line"),
                 );
+                let header = line.trim_matches(is_perl_space).to_string();
+                let header = match match_header(line) {
+                    Some((_, id)) => line[id.0..id.1].to_string(),
+                    None => header,
+                };
+                ignored = Some((Spanned::new(header, span), diags.len() - 1));
             } else {
                 diags.push(
                     syntax::UNPARSABLE_LINE
@@ -536,9 +563,13 @@ mod tests {
     fn whitespace_separator_merges_sections() {
         let (s, d) = parse("dir: a\n\tpath /a\n  \nzfspool: b\n\tpool tank\n");
         assert_eq!(s.len(), 1);
-        assert_eq!(s[0].props.len(), 2);
+        // `pool tank` was written for 'b': marked, not a key of 'a', and a label of P002.
+        assert_eq!(s[0].props.len(), 1);
+        assert_eq!(s[0].swallowed.len(), 1);
+        assert_eq!(s[0].swallowed[0].1.value, "b");
         let codes: Vec<_> = d.iter().map(|d| d.code).collect();
         assert_eq!(codes, vec!["P001", "P002"]);
+        assert!(d[1].labels.iter().any(|l| l.message.contains("`pool` was written for 'b'")), "{:?}", d[1].labels);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `storage.cfg`: every storage type with its keys, and the effective values Proxmox
-//! computes at parse time (proxmox-formats.md §2, errata claims 2–4 and 11.j).
+//! computes at parse time (pve-storage `src/PVE/Storage/Plugin.pm` → `parse_config`, `decode_value`, `check_config`; `src/PVE/Storage/DirPlugin.pm` → `check_config`).
 //!
 //! The model keeps what Proxmox keeps: invalid values are dropped (with a diagnostic),
 //! defaults are filled in and point at the section header, the built-in `local` exists
@@ -80,7 +80,7 @@ impl StorageType {
         }
     }
 
-    /// Remote by nature: the data lives on another machine (§2.3 "Network vs local").
+    /// Remote by nature: the data lives on another machine (the network plugins of pve-storage `src/PVE/Storage/`).
     pub fn is_network(&self) -> bool {
         matches!(
             self,
@@ -142,7 +142,7 @@ impl StorageType {
         })
     }
 
-    /// (required keys, optional keys) of the type, §2.3.
+    /// (required keys, optional keys) of the type (each plugin's `options` in pve-storage `src/PVE/Storage/*Plugin.pm`).
     fn keys(&self) -> (&'static [&'static str], &'static [&'static str]) {
         match self {
             StorageType::Dir => (
@@ -384,7 +384,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "glusterfs",
 ];
 
-/// A storage content type (§2.4).
+/// A storage content type (pve-storage `Plugin.pm` → `$vtype_subdirs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ContentType {
     Images,
@@ -672,30 +672,6 @@ fn check_lvm_name(v: &str) -> Result<(), String> {
     }
 }
 
-fn check_prune_backups(v: &str) -> Result<(), String> {
-    const KEYS: &[&str] =
-        &["keep-all", "keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly"];
-    let mut seen = BTreeSet::new();
-    for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((k, val)) = part.split_once('=') else {
-            return Err(format!("'{part}' is not of the form keep-<period>=<n>"));
-        };
-        if !KEYS.contains(&k) {
-            return Err(format!("'{k}' is not a retention key ({})", KEYS.join(", ")));
-        }
-        if !seen.insert(k) {
-            return Err(format!("'{k}' is given twice"));
-        }
-        if val.is_empty() || !val.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("'{val}' is not a non-negative integer"));
-        }
-    }
-    if seen.contains("keep-all") && seen.len() > 1 && !v.contains("keep-all=0") {
-        return Err("keep-all=1 cannot be combined with other keep-* options".into());
-    }
-    Ok(())
-}
-
 fn check_content_dirs(v: &str) -> Result<(), String> {
     for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((k, dir)) = part.split_once('=') else {
@@ -742,10 +718,11 @@ fn value_kind(key: &str) -> ValueKind {
         "maxfiles" => ValueKind::Int(0, i64::MAX),
         "format" => ValueKind::Enum(&["raw", "qcow2", "vmdk", "subvol"]),
         "preallocation" => ValueKind::Enum(&["off", "metadata", "falloc", "full"]),
-        "iscsiprovider" => ValueKind::Enum(&["comstar", "istgt", "iet", "LIO"]),
+        // A free string in ZFSPlugin.pm's `properties()` (no enum): Proxmox keeps any
+        // value; one it cannot use is S107, not a dropped key.
         "smbversion" => ValueKind::Enum(&["default", "2.0", "2.1", "3", "3.0", "3.11"]),
         "transport" => ValueKind::Enum(&["tcp", "rdma", "unix"]),
-        "prune-backups" => ValueKind::Custom(check_prune_backups),
+        "prune-backups" => ValueKind::Custom(crate::vzdump_opts::validate_prune_backups),
         "content-dirs" => ValueKind::Custom(check_content_dirs),
         _ => ValueKind::Text,
     }
@@ -783,7 +760,7 @@ pub fn parse(file: Option<&SourceFile>, diags: &mut Vec<Diagnostic>) -> StorageC
     }
     let index = DiagIndex::new(diags);
     let mut storages: Vec<Storage> = sections.into_iter().map(|(kind, s)| build(kind, s, diags, &index)).collect();
-    // The built-in `local` (§2.1 item 1, errata claim 4).
+    // The built-in `local` (pve-storage `Plugin.pm` → `parse_config`).
     let idx = storages.iter().position(|s| s.id == "local");
     let keep_written = idx.is_some_and(|i| {
         let s = &storages[i];
@@ -1086,6 +1063,19 @@ mod tests {
         assert!(local.builtin && local.has_content(ContentType::Backup));
         assert_eq!(local.backup_dir().as_deref(), Some("/var/lib/vz/dump"));
         assert!(d.is_empty());
+    }
+
+    /// storage.cfg and jobs.cfg share one `prune-backups` validator, pve-storage's
+    /// `validate_prune_backups`: these are accepted by Proxmox and get no P008.
+    #[test]
+    fn prune_backups_as_proxmox_validates_it() {
+        for v in ["keep-all=1,keep-last=0", "keep-all=yes", "keep-last=+3"] {
+            let (_, d, _) = parse_text(&format!("dir: bk\n\tpath /mnt/bk\n\tcontent backup\n\tprune-backups {v}\n"));
+            assert!(d.is_empty(), "{v}: {d:?}");
+        }
+        let (_, d, _) =
+            parse_text("dir: bk\n\tpath /mnt/bk\n\tcontent backup\n\tprune-backups keep-all=1,keep-last=2\n");
+        assert_eq!(d.iter().map(|d| d.code).collect::<Vec<_>>(), ["P008"], "{d:?}");
     }
 
     #[test]

@@ -61,6 +61,8 @@ codes! {
         "A section directly after a skipped section is discarded without any warning.";
     UNREADABLE_FILE = "P015", "unreadable-file", Error,
         "A file that cannot be read as a Proxmox configuration (not text, too large, not a regular file).";
+    INVALID_FACTS = "P016", "invalid-facts-file", Error,
+        "A node's facts.json that is not facts of this schema, or names another node than its folder; the node counts as having no facts.";
 }
 
 /// Looks a syntax code up by its code (`P001`) or name.

@@ -13,11 +13,22 @@ pub fn range(f: &SourceFile, s: Span) -> String {
     format!("{a}:{b}-{c}:{d}")
 }
 
-/// Where the shared corpus lives on the development machines.
-pub const CORPUS: &str = "/work/shared/corpus/real";
+/// Where the shared corpus of real configurations is: `$PVELINT_CORPUS`, else
+/// `../shared/corpus/real` beside the repository (the development machines' layout).
+pub fn corpus_dir() -> PathBuf {
+    match std::env::var_os("PVELINT_CORPUS") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real"),
+    }
+}
 
-/// Every file of the corpus that `wanted` accepts, in directory order.
+/// Every file of the corpus that `wanted` accepts, sorted. Panics when none is found: a
+/// corpus test that saw no file proved nothing.
 pub fn corpus_files(wanted: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
+    corpus_files_in(&corpus_dir(), wanted)
+}
+
+fn corpus_files_in(dir: &Path, wanted: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
     fn walk(dir: &Path, wanted: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
         let Ok(rd) = std::fs::read_dir(dir) else { return };
         for e in rd.flatten() {
@@ -30,7 +41,13 @@ pub fn corpus_files(wanted: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(Path::new(CORPUS), wanted, &mut out);
+    walk(dir, wanted, &mut out);
+    out.sort();
+    assert!(
+        !out.is_empty(),
+        "no corpus file found under {} (set PVELINT_CORPUS to the corpus of real configurations)",
+        dir.display()
+    );
     out
 }
 
@@ -46,11 +63,29 @@ pub fn assert_corpus_clean(wanted: &dyn Fn(&Path) -> bool, parse: &dyn Fn(&Path,
         parse(p, &f, &mut d);
         findings.extend(d.iter().map(|d| format!("{}: {} {}", p.display(), d.code, d.message)));
     }
-    eprintln!("{} files", files.len());
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
 /// A `wanted` filter for one file name.
 pub fn named(name: &'static str) -> impl Fn(&Path) -> bool {
     move |p: &Path| p.file_name().is_some_and(|n| n == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_corpus_fails() {
+        let dir = std::env::temp_dir().join(format!("pvelint-empty-corpus-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let found = std::panic::catch_unwind(|| corpus_files_in(&dir, &|_| true));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(found.is_err(), "an empty corpus must fail the test that reads it");
+    }
+
+    #[test]
+    fn the_corpus_is_found_beside_the_repository() {
+        assert!(!corpus_files(&named("storage.cfg")).is_empty());
+    }
 }

@@ -77,9 +77,54 @@ pub fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
     h
 }
 
+/// A count and its noun, for messages: `1 guest`, `0 guests`, `2 infos`. Every message
+/// and summary counts through this (or [`count_irregular`]), never with `(s)`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// [`count`] for nouns whose plural is not `+s`: `count_irregular(n, "entry", "entries")`.
+pub fn count_irregular(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The plural ending of a noun counted `n` times (`""` or `"s"`), where the number is
+/// written apart from the noun.
+pub fn plural_s(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Names quoted and joined the way messages name things: `'a'`, `'a', 'b'`; at most
+/// [`crate::diag::MAX_RELATED`] of them, then "and N more" (issue 12: no message embeds
+/// an unbounded list).
+pub fn quoted<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items: Vec<S> = items.into_iter().collect();
+    let total = items.len();
+    let shown = items.iter().take(crate::diag::MAX_RELATED).map(|s| format!("'{}'", s.as_ref()));
+    crate::diag::bounded_list_of(shown, total, ", ", ", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_and_quotes() {
+        assert_eq!(count(0, "info"), "0 infos");
+        assert_eq!(count(1, "guest"), "1 guest");
+        assert_eq!(count(3, "guest"), "3 guests");
+        assert_eq!(count_irregular(2, "entry", "entries"), "2 entries");
+        assert_eq!(quoted(["a", "b"]), "'a', 'b'");
+        assert_eq!(quoted(Vec::<String>::new()), "");
+    }
 
     #[test]
     fn split_list_like_perl() {

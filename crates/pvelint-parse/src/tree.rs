@@ -6,7 +6,7 @@
 use crate::diag::Diagnostic;
 use crate::source::SourceFile;
 use crate::span::{FileId, Span};
-use crate::{corosync, cron, datacenter, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
+use crate::{corosync, cron, datacenter, facts, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Proxmox VE major version assumed when the configuration names none.
@@ -28,8 +28,25 @@ pub enum FileKind {
     HaGroups,
     HaRules,
     User,
-    Guest { node: String, kind: guest::GuestKind, vmid: u32 },
+    Guest {
+        node: String,
+        kind: guest::GuestKind,
+        vmid: u32,
+    },
+    /// A guest config of the local node reached through a top-level directory: `lxc/`,
+    /// `qemu-server/` (links into `nodes/<this node>/` that a copy turned into directories)
+    /// or `local/lxc/`, `local/qemu-server/`. Its node is resolved by [`load`].
+    LocalGuest {
+        kind: guest::GuestKind,
+        vmid: u32,
+    },
 }
+
+/// The node that guests of top-level directories are shown on when the local node is
+/// unknown (no `local` link, `.members`, one-node corosync.conf, single `nodes/`
+/// directory or `--node`). Not a valid node name, so it never matches a storage's
+/// `nodes` or a cluster node: node-dependent rules skip it.
+pub const PLACEHOLDER_NODE: &str = "<local>";
 
 /// Classifies a path relative to the tree root (`/` separators). `None` for files
 /// pvelint does not read. Never classifies anything under `priv/`.
@@ -58,6 +75,14 @@ pub fn classify(rel: &str) -> Option<FileKind> {
             let vmid = parse_vmid_file_name(file)?;
             FileKind::Guest { node: node.to_string(), kind, vmid }
         }
+        [dir, file] | ["local", dir, file] => {
+            let kind = match *dir {
+                "lxc" => guest::GuestKind::Lxc,
+                "qemu-server" => guest::GuestKind::Qemu,
+                _ => return None,
+            };
+            FileKind::LocalGuest { kind, vmid: parse_vmid_file_name(file)? }
+        }
         _ => return None,
     })
 }
@@ -82,11 +107,14 @@ pub struct InputFile {
     pub truncated_size: Option<u64>,
     /// Why the caller could not read the file (not a regular file, permission denied, …).
     pub error: Option<String>,
+    /// A file attached from outside the tree (`--vzdump-conf`): outputs quote no more of
+    /// it than the spans of its findings.
+    pub outside_tree: bool,
 }
 
 impl InputFile {
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Self {
-        InputFile { path: path.into(), bytes, truncated_size: None, error: None }
+        InputFile { path: path.into(), bytes, truncated_size: None, error: None, outside_tree: false }
     }
 }
 
@@ -97,8 +125,13 @@ pub struct TreeInput {
     pub files: Vec<InputFile>,
     /// `/etc/vzdump.conf` of each node.
     pub vzdump_confs: Vec<(String, InputFile)>,
-    /// The local node, from the `local` symlink or `.members`.
+    /// `facts.json` of each node (`hosts/<node>/facts.json`, `--facts`): the node the
+    /// file was attached to (its folder), or `None` when the file names its node itself.
+    pub facts: Vec<(Option<String>, InputFile)>,
+    /// The local node, from the `local` symlink, `.members` or the user (`--node`).
     pub local_node: Option<String>,
+    /// Where `local_node` came from, for the summary (`the \`local\` link`, `--node`, …).
+    pub local_node_source: Option<String>,
     /// Directories under `nodes/`.
     pub node_dirs: Vec<String>,
     /// Problems the caller met while reading, already diagnosed.
@@ -106,9 +139,11 @@ pub struct TreeInput {
     /// The Proxmox VE major version (default [`DEFAULT_PVE_VERSION`]).
     pub pve_version: Option<u8>,
     /// Files under `priv/` that hold key material, by path relative to the tree root; the
-    /// caller lists them by name only (never opens them) and only for a tree inside a git
-    /// work tree.
+    /// caller lists them by name only (never opens them).
     pub secret_files: Vec<String>,
+    /// Whether the tree lies inside a git work tree (the CLI looks for a `.git` in it or
+    /// an ancestor; tests set it), like `local_node` an input to the rules (C103).
+    pub in_git_work_tree: bool,
     /// Prepended to the path of every file of `files` for display (`pve/` when the tree
     /// was found as `<PATH>/pve`); classification uses the path without it.
     pub prefix: String,
@@ -148,6 +183,8 @@ pub struct Tree {
     pub vzdump_cron: Option<cron::VzdumpCron>,
     /// Node name → that node's `/etc/vzdump.conf`.
     pub vzdump_confs: BTreeMap<String, vzdump_conf::VzdumpConf>,
+    /// Node name → that node's facts (`facts.json`), for the nodes that have them.
+    pub facts: BTreeMap<String, facts::NodeFacts>,
     /// Sorted by VMID, then node, then kind.
     pub guests: Vec<Guest>,
     pub corosync: Option<corosync::Corosync>,
@@ -156,6 +193,18 @@ pub struct Tree {
     pub ha: ha::HaConfig,
     pub user: Option<user::UserConfig>,
     pub local_node: Option<String>,
+    /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
+    /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
+    pub local_node_source: Option<String>,
+    /// The top-level guest directories read as the local node's (`lxc/`, `qemu-server/`,
+    /// `local/lxc/`, …), in path order.
+    pub local_guest_dirs: Vec<String>,
+    /// Top-level guest configs that are byte-for-byte copies of a config under
+    /// `nodes/<local node>/` (or of another top-level copy): read, counted as one guest.
+    pub local_guest_copies: usize,
+    /// The display prefix of the tree's files (`""`, `pve/`, `etc/pve/`): which layout
+    /// was found.
+    pub layout_prefix: String,
     pub node_dirs: BTreeSet<String>,
     /// The Proxmox VE major version the cluster runs (from the configuration; default 9),
     /// for rules about removed or deprecated options.
@@ -163,9 +212,13 @@ pub struct Tree {
     /// Guests moved by a what-if change: VMID → the node whose directory holds the config
     /// on disk. Empty for a plain check.
     pub moved_guests: BTreeMap<u32, String>,
-    /// Key material under `priv/` of a tree inside a git work tree: files of `files` with
-    /// empty text (never read), for the diagnostic that points at them.
+    /// Key material under `priv/`: files of `files` with empty text (never read), for the
+    /// diagnostic that points at them.
     pub secret_files: Vec<FileId>,
+    /// Whether the tree lies inside a git work tree ([`TreeInput::in_git_work_tree`]).
+    pub in_git_work_tree: bool,
+    /// Files attached from outside the tree ([`InputFile::outside_tree`]).
+    pub outside_tree: Vec<FileId>,
 }
 
 impl Tree {
@@ -187,6 +240,97 @@ impl Tree {
             }
         }
         self.local_node.as_ref().map(|n| BTreeSet::from([n.clone()]))
+    }
+
+    /// Which layout was recognised, for the summary: `a copy of /etc/pve` (or of `/etc`,
+    /// or a filesystem root), with the top-level guest directories read.
+    pub fn layout_description(&self) -> String {
+        let mut s = match self.layout_prefix.as_str() {
+            "" => "a copy of /etc/pve".to_string(),
+            "pve/" => "a copy of /etc (pve/ and vzdump.conf)".to_string(),
+            "etc/pve/" => "a filesystem root (etc/pve)".to_string(),
+            p => format!("a copy of /etc/pve under {p}"),
+        };
+        if !self.local_guest_dirs.is_empty() {
+            s.push_str(&format!(
+                " with top-level {} read as the local node's guests",
+                self.local_guest_dirs.join(", ")
+            ));
+            if self.local_guest_copies > 0 {
+                s.push_str(&format!(
+                    " ({} repeating nodes/ byte for byte counted once)",
+                    crate::text::count(self.local_guest_copies, "config")
+                ));
+            }
+        }
+        s
+    }
+
+    /// The node assumed as the local node and why, for the summary; `None` when no
+    /// top-level guests or vzdump.conf needed it and the tree does not say.
+    pub fn node_description(&self) -> Option<String> {
+        match (&self.local_node, &self.local_node_source) {
+            (Some(n), Some(src)) => Some(format!("'{n}' (from {src})")),
+            (Some(n), None) => Some(format!("'{n}'")),
+            (None, _) if self.node_is_placeholder() => Some(format!(
+                "unknown: top-level guests are shown on '{PLACEHOLDER_NODE}' and node-dependent checks skip them; name it with --node NAME or `node:` in pvelint.yaml"
+            )),
+            (None, _) => None,
+        }
+    }
+
+    /// Whether guests of top-level directories sit on [`PLACEHOLDER_NODE`] (the local
+    /// node is unknown).
+    pub fn node_is_placeholder(&self) -> bool {
+        self.guests.iter().any(|g| g.node == PLACEHOLDER_NODE)
+    }
+}
+
+/// The display name of a top-level guest directory of `path` (`lxc/`, `local/lxc/`).
+fn local_guest_dir(path: &str) -> String {
+    path.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"))
+}
+
+/// Resolves the local node for top-level guest configs when the caller did not know it:
+/// a one-node corosync.conf, the only directory under `nodes/`, or the one node whose
+/// configs the top-level copies match byte for byte. `None`: unknown.
+fn resolve_local_node(tree: &Tree, parsed: &[Vec<Parsed>]) -> Option<(String, String)> {
+    for (_, _, model, _) in parsed.iter().flatten() {
+        if let Model::Corosync(c) = model {
+            let names = c.node_names();
+            if names.len() == 1 {
+                let name = names.into_iter().next()?;
+                return Some((name, "corosync.conf (a one-node cluster)".into()));
+            }
+        }
+    }
+    if tree.node_dirs.len() == 1 {
+        let name = tree.node_dirs.iter().next()?.clone();
+        return Some((name, "the only directory under nodes/".into()));
+    }
+    // The node whose configs the top-level copies match.
+    let mut by_key: std::collections::HashMap<(guest::GuestKind, u32), Vec<(&str, &str)>> = Default::default();
+    for (file, kind, _, _) in parsed.iter().flatten() {
+        if let FileKind::Guest { node, kind, vmid } = kind {
+            by_key.entry((*kind, *vmid)).or_default().push((node.as_str(), file.text.as_str()));
+        }
+    }
+    let mut matched: BTreeSet<&str> = BTreeSet::new();
+    for (file, kind, _, _) in parsed.iter().flatten() {
+        if let FileKind::LocalGuest { kind, vmid } = kind {
+            for (node, text) in by_key.get(&(*kind, *vmid)).into_iter().flatten() {
+                if *text == file.text.as_str() {
+                    matched.insert(node);
+                }
+            }
+        }
+    }
+    match matched.len() {
+        1 => {
+            let name = matched.into_iter().next()?.to_string();
+            Some((name.clone(), format!("the top-level copies match nodes/{name}/")))
+        }
+        _ => None,
     }
 }
 
@@ -279,7 +423,7 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::HaGroups => Model::HaGroups(Box::new(ha::parse_groups(&file, &mut d))),
         FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
-        FileKind::Guest { kind, vmid, .. } => {
+        FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
             let volumes = config.volumes().into();
@@ -334,6 +478,9 @@ pub fn load(input: TreeInput) -> Tree {
     let mut tree = Tree {
         diagnostics: input.diagnostics,
         local_node: input.local_node,
+        in_git_work_tree: input.in_git_work_tree,
+        local_node_source: input.local_node_source,
+        layout_prefix: input.prefix.clone(),
         pve_version: input.pve_version.unwrap_or(DEFAULT_PVE_VERSION),
         ..Tree::default()
     };
@@ -360,10 +507,54 @@ pub fn load(input: TreeInput) -> Tree {
     // Sized once: these are the largest vectors of the model.
     let guests = parsed.iter().flatten().filter(|p| matches!(p.1, FileKind::Guest { .. })).count();
     tree.guests.reserve_exact(guests);
-    tree.files.reserve_exact(count as usize + input.secret_files.len() + input.vzdump_confs.len());
+    tree.files.reserve_exact(count as usize + input.secret_files.len() + input.vzdump_confs.len() + input.facts.len());
+    // Top-level guest configs belong to the local node; one that repeats a config of that
+    // node (same bytes) is the same guest, not a second one.
+    let has_local_guests = parsed.iter().flatten().any(|p| matches!(p.1, FileKind::LocalGuest { .. }));
+    let local_node = if !has_local_guests {
+        None
+    } else if let Some(n) = tree.local_node.clone() {
+        Some(n)
+    } else if let Some((n, source)) = resolve_local_node(&tree, &parsed) {
+        tree.local_node = Some(n.clone());
+        tree.local_node_source = Some(source);
+        Some(n)
+    } else {
+        None
+    };
+    let mut seen: std::collections::HashMap<(guest::GuestKind, u32), Vec<std::sync::Arc<String>>> = Default::default();
+    if let Some(node) = &local_node {
+        for (file, kind, _, _) in parsed.iter().flatten() {
+            if let FileKind::Guest { node: n, kind, vmid } = kind {
+                if n == node {
+                    seen.entry((*kind, *vmid)).or_default().push(file.text.clone());
+                }
+            }
+        }
+    }
     let mut storage_file = None;
     for (file, kind, model, mut diags) in parsed.into_iter().flatten() {
         let id = file.id;
+        let kind = match kind {
+            FileKind::LocalGuest { kind, vmid } => {
+                let dir = local_guest_dir(&file.path[input.prefix.len().min(file.path.len())..]);
+                if !tree.local_guest_dirs.contains(&dir) {
+                    tree.local_guest_dirs.push(dir);
+                }
+                let copies = seen.entry((kind, vmid)).or_default();
+                if copies.contains(&file.text) {
+                    // Counted (the file was read) but neither a second guest nor a
+                    // second set of syntax diagnostics.
+                    tree.local_guest_copies += 1;
+                    tree.files.push(file);
+                    continue;
+                }
+                copies.push(file.text.clone());
+                let node = local_node.clone().unwrap_or_else(|| PLACEHOLDER_NODE.to_string());
+                FileKind::Guest { node, kind, vmid }
+            }
+            k => k,
+        };
         tree.diagnostics.append(&mut diags);
         match (kind, model) {
             (FileKind::Storage, _) => storage_file = Some(id),
@@ -378,7 +569,7 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::User(m)) => tree.user = Some(*m),
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
-                if !tree.node_dirs.contains(&node) {
+                if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {
                     tree.node_dirs.insert(node.clone());
                 }
                 tree.guests.push(Guest { vmid, kind, node, file: id, config, volumes });
@@ -404,9 +595,37 @@ pub fn load(input: TreeInput) -> Tree {
     for (node, mut input_file) in confs {
         let id = FileId(tree.files.len() as u32);
         let display = input_file.path.clone();
+        if input_file.outside_tree {
+            tree.outside_tree.push(id);
+        }
         let file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
         let conf = vzdump_conf::parse(&file, &mut tree.diagnostics);
         tree.vzdump_confs.insert(node, conf);
+        tree.files.push(file);
+    }
+    let mut facts_files = input.facts;
+    facts_files.sort_by(|a, b| (&a.0, &a.1.path).cmp(&(&b.0, &b.1.path)));
+    for (node, mut input_file) in facts_files {
+        let id = FileId(tree.files.len() as u32);
+        let display = input_file.path.clone();
+        let file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
+        if input_file.error.is_none() && input_file.truncated_size.is_none() {
+            if let Some(nf) = facts::load(&file, node.as_deref(), &mut tree.diagnostics) {
+                if let Some(old) = tree.facts.get(&nf.facts.node) {
+                    tree.diagnostics.push(
+                        syntax::INVALID_FACTS
+                            .at(
+                                file.span(),
+                                format!("a second facts file for node '{}'; this one is ignored", nf.facts.node),
+                            )
+                            .with_label(tree.files[old.file.0 as usize].span(), "the facts used for it")
+                            .with_object(format!("node:{}", nf.facts.node)),
+                    );
+                } else {
+                    tree.facts.insert(nf.facts.node.clone(), nf);
+                }
+            }
+        }
         tree.files.push(file);
     }
     tree.guests.sort_by(|a, b| (a.vmid, &a.node, a.kind).cmp(&(b.vmid, &b.node, b.kind)));
@@ -430,6 +649,12 @@ mod tests {
         assert_eq!(classify("nodes/pve/qemu-server/99999999999.conf"), None);
         assert_eq!(classify("priv/storage.cfg"), None);
         assert_eq!(classify("nodes/pve/priv/x.conf"), None);
-        assert_eq!(classify("lxc/106.conf"), None);
+        assert_eq!(classify("lxc/106.conf"), Some(FileKind::LocalGuest { kind: guest::GuestKind::Lxc, vmid: 106 }));
+        assert_eq!(
+            classify("local/qemu-server/101.conf"),
+            Some(FileKind::LocalGuest { kind: guest::GuestKind::Qemu, vmid: 101 })
+        );
+        assert_eq!(classify("openvz/106.conf"), None);
+        assert_eq!(classify("local/lxc/x.conf"), None);
     }
 }

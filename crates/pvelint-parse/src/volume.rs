@@ -1,4 +1,4 @@
-//! Volume IDs `storage:volname` (proxmox-formats.md §3, `PVE::Storage::parse_volume_id`
+//! Volume IDs `storage:volname` (pve-storage `src/PVE/Storage.pm` → `parse_volume_id`
 //! and the plugins' `parse_volname`).
 //!
 //! The storage part is `[a-z][a-z0-9._-]*[a-z0-9]` (case-insensitive) up to the first

@@ -1,4 +1,4 @@
-//! A node's `/etc/vzdump.conf` (proxmox-formats.md §6.1; errata claim 7).
+//! A node's `/etc/vzdump.conf` (pve-manager `PVE/VZDump.pm` → `read_vzdump_defaults`; pve-common `src/PVE/JSONSchema.pm` → `parse_config`).
 //!
 //! Read by `PVE::JSONSchema::parse_config`: every line is trimmed; empty lines and lines
 //! starting with `#` are skipped; a data line is `key: value` with the key running to the
@@ -13,7 +13,7 @@ use crate::section::{check_value, suggest, ValueKind};
 use crate::source::SourceFile;
 use crate::span::{FileId, Span, Spanned};
 use crate::syntax;
-use crate::vzdump_opts::{key_def, parse_boolean, VzdumpOptions, LEGACY_KEYS, VZDUMP_KEYS};
+use crate::vzdump_opts::{key_def, parse_boolean, VzdumpOptions, EMPTY_OK, LEGACY_KEYS, VZDUMP_KEYS};
 use std::collections::BTreeMap;
 
 /// The parsed vzdump.conf of one node.
@@ -106,8 +106,12 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> VzdumpConf {
             conf.unknown.insert(key, v.clone());
             continue;
         };
+        let empty_ok = EMPTY_OK.contains(&key.as_str());
         if def.array {
             for (kspan, v, line) in &occ {
+                if v.value.is_empty() && empty_ok {
+                    continue;
+                }
                 if v.value.is_empty() {
                     diags.push(missing(&key, *line, *kspan));
                 } else {
@@ -129,7 +133,11 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> VzdumpConf {
             );
         }
         if last.value.is_empty() {
-            diags.push(missing(&key, *line, *kspan));
+            // Valid and without effect for the keys that accept '' (an empty list, no
+            // path): nothing to say. Elsewhere Proxmox rejects it and uses the default.
+            if !empty_ok {
+                diags.push(missing(&key, *line, *kspan));
+            }
             continue;
         }
         let normalised = match def.kind {
@@ -253,8 +261,21 @@ mod tests {
         let (_, c, d) = load("tmpdir:\nexclude-path: /a\nexclude-path: '/b c'\nstorage:   \n");
         assert!(c.opts.tmpdir().is_none());
         assert_eq!(c.opts.exclude_paths.len(), 2);
-        assert_eq!(codes(&d), vec!["P009", "P009"]);
+        // `tmpdir:` is a valid empty string; `storage:` is not a storage ID.
+        assert_eq!(codes(&d), vec!["P009"]);
         assert_eq!(c.lines[0].1, None);
+    }
+
+    /// Keys whose format accepts '' (pve-manager's vzdump tests expect `mailto => []`)
+    /// are not reported; keys that reject it are.
+    #[test]
+    fn empty_values_proxmox_accepts() {
+        let text = "mailto:\npool:\nvmid:\nexclude:\nprune-backups:\nperformance:\nscript:\ndumpdir:\nnotes-template:\nexclude-path:\nbwlimit:\nmode:\nnode:\nremove:\n";
+        let (f, c, d) = load(text);
+        let reported: Vec<&str> = d.iter().map(|d| f.slice(d.span).split(':').next().unwrap_or("")).collect();
+        assert_eq!(reported, ["bwlimit", "mode", "node", "remove"], "{d:?}");
+        assert!(codes(&d).iter().all(|c| *c == "P009"));
+        assert!(c.opts.get("mailto").is_none() && c.opts.exclude_paths.is_empty());
     }
 
     #[test]

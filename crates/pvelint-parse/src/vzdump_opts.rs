@@ -1,4 +1,4 @@
-//! The shared vzdump option schema (proxmox-formats.md §6.2), used by `/etc/vzdump.conf`,
+//! The shared vzdump option schema, used by `/etc/vzdump.conf`,
 //! jobs.cfg `vzdump` sections and the legacy vzdump.cron, and [`VzdumpOptions`], the
 //! values Proxmox keeps.
 //!
@@ -39,7 +39,7 @@ pub static VZDUMP_KEYS: &[KeyDef] = &[
     KeyDef::opt("pigz", ValueKind::Int(i64::MIN, U)),
     KeyDef::opt("pool", ValueKind::Text),
     KeyDef::opt("protected", ValueKind::Bool),
-    KeyDef::opt("prune-backups", ValueKind::Custom(check_prune_backups)),
+    KeyDef::opt("prune-backups", ValueKind::Custom(validate_prune_backups)),
     KeyDef::opt("quiet", ValueKind::Bool),
     KeyDef::opt("remove", ValueKind::Bool),
     KeyDef::opt("script", ValueKind::Text),
@@ -56,6 +56,35 @@ pub static VZDUMP_KEYS: &[KeyDef] = &[
 /// (jobs.cfg) or ignores them (vzdump.conf), and pve8to9 fails on them. They are not
 /// reported by the parser; rules decide with the tree's version in mind.
 pub const LEGACY_KEYS: &[&str] = &["maxfiles", "notification-policy", "notification-target"];
+
+/// Keys whose schema accepts the empty string, as `PVE::JSONSchema::check_prop` /
+/// `check_format` (pve-common `src/PVE/JSONSchema.pm`) read the `$confdesc` of
+/// pve-guest-common `src/PVE/VZDump/Common.pm`: plain strings without a format (`dumpdir`,
+/// `tmpdir`, `script`, `pool`, `notes-template`), `-list` formats, which allow empty
+/// lists (`vmid`, `exclude`: `pve-vmid-list`; `mailto`: `email-or-username-list`, kept as
+/// `mailto => []` by pve-manager's vzdump tests), hash formats, which
+/// `parse_property_string` reads as no option at all (`performance`, `prune-backups`,
+/// `fleecing`), and the string items of the `exclude-path` array. In vzdump.conf an empty
+/// value there is valid and changes nothing (vzdump tests these options for truth), so it
+/// is not reported. Booleans, integers, enums and `storage` / `node` formats reject it.
+///
+/// jobs.cfg has no such case: `PVE::SectionConfig::check_value` (pve-common
+/// `src/PVE/SectionConfig.pm`) dies with "missing value" for a key written without a
+/// value (booleans excepted, which mean 1), whatever its format.
+pub const EMPTY_OK: &[&str] = &[
+    "dumpdir",
+    "exclude",
+    "exclude-path",
+    "fleecing",
+    "mailto",
+    "notes-template",
+    "performance",
+    "pool",
+    "prune-backups",
+    "script",
+    "tmpdir",
+    "vmid",
+];
 
 /// The [`KeyDef`] of a shared key.
 pub fn key_def(name: &str) -> Option<&'static KeyDef> {
@@ -203,7 +232,12 @@ const PRUNE: &[(&str, Sub)] = &[
 const PERFORMANCE: &[(&str, Sub)] = &[("max-workers", Sub::Int(1, 256)), ("pbs-entries-max", Sub::Int(1, U))];
 const FLEECING: &[(&str, Sub)] = &[("enabled", Sub::Bool), ("storage", Sub::StorageId)];
 
-fn check_prune_backups(v: &str) -> Result<(), String> {
+/// The `prune-backups` property string, as pve-storage reads it for storage.cfg, jobs.cfg,
+/// vzdump.conf and vzdump.cron alike: `PVE::JSONSchema::parse_property_string` with the
+/// `prune-backups` format (keep-all a boolean, the others integers >= 0, so `yes` and
+/// `+3` pass) and then `validate_prune_backups` (pve-storage `src/PVE/Storage/Plugin.pm`):
+/// keep-all conflicts only with another option greater than 0.
+pub fn validate_prune_backups(v: &str) -> Result<(), String> {
     let p = parse_props(v, None, PRUNE)?;
     let keep_all = p.get("keep-all").is_some_and(|(v, _)| v == "1");
     let others = p.iter().any(|(k, (v, _))| k != "keep-all" && v.parse::<i64>().is_ok_and(|n| n > 0));
@@ -385,11 +419,20 @@ mod tests {
         assert!(check_storage_id("nas_").is_err());
         assert!(check_node("pve-1").is_ok());
         assert!(check_node("pve.lan").is_err());
-        assert!(check_prune_backups("keep-last=4").is_ok());
-        assert!(check_prune_backups("keep-all=1,keep-last=3").is_err());
-        assert!(check_prune_backups("keep-all=1,keep-last=0").is_ok());
-        assert!(check_prune_backups("keep-lst=3").is_err());
-        assert!(check_prune_backups("keep-last=").is_err());
+        assert!(validate_prune_backups("keep-last=4").is_ok());
+        assert!(validate_prune_backups("keep-all=1,keep-last=3").is_err());
+        assert!(validate_prune_backups("keep-all=1,keep-last=0").is_ok());
+        assert!(validate_prune_backups("keep-lst=3").is_err());
+        assert!(validate_prune_backups("keep-last=").is_err());
+        // Accepted by pve-storage's validate_prune_backups (storage.cfg used to reject them).
+        for ok in ["keep-all=1,keep-last=0", "keep-all=yes", "keep-last=+3", "keep-all=0,keep-daily=7", ""] {
+            assert!(validate_prune_backups(ok).is_ok(), "{ok}");
+        }
+        for bad in
+            ["keep-all=1,keep-last=2", "keep-last=-1", "keep-last=3 ", "keep-all=maybe", "keep-last=1,keep-last=2"]
+        {
+            assert!(validate_prune_backups(bad).is_err(), "{bad}");
+        }
         assert!(check_performance("max-workers=16").is_ok());
         assert!(check_performance("max-workers=0").is_err());
         assert!(check_fleecing("0").is_ok());

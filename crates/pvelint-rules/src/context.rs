@@ -268,7 +268,9 @@ impl<'a> Context<'a> {
             return StorageStatus::Disabled(d);
         }
         if let Some(n) = &s.nodes {
-            if !n.value.contains(node) {
+            // The placeholder of an unknown local node: which node it is cannot be
+            // checked (the CLI says so, see `unchecked_on_placeholder`).
+            if !n.value.contains(node) && node != pvelint_parse::tree::PLACEHOLDER_NODE {
                 return StorageStatus::NotOnNode(n.span);
             }
         }
@@ -278,7 +280,20 @@ impl<'a> Context<'a> {
     /// Whether the node is known not to be in the cluster. `false` when the node list
     /// is unknown.
     pub fn node_unknown(&self, node: &str) -> bool {
-        self.nodes.as_ref().is_some_and(|n| !n.contains(node))
+        node != pvelint_parse::tree::PLACEHOLDER_NODE && self.nodes.as_ref().is_some_and(|n| !n.contains(node))
+    }
+
+    /// Guests on the placeholder of an unknown local node and their volumes on storages
+    /// that `nodes` restricts: what the node-dependent rules (G103, J103, J109, V101)
+    /// could not check. `(guests, volumes)`.
+    pub fn unchecked_on_placeholder(&self) -> (usize, usize) {
+        let on = self.guests_on(pvelint_parse::tree::PLACEHOLDER_NODE);
+        let vols = on
+            .iter()
+            .flat_map(|&i| self.guest_volumes(i))
+            .filter(|v| v.storage.is_some_and(|s| s.nodes.is_some()))
+            .count();
+        (on.len(), vols)
     }
 
     /// A non-shared local storage tied by `nodes` to a single node, not a system
@@ -493,8 +508,9 @@ impl<'a> Context<'a> {
         run.filter(move |&gi| self.tree.guests[gi].vmid == vmid).flat_map(|gi| self.guest_volumes(gi))
     }
 
-    /// The volume references of `tree.guests[gi]`, with their storages.
-    fn guest_volumes(&self, gi: usize) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
+    /// The volume references of `tree.guests[gi]` (that guest only, not other guests
+    /// with its VMID), with their storages.
+    pub fn guest_volumes(&self, gi: usize) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
         let g: &'a Guest = &self.tree.guests[gi];
         let start = self.vol_start[gi] as usize;
         g.volumes.iter().enumerate().map(move |(vi, vol)| self.volume_at(g, vol, start + vi))
@@ -634,7 +650,7 @@ impl<'a> Context<'a> {
 impl<'a> Context<'a> {
     /// The nodes on which a backup job really starts a worker that activates its target:
     /// every node it runs on for `all`/`exclude` jobs, else the nodes holding selected
-    /// guests (errata 11.g).
+    /// guests (pve-manager `PVE/API2/VZDump.pm` → `vzdump` starts a worker on every node for `all`).
     pub fn job_worker_nodes(&self, opts: &VzdumpOptions) -> Vec<String> {
         let nodes = self.job_nodes(opts);
         if opts.pool().is_none() && opts.vmids().is_empty() {
@@ -763,10 +779,5 @@ impl<'a> Context<'a> {
 
 /// `node 'a'` / `nodes 'a', 'b'`, for messages.
 pub fn quote_nodes(nodes: &[String]) -> String {
-    let q = pvelint_parse::diag::bounded_list(nodes.iter().map(|n| format!("'{n}'")), ", ", ", ");
-    if nodes.len() == 1 {
-        format!("node {q}")
-    } else {
-        format!("nodes {q}")
-    }
+    format!("node{} {}", pvelint_parse::text::plural_s(nodes.len()), pvelint_parse::text::quoted(nodes))
 }

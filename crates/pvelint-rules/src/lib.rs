@@ -4,7 +4,9 @@
 //! `rules/<CODE>.md` at the workspace root (embedded in the binary). Rules only read the
 //! model; they never re-scan file text.
 
+pub mod backing;
 pub mod context;
+pub mod partial;
 pub mod registry;
 pub mod rules;
 

@@ -1,10 +1,10 @@
-//! The rule registry: every rule, in code order, with its metadata and document.
+//! The registry: the metadata of every code (syntax codes from the parser's table, rules
+//! from the rule table in `rules/mod.rs`), their documents, lookup and the rule index.
 
 use crate::context::Context;
-use crate::rules;
 use pvelint_parse::{syntax, Diagnostic, Severity};
 
-/// What `pvelint rule --all` lists about a rule.
+/// What `pvelint rule --all` lists about a code.
 #[derive(Clone, Copy, Debug)]
 pub struct RuleMeta {
     pub code: &'static str,
@@ -12,8 +12,6 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
-    /// The rule's document, `rules/<CODE>.md`.
-    pub doc: &'static str,
 }
 
 impl RuleMeta {
@@ -21,23 +19,37 @@ impl RuleMeta {
     pub fn at(&self, span: pvelint_parse::Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(self.code, self.name, self.severity, span, message)
     }
+
+    /// The code's document, `rules/<CODE>.md` (empty if it has none; a test forbids that).
+    pub fn doc(&self) -> &'static str {
+        doc(self.code)
+    }
 }
 
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, ctx: &Context, out: &mut Vec<Diagnostic>);
+    /// The module that declares the rule (`pvelint_rules::rules::g106_...`).
+    fn module(&self) -> &'static str;
 }
 
-/// Embeds `rules/<CODE>.md`.
-#[macro_export]
-macro_rules! rule_doc {
-    ($code:literal) => {
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../rules/", $code, ".md"))
-    };
+/// The generated code → document map (`build.rs`): every `rules/<CODE>.md`.
+mod docs {
+    include!(concat!(env!("OUT_DIR"), "/docs.rs"));
 }
 
-/// Declares a rule: its type, its metadata (with the document `rules/<CODE>.md`) and its
-/// `Rule` impl, which calls the module's `fn check(ctx: &Context, out: &mut Vec<Diagnostic>)`.
+/// The document `rules/<CODE>.md` of a code, or `""`.
+pub fn doc(code: &str) -> &'static str {
+    docs::DOCS.binary_search_by(|(c, _)| (*c).cmp(code)).map_or("", |i| docs::DOCS[i].1)
+}
+
+/// Every code that has a document, in code order.
+pub fn documented_codes() -> impl Iterator<Item = &'static str> {
+    docs::DOCS.iter().map(|(c, _)| *c)
+}
+
+/// Declares a rule: its type, its metadata and its `Rule` impl, which calls the module's
+/// `fn check(ctx: &Context, out: &mut Vec<Diagnostic>)`. Its document is `rules/<CODE>.md`.
 #[macro_export]
 macro_rules! declare_rule {
     ($ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal) => {
@@ -46,88 +58,40 @@ macro_rules! declare_rule {
         pub static META: $crate::registry::RuleMeta = $crate::registry::RuleMeta {
             code: $code,
             name: $name,
-            severity: pvelint_parse::Severity::$sev,
+            severity: $crate::Severity::$sev,
             summary: $summary,
-            doc: $crate::rule_doc!($code),
         };
 
         impl $crate::registry::Rule for $ty {
             fn meta(&self) -> &'static $crate::registry::RuleMeta {
                 &META
             }
-            fn check(&self, ctx: &$crate::context::Context, out: &mut Vec<pvelint_parse::Diagnostic>) {
+            fn check(&self, ctx: &$crate::context::Context, out: &mut Vec<$crate::Diagnostic>) {
                 check(ctx, out)
+            }
+            fn module(&self) -> &'static str {
+                module_path!()
             }
         }
     };
 }
 
-/// Every cross-file rule. One line per rule.
-pub static RULES: &[&dyn Rule] = &[
-    &rules::c101_duplicate_vmid::DuplicateVmid,
-    &rules::c102_guests_on_node_outside_cluster::GuestsOnNodeOutsideCluster,
-    &rules::c103_secrets_in_tree::SecretsInTree,
-    &rules::g101_volume_storage_undefined::VolumeStorageUndefined,
-    &rules::g102_volume_storage_disabled::VolumeStorageDisabled,
-    &rules::g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
-    &rules::g104_volume_content_type_mismatch::VolumeContentTypeMismatch,
-    &rules::g105_backup_volume_on_fragile_storage::BackupVolumeOnFragileStorage,
-    &rules::g106_volume_used_by_several_guests::VolumeUsedBySeveralGuests,
-    &rules::g107_volume_owned_by_other_guest::VolumeOwnedByOtherGuest,
-    &rules::g108_backup_flag_on_bind_mount::BackupFlagOnBindMount,
-    &rules::g109_stale_backup_state::StaleBackupState,
-    &rules::h101_ha_resource_guest_undefined::HaResourceGuestUndefined,
-    &rules::h102_ha_node_unknown::HaNodeUnknown,
-    &rules::j101_backup_target_undefined::BackupTargetUndefined,
-    &rules::j102_backup_target_lacks_backup_content::BackupTargetLacksBackupContent,
-    &rules::j103_backup_target_unavailable::BackupTargetUnavailable,
-    &rules::j104_job_node_unknown::JobNodeUnknown,
-    &rules::j105_job_guest_undefined::JobGuestUndefined,
-    &rules::j106_job_selection_conflict::JobSelectionConflict,
-    &rules::j107_job_pool_undefined::JobPoolUndefined,
-    &rules::j108_schedule_misleading::ScheduleMisleading,
-    &rules::j109_job_selects_fragile_guests::JobSelectsFragileGuests,
-    &rules::j110_fleecing_storage_invalid::FleecingStorageInvalid,
-    &rules::j111_storage_and_dumpdir_together::StorageAndDumpdirTogether,
-    &rules::j112_vzdump_cron_job::VzdumpCronJob,
-    &rules::m101_moved_guest_local_bind_mount::MovedGuestLocalBindMount,
-    &rules::m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
-    &rules::r101_replication_guest_undefined::ReplicationGuestUndefined,
-    &rules::r102_replication_target_invalid::ReplicationTargetInvalid,
-    &rules::r103_replicated_volume_not_replicable::ReplicatedVolumeNotReplicable,
-    &rules::r104_replicated_volume_storage_not_on_target::ReplicatedVolumeStorageNotOnTarget,
-    &rules::s101_storage_node_unknown::StorageNodeUnknown,
-    &rules::s102_local_storage_redefined::LocalStorageRedefined,
-    &rules::s103_content_dirs_overlap::ContentDirsOverlap,
-    &rules::s104_removable_dir_without_mountpoint_check::RemovableDirWithoutMountpointCheck,
-    &rules::s105_storage_maxfiles::StorageMaxfiles,
-    &rules::s106_glusterfs_storage::GlusterfsStorage,
-    &rules::v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
-    &rules::v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
-    &rules::v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
-    &rules::v104_vzdump_conf_ineffective_key::VzdumpConfIneffectiveKey,
-];
+/// The rule table (used once, in `rules/mod.rs`): `module::Type,` per rule, in code
+/// order. Declares the modules and builds [`RULES`].
+#[macro_export]
+macro_rules! rule_table {
+    ($($module:ident :: $ty:ident),* $(,)?) => {
+        $(pub mod $module;)*
 
-/// Documents of the syntax codes (`P…`), which the parser emits.
-pub static SYNTAX_DOCS: &[(&str, &str)] = &[
-    ("P001", crate::rule_doc!("P001")),
-    ("P002", crate::rule_doc!("P002")),
-    ("P003", crate::rule_doc!("P003")),
-    ("P004", crate::rule_doc!("P004")),
-    ("P005", crate::rule_doc!("P005")),
-    ("P006", crate::rule_doc!("P006")),
-    ("P007", crate::rule_doc!("P007")),
-    ("P008", crate::rule_doc!("P008")),
-    ("P009", crate::rule_doc!("P009")),
-    ("P010", crate::rule_doc!("P010")),
-    ("P011", crate::rule_doc!("P011")),
-    ("P012", crate::rule_doc!("P012")),
-    ("P013", crate::rule_doc!("P013")),
-    ("P014", crate::rule_doc!("P014")),
-    ("P015", crate::rule_doc!("P015")),
-];
+        /// Every cross-file rule, in code order (the order of the table).
+        pub static RULES: &[&dyn $crate::registry::Rule] = &[$(&$module::$ty),*];
+    };
+}
 
-/// Metadata of every code: syntax codes first, then rules.
+pub use crate::rules::RULES;
+
+/// Metadata of every code: syntax codes (the parser's table, `syntax::ALL`) first, then
+/// the rules of the rule table.
 pub fn all_meta() -> Vec<RuleMeta> {
     metas().to_vec()
 }
@@ -138,13 +102,7 @@ fn metas() -> &'static [RuleMeta] {
     METAS.get_or_init(|| {
         let mut out: Vec<RuleMeta> = syntax::ALL
             .iter()
-            .map(|c| RuleMeta {
-                code: c.code,
-                name: c.name,
-                severity: c.severity,
-                summary: c.summary,
-                doc: SYNTAX_DOCS.iter().find(|(code, _)| *code == c.code).map_or("", |(_, d)| d),
-            })
+            .map(|c| RuleMeta { code: c.code, name: c.name, severity: c.severity, summary: c.summary })
             .collect();
         out.extend(RULES.iter().map(|r| *r.meta()));
         out
@@ -167,11 +125,49 @@ pub fn find(code_or_name: &str) -> Option<RuleMeta> {
     metas().get(*i).copied()
 }
 
-/// Runs the rules whose code `enabled` accepts and returns their diagnostics.
+/// Escapes text for a Markdown table cell.
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ")
+}
+
+/// `docs/rules.md`: every code with its name, default severity, summary and a link to
+/// its document. Generated; `cargo test -p pvelint --test docs` fails when the file is
+/// stale and `UPDATE_DOCS=1` rewrites it.
+pub fn rule_index() -> String {
+    let mut out = String::new();
+    out.push_str("# Rule index\n\n");
+    out.push_str(
+        "<!-- Generated from the rule table by pvelint_rules::registry::rule_index(); do not edit.\n     \
+         Regenerate with: UPDATE_DOCS=1 cargo test -p pvelint --test docs -->\n\n",
+    );
+    // No counts here: every rule author regenerates this file, and a line that changes
+    // with each new rule would make their changes conflict.
+    out.push_str(
+        "Every code pvelint reports: the syntax codes (`P…`, where Proxmox's parser reads something other than \
+         what was written) first, then the cross-file rules. Each links to its document: what it finds, why it \
+         matters, an example, how to fix it. `pvelint rule CODE` prints the same document.\n\n",
+    );
+    out.push_str("Select, ignore or re-grade them in `pvelint.yaml` (see the [user guide](user-guide.md)).\n\n");
+    out.push_str("| Code | Name | Default severity | Summary |\n|---|---|---|---|\n");
+    for m in metas() {
+        out.push_str(&format!(
+            "| [{code}](../rules/{code}.md) | `{name}` | {sev} | {summary} |\n",
+            code = m.code,
+            name = m.name,
+            sev = m.severity.as_str(),
+            summary = md_cell(m.summary)
+        ));
+    }
+    out
+}
+
+/// Runs the rules whose code `enabled` accepts and returns their diagnostics. A rule
+/// that needs an input the tree lacks is not run (the partial-tree policy,
+/// [`crate::partial`]; C104 reports it).
 pub fn run(ctx: &Context, enabled: impl Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in RULES {
-        if enabled(rule.meta()) {
+        if enabled(rule.meta()) && crate::partial::can_run(rule.meta().code, ctx) {
             rule.check(ctx, &mut out);
         }
     }
@@ -195,7 +191,7 @@ mod tests {
     #[test]
     fn every_code_has_its_document() {
         for m in all_meta() {
-            let first = m.doc.lines().next().unwrap_or_default();
+            let first = m.doc().lines().next().unwrap_or_default();
             assert_eq!(
                 first,
                 format!("# {} {}", m.code, m.name),
@@ -203,10 +199,40 @@ mod tests {
                 m.code
             );
             for h in ["## What it finds", "## Why it matters", "## Example", "## How to fix", "## Related"] {
-                assert!(m.doc.contains(h), "rules/{}.md lacks '{h}'", m.code);
+                assert!(m.doc().contains(h), "rules/{}.md lacks '{h}'", m.code);
             }
             assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{} is not kebab-case", m.name);
         }
+    }
+
+    #[test]
+    fn every_document_belongs_to_a_code() {
+        let codes: BTreeSet<&str> = all_meta().iter().map(|m| m.code).collect();
+        for c in documented_codes() {
+            assert!(codes.contains(c), "rules/{c}.md documents no code of the parser's table or the rule table");
+        }
+    }
+
+    #[test]
+    fn each_rule_lives_in_the_module_named_by_its_code() {
+        // The rule table names modules; a module `g106_...` must declare G106.
+        for r in RULES {
+            let code = r.meta().code;
+            let module = r.module().rsplit("::").next().unwrap_or_default();
+            assert!(
+                module.starts_with(&format!("{}_", code.to_ascii_lowercase())),
+                "{code} is declared in module {module}"
+            );
+        }
+    }
+
+    #[test]
+    fn rule_index_lists_every_code() {
+        let index = rule_index();
+        for m in all_meta() {
+            assert!(index.contains(&format!("| [{0}](../rules/{0}.md) | `{1}` |", m.code, m.name)), "{}", m.code);
+        }
+        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
     }
 
     #[test]

@@ -47,7 +47,10 @@ pub fn to_json(b: &Baseline) -> String {
 }
 
 pub fn read(path: &Path) -> Result<Baseline, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+    // Named on the command line: a link is followed, but only a regular file within the
+    // size limit is read, and no error quotes its content.
+    let text =
+        crate::discover::read_text(path, true).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
     let b: Baseline =
         serde_json::from_str(&text).map_err(|e| format!("{} is not a pvelint baseline: {e}", path.display()))?;
     if b.version != 1 {

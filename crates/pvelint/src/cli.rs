@@ -14,12 +14,15 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the version and the git commit of the build.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("PVELINT_GIT_COMMIT"), ")");
+
 pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "pvelint", version, about = "Static linter for Proxmox VE cluster configuration trees")]
+#[command(name = "pvelint", version = VERSION, about = "Static linter for Proxmox VE cluster configuration trees")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,6 +55,15 @@ enum Command {
         #[arg(long)]
         schema: bool,
     },
+    /// Print this node's facts (mounts, ZFS pools, LVM, bridges, devices, the paths its
+    /// configuration depends on) as JSON. Reads only; docs/facts.md.
+    Facts(crate::facts::FactsArgs),
+    /// Copy this node's /etc/pve (without priv/, keys and state), its vzdump.conf and its
+    /// facts into a repository directory: DEST/pve, DEST/hosts/<node>/. docs/facts.md.
+    Collect(crate::facts::collect::CollectArgs),
+    /// The probe child of `facts` (internal).
+    #[command(name = "__probe", hide = true)]
+    Probe,
     /// Print a shell completion script (bash, zsh, fish).
     Completions { shell: String },
     /// Print the man page (roff).
@@ -93,6 +105,9 @@ struct CheckArgs {
     /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
     #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
     vzdump_conf: Vec<String>,
+    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
+    #[arg(long = "facts", value_name = "FILE")]
+    facts: Vec<PathBuf>,
     /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
@@ -138,6 +153,12 @@ struct CheckArgs {
     /// Overrides `path-prefix` of pvelint.yaml.
     #[arg(long = "path-prefix", value_name = "DIR")]
     path_prefix: Option<String>,
+    /// The local node (the node whose guests top-level lxc/ and qemu-server/ hold, and
+    /// whose vzdump.conf an /etc copy holds), when the tree does not say it (no `local`
+    /// link, .members, one-node corosync.conf or single nodes/ directory). Overrides
+    /// `node` of pvelint.yaml.
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -202,6 +223,12 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
             }
         },
         Command::Man => emit(&mut stdout, &crate::gen::man_page(&command())),
+        Command::Facts(args) => crate::facts::run(&args, &mut stdout, &mut stderr),
+        Command::Collect(args) => crate::facts::collect::run(&args, &mut stderr),
+        Command::Probe => match crate::facts::probe::serve(std::io::stdin().lock(), &mut stdout) {
+            Ok(()) => EXIT_CLEAN,
+            Err(_) => EXIT_ERROR,
+        },
     }
 }
 
@@ -241,8 +268,8 @@ fn rule(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write)
     let code = code.unwrap_or_default();
     match pvelint_rules::find(code) {
         Some(m) => {
-            let _ = write!(out, "{}", m.doc);
-            if !m.doc.ends_with('\n') {
+            let _ = write!(out, "{}", m.doc());
+            if !m.doc().ends_with('\n') {
                 let _ = writeln!(out);
             }
             EXIT_CLEAN
@@ -266,12 +293,12 @@ fn load_config(args: &CheckArgs, err: &mut dyn Write) -> Result<Config, i32> {
     let file = if args.isolated {
         None
     } else if let Some(c) = &args.config {
-        Some(c.clone())
+        Some((c.clone(), config::Origin::Given))
     } else {
-        config::find(args.paths.first().map_or(Path::new("."), |p| p.as_path()))
+        config::find(args.paths.first().map_or(Path::new("."), |p| p.as_path())).map(|f| (f, config::Origin::Found))
     };
     let mut cfg = match file {
-        Some(f) => config::load(&f).map_err(|e| {
+        Some((f, origin)) => config::load(&f, origin).map_err(|e| {
             let _ = write!(err, "{}", e.render());
             EXIT_ERROR
         })?,
@@ -370,11 +397,39 @@ fn read(
     layout: &Layout,
     err: &mut dyn Write,
 ) -> Result<(pvelint_parse::TreeInput, BTreeSet<String>), i32> {
-    let (mut input, notes) = discover::read_tree(layout);
+    let mut layout = layout.clone();
+    let named = match (&args.node, &cfg.node) {
+        (Some(n), _) => Some((n.clone(), "--node".to_string())),
+        (None, Some(n)) => Some((n.clone(), "`node` in pvelint.yaml".to_string())),
+        _ => None,
+    };
+    if let Some((node, _)) = &named {
+        if !pvelint_parse::storage::valid_node_name(node) {
+            let _ = writeln!(err, "pvelint: --node: '{node}' is not a valid node name");
+            return Err(EXIT_ERROR);
+        }
+    }
+    layout.node = named;
+    let (mut input, notes) = discover::read_tree(&layout);
     input.pve_version = Some(cfg.pve_version);
-    let mut attach: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
-    for (node, path) in &cfg.vzdump_conf {
-        attach.insert(node.clone(), (path.clone(), path.display().to_string()));
+    // NODE → the file as read, and its display path. A configuration found in the tree
+    // names files below its own directory only, read without following links; one given
+    // with --config and the command line's --vzdump-conf may name any file, following links.
+    let mut attach: BTreeMap<String, pvelint_parse::InputFile> = BTreeMap::new();
+    for (node, rel) in &cfg.vzdump_conf {
+        let display = cfg.dir.join(rel).display().to_string();
+        let f = match cfg.origin {
+            config::Origin::Found => match discover::read_beneath(&cfg.dir, rel, display) {
+                Ok(f) => f,
+                Err(why) => {
+                    let at = cfg.path.as_ref().map_or(String::new(), |p| format!(" of {}", p.display()));
+                    let _ = writeln!(err, "pvelint: vzdump-conf.{node}{at}: {why}");
+                    return Err(EXIT_ERROR);
+                }
+            },
+            config::Origin::Given => discover::read_named_file(&cfg.dir.join(rel), display),
+        };
+        attach.insert(node.clone(), f);
     }
     for spec in &args.vzdump_conf {
         let Some((node, file)) = spec.split_once('=') else {
@@ -385,17 +440,46 @@ fn read(
             let _ = writeln!(err, "pvelint: --vzdump-conf: '{node}' is not a valid node name");
             return Err(EXIT_ERROR);
         }
-        attach.insert(node.to_string(), (PathBuf::from(file), file.to_string()));
+        attach.insert(node.to_string(), discover::read_named_file(Path::new(file), file.to_string()));
     }
-    let attached = attach.values().map(|(_, display)| display.clone()).collect();
-    for (node, (path, display)) in attach {
-        let f = discover::read_file(&path, display.clone());
+    let attached: BTreeSet<String> = attach.values().map(|f| f.path.clone()).collect();
+    for (node, mut f) in attach {
         if let Some(e) = &f.error {
-            let _ = writeln!(err, "pvelint: vzdump.conf of node {node} ({display}): {e}");
+            let _ = writeln!(err, "pvelint: vzdump.conf of node {node} ({}): {e}", f.path);
             return Err(EXIT_ERROR);
         }
+        // Not a file of the tree: its snippets show the spans of its findings only.
+        f.outside_tree = true;
         input.vzdump_confs.retain(|(n, _)| *n != node);
         input.vzdump_confs.push((node, f));
+    }
+    // Facts files: from pvelint.yaml (below its directory when found in the tree), then
+    // from --facts (the caller's choice). Each names its node.
+    let mut facts: Vec<pvelint_parse::InputFile> = Vec::new();
+    for rel in &cfg.facts {
+        let display = cfg.dir.join(rel).display().to_string();
+        match cfg.origin {
+            config::Origin::Found => match discover::read_beneath(&cfg.dir, rel, display) {
+                Ok(f) => facts.push(f),
+                Err(why) => {
+                    let at = cfg.path.as_ref().map_or(String::new(), |p| format!(" of {}", p.display()));
+                    let _ = writeln!(err, "pvelint: facts{at}: {why}");
+                    return Err(EXIT_ERROR);
+                }
+            },
+            config::Origin::Given => facts.push(discover::read_named_file(&cfg.dir.join(rel), display)),
+        }
+    }
+    facts.extend(args.facts.iter().map(|p| discover::read_named_file(p, p.display().to_string())));
+    let mut attached = attached;
+    for mut f in facts {
+        if let Some(e) = &f.error {
+            let _ = writeln!(err, "pvelint: facts file {}: {e}", f.path);
+            return Err(EXIT_ERROR);
+        }
+        f.outside_tree = true;
+        attached.insert(f.path.clone());
+        input.facts.push((None, f));
     }
     for n in &notes {
         let _ = writeln!(err, "pvelint: note: {n}");
@@ -527,15 +611,30 @@ fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
-    let cfg = load_config(args, err)?;
+    let mut cfg = load_config(args, err)?;
     if args.show_config {
+        if args.node.is_some() {
+            cfg.node = args.node.clone();
+        }
         return Ok(emit(out, &cfg.show()));
     }
     let outputs = parse_outputs(args, err)?;
     let (layout, root, wanted) = locate(args, err)?;
     let (input, attached) = read(args, &cfg, &layout, err)?;
     let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
+    if let Some(note) = crate::facts::coverage_note(&tree) {
+        let _ = writeln!(err, "pvelint: note: {note}");
+    }
     let mut diags = cfg.apply(&tree, diags);
+    if tree.node_is_placeholder() {
+        let (guests, volumes) = pvelint_rules::Context::new(&tree).unchecked_on_placeholder();
+        let _ = writeln!(
+            err,
+            "pvelint: note: the local node is unknown: the {} of the top-level guest directories are shown on '{}'; {volumes} of their volumes are on storages that `nodes` restricts and were not checked against the node (G103, J103, J109), nor were the guests' node (C102); name the node with --node NAME or `node:` in pvelint.yaml",
+            pvelint_parse::text::count(guests, "guest"),
+            pvelint_parse::tree::PLACEHOLDER_NODE
+        );
+    }
     if !wanted.is_empty() {
         // Sets and a per-file answer: `check FILE…` with n files must not compare every
         // file with every other, nor resolve a path per diagnostic.
@@ -586,9 +685,10 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         if !stale.is_empty() {
             let _ = writeln!(
                 err,
-                "pvelint: {} baseline entr{} no longer match any finding (fixed?); rewrite the baseline to drop them:",
-                stale.len(),
-                if stale.len() == 1 { "y" } else { "ies" }
+                "pvelint: {} no longer {} any finding (fixed?); rewrite the baseline to drop {}:",
+                pvelint_parse::text::count_irregular(stale.len(), "baseline entry", "baseline entries"),
+                if stale.len() == 1 { "matches" } else { "match" },
+                if stale.len() == 1 { "it" } else { "them" }
             );
             for e in &stale {
                 let _ = writeln!(err, "  {} {} {}", e.path, e.code, e.message);
@@ -672,8 +772,28 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return Err(EXIT_ERROR);
     }
     let a = &args.tree;
+    // Flags of `check` that have no meaning for a change that has not happened yet: a
+    // baseline records or hides findings of the tree as it is, and file arguments report
+    // on some files of it. Refused rather than silently ignored.
+    let refused = [
+        (a.baseline.is_some(), "--baseline"),
+        (a.write_baseline.is_some(), "--write-baseline"),
+        (a.all_files_in_tree, "--all-files-in-tree"),
+    ];
+    if let Some((_, flag)) = refused.iter().find(|(set, _)| *set) {
+        let _ = writeln!(err, "pvelint: what-if does not take {flag}: it reports what a change would introduce and resolve, not the findings of the tree as it is");
+        return Err(EXIT_ERROR);
+    }
+    if a.paths.len() > 1 || a.paths.first().is_some_and(|p| !p.is_dir()) {
+        let _ = writeln!(err, "pvelint: what-if takes one tree directory, not files");
+        return Err(EXIT_ERROR);
+    }
     let cfg = load_config(a, err)?;
-    let (layout, _, _) = locate(a, err)?;
+    if a.show_config {
+        return Ok(emit(out, &cfg.show()));
+    }
+    let outputs = parse_outputs(a, err)?;
+    let (layout, root, _) = locate(a, err)?;
     let (input, attached) = read(a, &cfg, &layout, err)?;
     let before = pvelint_parse::load(input);
     let enabled = |m: &RuleMeta| cfg.enabled(m);
@@ -683,17 +803,50 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     })?;
     outcome.introduced = cfg.apply(&outcome.after, std::mem::take(&mut outcome.introduced));
     outcome.resolved = cfg.apply(&outcome.after, std::mem::take(&mut outcome.resolved));
+    for (_, path) in &outputs {
+        if let Some(msg) = refuse_tree_file(path, &outcome.after, &root) {
+            let _ = writeln!(err, "pvelint: {msg}");
+            return Err(EXIT_ERROR);
+        }
+    }
     if let Some(prefix) = a.path_prefix.as_ref().or(cfg.path_prefix.as_ref()) {
         add_path_prefix(&mut outcome.after, prefix, &attached);
     }
+    // --output FORMAT=FILE writes what --format FORMAT prints (machine formats: the
+    // findings the change introduces).
+    for (format, path) in &outputs {
+        let text = render_whatif(*format, &changes, &outcome, FullStyle { color: false, width: 100 });
+        if let Err(e) = std::fs::write(path, text) {
+            let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
+            return Err(EXIT_ERROR);
+        }
+    }
+    let format = default_format(a);
+    let mut text = render_whatif(format, &changes, &outcome, style(a));
+    // --statistics: the number of introduced findings per rule.
+    if a.statistics {
+        if matches!(format, Format::Full | Format::Concise) {
+            text.push_str(&statistics(&outcome.introduced));
+        } else {
+            let _ = write!(err, "{}", statistics(&outcome.introduced));
+        }
+    }
+    if emit(out, &text) != EXIT_CLEAN {
+        return Err(EXIT_ERROR);
+    }
+    Ok(exit_code(a, &outcome.introduced))
+}
+
+/// The what-if result in one format.
+fn render_whatif(format: Format, changes: &[Change], outcome: &whatif::Outcome, style: FullStyle) -> String {
     let tree = &outcome.after;
-    let text = match default_format(a) {
+    match format {
         Format::Json => render::json_whatif(tree, &outcome.introduced, &outcome.resolved),
         Format::Sarif => crate::formats::sarif(tree, &outcome.introduced),
         Format::Github => crate::formats::github(tree, &outcome.introduced),
         Format::Gitlab => crate::formats::gitlab(tree, &outcome.introduced),
         Format::Concise => {
-            let mut t = whatif::plan(&changes, &outcome) + &render::concise(tree, &outcome.introduced);
+            let mut t = whatif::plan(changes, outcome) + &render::concise(tree, &outcome.introduced);
             if !outcome.resolved.is_empty() {
                 t.push_str("resolved:\n");
                 t.push_str(&render::concise(tree, &outcome.resolved));
@@ -701,17 +854,13 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             t
         }
         Format::Full => {
-            let mut t = whatif::plan(&changes, &outcome) + "\n";
-            t.push_str(&render::full(tree, &outcome.introduced, style(a)));
+            let mut t = whatif::plan(changes, outcome) + "\n";
+            t.push_str(&render::full(tree, &outcome.introduced, style));
             if !outcome.resolved.is_empty() {
                 t.push_str("Resolved by the change:\n");
                 t.push_str(&render::concise(tree, &outcome.resolved));
             }
             t
         }
-    };
-    if emit(out, &text) != EXIT_CLEAN {
-        return Err(EXIT_ERROR);
     }
-    Ok(exit_code(a, &outcome.introduced))
 }

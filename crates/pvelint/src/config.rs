@@ -41,9 +41,18 @@ pub struct RawConfig {
     /// `node:NAME`.
     #[serde(default)]
     pub per_object_ignores: Vec<ObjectIgnore>,
-    /// `/etc/vzdump.conf` of each node: NODE → path (relative to this file).
+    /// `/etc/vzdump.conf` of each node: NODE → path relative to this file. In a file found
+    /// in the tree or its parents the path must stay in this file's directory (no `..`,
+    /// not absolute, no symbolic link on the way).
     #[serde(default)]
-    pub vzdump_conf: BTreeMap<String, String>,
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub vzdump_conf: BTreeMap<String, Spanned<String>>,
+    /// Node facts files (`pvelint facts -o FILE`), each naming its node: paths relative to
+    /// this file, under the same rule as `vzdump-conf`. A repository written by
+    /// `pvelint collect` needs none: `hosts/<node>/facts.json` is read by itself.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub facts: Vec<Spanned<String>>,
     /// The Proxmox VE major version the cluster runs (8 or 9; default 9), for rules about
     /// removed or deprecated options.
     #[schemars(with = "Option<u8>")]
@@ -51,6 +60,11 @@ pub struct RawConfig {
     /// Show the tree's paths under this directory in every output (e.g. `clusters/prod`
     /// when the tree is that directory of the repository); `--path-prefix` overrides it.
     pub path_prefix: Option<String>,
+    /// The local node, when the tree does not say it (no `local` link, `.members`,
+    /// one-node corosync.conf or single `nodes/` directory): the node of the guests in
+    /// top-level `lxc/` and `qemu-server/`; `--node` overrides it.
+    #[schemars(with = "Option<String>")]
+    pub node: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -95,6 +109,19 @@ pub fn json_schema() -> String {
     s
 }
 
+/// Where a configuration file came from, which decides how far it is trusted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// Found by searching the tree and its parents: written by whoever can push to the
+    /// repository, so untrusted. It is read without following a link, and the files it
+    /// names must lie in its directory.
+    #[default]
+    Found,
+    /// Named with `--config`: the caller's choice. A link is followed, and the paths it
+    /// names may be absolute.
+    Given,
+}
+
 /// A configuration error, with its place in the YAML file.
 #[derive(Debug)]
 pub struct ConfigError {
@@ -106,39 +133,22 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    /// Renders the error with a snippet of the file (no colour).
+    /// Renders the error (no colour): the message, and when its place is known, that one
+    /// line of the file with the place underlined. No other line of the file is shown.
     pub fn render(&self) -> String {
-        use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
-        #[derive(Debug)]
-        struct E {
-            msg: String,
-            src: NamedSource<String>,
-            label: Option<LabeledSpan>,
-        }
-        impl std::fmt::Display for E {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.msg)
-            }
-        }
-        impl std::error::Error for E {}
-        impl miette::Diagnostic for E {
-            fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-                Some(&self.src)
-            }
-            fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-                Some(Box::new(self.label.clone().into_iter()))
-            }
-        }
-        let e = E {
-            msg: format!("invalid configuration in {}: {}", self.path.display(), self.message),
-            src: NamedSource::new(self.path.display().to_string(), self.text.clone()),
-            label: self.span.map(|(a, b)| LabeledSpan::new_with_span(None, a..b.max(a))),
-        };
-        let mut out = String::new();
-        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(100);
-        if handler.render_report(&mut out, &e).is_err() {
-            out = format!("{}\n", e.msg);
-        }
+        let mut out = format!("pvelint: invalid configuration in {}: {}\n", self.path.display(), self.message);
+        let Some((a, b)) = self.span else { return out };
+        let a = a.min(self.text.len());
+        let start = self.text[..a].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.text[a..].find('\n').map_or(self.text.len(), |i| a + i);
+        let line_no = self.text[..start].matches('\n').count() + 1;
+        let line = self.text[start..end].trim_end_matches('\r');
+        let col = self.text[start..a].chars().count();
+        let width = self.text.get(a..b.min(end).max(a)).map_or(1, |t| t.chars().count().max(1));
+        let gutter = line_no.to_string().len();
+        out.push_str(&format!("{:gutter$}--> {}:{line_no}:{}\n", "", self.path.display(), col + 1));
+        out.push_str(&format!("{line_no} | {line}\n"));
+        out.push_str(&format!("{:gutter$} | {}{}\n", "", " ".repeat(col), "^".repeat(width)));
         out
     }
 }
@@ -165,9 +175,16 @@ pub struct Config {
     pub severity: BTreeMap<String, SeverityOverride>,
     pub per_path_ignores: Vec<(String, GlobMatcher, Vec<String>, Option<String>)>,
     pub per_object_ignores: Vec<(String, Vec<String>, Option<String>)>,
-    pub vzdump_conf: BTreeMap<String, PathBuf>,
+    /// NODE → path as written in the file (relative to [`Config::dir`]).
+    pub vzdump_conf: BTreeMap<String, String>,
+    /// Facts files as written in the file (relative to [`Config::dir`]).
+    pub facts: Vec<String>,
+    /// The directory of the file, which its paths are relative to.
+    pub dir: PathBuf,
+    pub origin: Origin,
     pub pve_version: u8,
     pub path_prefix: Option<String>,
+    pub node: Option<String>,
 }
 
 /// Looks for a config file in `start` and its parents.
@@ -176,8 +193,10 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
     while let Some(d) = dir {
         for name in FILE_NAMES {
+            // Whatever is there (a link, a directory, a FIFO) is taken, never followed or
+            // skipped: `load` refuses what is not a regular file, with exit 2.
             let p = d.join(name);
-            if p.is_file() {
+            if std::fs::symlink_metadata(&p).is_ok() {
                 return Some(p);
             }
         }
@@ -205,13 +224,74 @@ fn byte_span(text: &str, loc: &serde_saphyr::Location) -> Option<(usize, usize)>
     Some((start + off, start + end))
 }
 
-/// Reads and checks a config file.
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+/// The words of the schema, which parser messages may quote ("expected `ignore`").
+const KEYWORDS: &[&str] = &[
+    "select",
+    "extend-select",
+    "ignore",
+    "severity",
+    "per-path-ignores",
+    "per-object-ignores",
+    "vzdump-conf",
+    "pve-version",
+    "path-prefix",
+    "path",
+    "rules",
+    "reason",
+    "object",
+    "error",
+    "warning",
+    "info",
+    "off",
+];
+
+/// The line of `text` that holds byte `at`.
+fn line_at(text: &str, at: usize) -> &str {
+    let at = at.min(text.len());
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    &text[start..end]
+}
+
+/// A parser message with every quoted part (`"…"` or `` `…` ``) that is not text of the
+/// offending `line` replaced by `…`: a message never shows more of the file than that
+/// line (serde quotes whole values, which for a file that is not YAML at all can be the
+/// whole file).
+fn quote_only(msg: &str, line: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(['"', '`']) {
+        let q = rest[i..].chars().next().unwrap_or('"');
+        out.push_str(&rest[..=i]);
+        let after = &rest[i + 1..];
+        let Some(j) = after.find(q) else {
+            out.push('…');
+            return out;
+        };
+        let quoted = &after[..j];
+        let shown = quoted.trim_matches('\\');
+        let known = KEYWORDS.contains(&shown);
+        if known || (!line.is_empty() && line.contains(shown) && !shown.contains('\n')) {
+            out.push_str(quoted);
+        } else {
+            out.push('…');
+        }
+        out.push(q);
+        rest = &after[j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Reads and checks a config file: one found in the tree or its parents
+/// ([`Origin::Found`]) is never read through a link; either must be a regular file of at
+/// most 1 MiB.
+pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
+    let text = crate::discover::read_text(path, origin == Origin::Given).map_err(|e| ConfigError {
         path: path.to_path_buf(),
         text: String::new(),
         span: None,
-        message: e.to_string(),
+        message: e,
     })?;
     let err = |span: Option<(usize, usize)>, message: String| ConfigError {
         path: path.to_path_buf(),
@@ -225,8 +305,9 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         serde_saphyr::from_str(&text).map_err(|e| {
             let span = e.location().and_then(|l| byte_span(&text, &l));
             let msg = e.to_string();
-            let first = msg.lines().next().unwrap_or("invalid YAML").to_string();
-            err(span, first)
+            let first = msg.lines().next().unwrap_or("invalid YAML");
+            let line = span.map_or("", |(a, _)| line_at(&text, a));
+            err(span, quote_only(first, line))
         })?
     };
     let check = |s: &Spanned<String>| -> Result<String, ConfigError> {
@@ -242,6 +323,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let list = |v: &[Spanned<String>]| v.iter().map(check).collect::<Result<Vec<_>, _>>();
     let mut cfg = Config {
         path: Some(path.to_path_buf()),
+        origin,
         select: raw.select.as_deref().map(list).transpose()?,
         extend_select: list(&raw.extend_select)?,
         ignore: list(&raw.ignore)?,
@@ -273,12 +355,26 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         }
         cfg.per_object_ignores.push((o.object.value.clone(), list(&o.rules)?, o.reason.clone()));
     }
-    let base = path.parent().unwrap_or(Path::new("."));
+    cfg.dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     for (node, file) in &raw.vzdump_conf {
+        let at = byte_span(&text, &file.referenced);
         if !pvelint_parse::storage::valid_node_name(node) {
-            return Err(err(None, format!("vzdump-conf: '{node}' is not a valid node name")));
+            return Err(err(at, format!("vzdump-conf: '{node}' is not a valid node name")));
         }
-        cfg.vzdump_conf.insert(node.clone(), base.join(file));
+        if origin == Origin::Found {
+            if let Err(why) = crate::discover::check_beneath(&file.value) {
+                return Err(err(at, format!("vzdump-conf.{node}: {why}")));
+            }
+        }
+        cfg.vzdump_conf.insert(node.clone(), file.value.clone());
+    }
+    for file in &raw.facts {
+        if origin == Origin::Found {
+            if let Err(why) = crate::discover::check_beneath(&file.value) {
+                return Err(err(byte_span(&text, &file.referenced), format!("facts: {why}")));
+            }
+        }
+        cfg.facts.push(file.value.clone());
     }
     if let Some(v) = &raw.pve_version {
         if !(8..=9).contains(&v.value) {
@@ -290,6 +386,12 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         cfg.pve_version = v.value;
     }
     cfg.path_prefix = raw.path_prefix.clone().filter(|p| !p.trim_end_matches('/').is_empty());
+    if let Some(n) = &raw.node {
+        if !pvelint_parse::storage::valid_node_name(&n.value) {
+            return Err(err(byte_span(&text, &n.referenced), format!("node: '{}' is not a valid node name", n.value)));
+        }
+        cfg.node = Some(n.value.clone());
+    }
     Ok(cfg)
 }
 
@@ -390,11 +492,22 @@ impl Config {
         }
         s.push('\n');
         for (n, p) in &self.vzdump_conf {
-            s.push_str(&format!("  {n}: {}\n", p.display()));
+            s.push_str(&format!("  {n}: {p}\n"));
+        }
+        s.push_str("facts:");
+        if self.facts.is_empty() {
+            s.push_str(" []");
+        }
+        s.push('\n');
+        for p in &self.facts {
+            s.push_str(&format!("  - {p}\n"));
         }
         s.push_str(&format!("pve-version: {}\n", self.pve_version));
         if let Some(p) = &self.path_prefix {
             s.push_str(&format!("path-prefix: {p}\n"));
+        }
+        if let Some(n) = &self.node {
+            s.push_str(&format!("node: {n}\n"));
         }
         s
     }
@@ -414,7 +527,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("pvelint.yaml");
         std::fs::write(&p, text).unwrap();
-        load(&p)
+        load(&p, Origin::Found)
     }
 
     #[test]
@@ -426,7 +539,7 @@ mod tests {
         assert_eq!(c.select.as_deref(), Some(&["G".to_string(), "J101".to_string()][..]));
         assert_eq!(c.severity.get("J109"), Some(&SeverityOverride::Off));
         assert_eq!(c.pve_version, 8);
-        assert!(c.vzdump_conf["pve1"].ends_with("vz/pve1.conf"));
+        assert_eq!(c.vzdump_conf["pve1"], "vz/pve1.conf");
         let g107 = pvelint_rules::find("G107").unwrap();
         let g101 = pvelint_rules::find("G101").unwrap();
         let v101 = pvelint_rules::find("V101").unwrap();
@@ -443,9 +556,69 @@ mod tests {
         let (a, b) = e.span.expect("span");
         assert_eq!(&e.text[a..b], "Z999", "{}", e.render());
         assert!(e.render().contains("Z999"));
+        // Only the offending line is shown.
+        assert!(!e.render().contains("G101"), "{}", e.render());
         let e = load_text("severity:\n  G105: loud\n").unwrap_err();
         assert!(e.span.is_some(), "{}", e.message);
         assert!(load_text("pve-version: 7\n").is_err());
         assert!(load_text("per-object-ignores:\n  - object: vm:100\n").is_err());
+    }
+
+    #[test]
+    fn messages_quote_the_offending_line_only() {
+        assert_eq!(
+            quote_only("unknown field `ignroe`, expected `ignore`", "ignroe: [x]"),
+            "unknown field `ignroe`, expected `ignore`"
+        );
+        assert_eq!(
+            quote_only("invalid type: string \"a\\nb\", expected x", "a"),
+            "invalid type: string \"…\", expected x"
+        );
+        assert_eq!(quote_only("no quotes", ""), "no quotes");
+        assert_eq!(quote_only("open \"end", "end"), "open \"…");
+    }
+
+    /// A committed pvelint.yaml names files outside its directory: refused with the key.
+    #[test]
+    fn found_config_paths_stay_in_its_directory() {
+        for bad in ["/etc/shadow", "../../etc/shadow", "vz/../../x.conf"] {
+            let e = load_text(&format!("vzdump-conf:\n  node1: {bad}\n")).unwrap_err();
+            assert!(e.message.starts_with("vzdump-conf.node1: "), "{}", e.message);
+            assert!(e.span.is_some(), "{}", e.message);
+        }
+        assert!(load_text("vzdump-conf:\n  node1: vz/node1.conf\n").is_ok());
+    }
+
+    /// A pvelint.yaml found in the tree that is a link is not read; one given with
+    /// --config may be a link.
+    #[cfg(unix)]
+    #[test]
+    fn a_found_config_is_never_read_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "select: [G1]\nroot:$6$canary:19000:0:99999:7:::\n").unwrap();
+        let link = dir.path().join("pvelint.yaml");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        assert_eq!(find(dir.path()).as_deref(), Some(link.as_path()));
+        let e = load(&link, Origin::Found).unwrap_err();
+        assert!(e.message.contains("symbolic link") && e.text.is_empty(), "{e:?}");
+        assert!(!e.render().contains("canary"));
+        // Given on the command line: followed, and the YAML error shows its line only.
+        let e = load(&link, Origin::Given).unwrap_err();
+        assert!(e.render().contains("canary"), "{}", e.render());
+        assert!(!e.render().contains("[G1]"), "{}", e.render());
+    }
+
+    /// A file over the size limit or that is not a regular file is refused.
+    #[cfg(unix)]
+    #[test]
+    fn config_files_are_regular_and_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, "#".repeat(pvelint_parse::tree::MAX_FILE_SIZE + 1)).unwrap();
+        assert!(load(&big, Origin::Given).unwrap_err().message.contains("over the limit"));
+        let sub = dir.path().join("d.yaml");
+        std::fs::create_dir(&sub).unwrap();
+        assert!(load(&sub, Origin::Given).is_err());
     }
 }

@@ -1,6 +1,5 @@
 //! Machine formats for CI: SARIF 2.1.0 (GitHub code scanning), GitHub workflow commands
-//! (pull-request annotations), GitLab Code Quality; and the generated rule index
-//! (`docs/rules.md`). Pure functions over a linted tree: no I/O, no colour, and the same
+//! (pull-request annotations), GitLab Code Quality. Pure functions over a linted tree: no I/O, no colour, and the same
 //! input always gives the same bytes.
 
 use crate::fingerprint;
@@ -250,10 +249,10 @@ fn sarif_rule(m: &RuleMeta) -> SarifRule {
         id: m.code,
         name: m.name,
         short_description: SarifText { text: m.summary.to_string() },
-        full_description: SarifText { text: doc_section(m.doc, "What it finds").unwrap_or(m.summary).to_string() },
+        full_description: SarifText { text: doc_section(m.doc(), "What it finds").unwrap_or(m.summary).to_string() },
         help: SarifHelp {
-            text: if m.doc.is_empty() { m.summary.to_string() } else { m.doc.to_string() },
-            markdown: if m.doc.is_empty() { m.summary.to_string() } else { m.doc.to_string() },
+            text: if m.doc().is_empty() { m.summary.to_string() } else { m.doc().to_string() },
+            markdown: if m.doc().is_empty() { m.summary.to_string() } else { m.doc().to_string() },
         },
         help_uri: help_uri(m.code),
         default_configuration: SarifConfiguration { level: sarif_level(m.severity) },
@@ -276,6 +275,10 @@ fn snippets(masked: &Masked, span: Span) -> (String, String, Option<(usize, usiz
     } else {
         exact.to_string()
     };
+    if masked.tree.outside_tree.contains(&span.file) {
+        // A file attached from outside the tree: nothing beyond the span is quoted.
+        return (exact.clone(), exact, None);
+    }
     if line_end - line_start <= LONG_CONTEXT {
         return (exact, text.get(line_start..line_end).unwrap_or_default().to_string(), None);
     }
@@ -488,46 +491,6 @@ pub fn gitlab(tree: &Tree, diags: &[Diagnostic]) -> String {
     s
 }
 
-// ---------------------------------------------------------------------------------------
-// The rule index
-
-/// Escapes text for a Markdown table cell.
-fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ")
-}
-
-/// `docs/rules.md`: every code of the registry with its name, default severity, summary
-/// and a link to its document. Generated; `cargo test -p pvelint --test docs` fails when
-/// the file is stale and `UPDATE_DOCS=1` rewrites it.
-pub fn rule_index() -> String {
-    let metas = pvelint_rules::registry::all_meta();
-    let mut out = String::new();
-    out.push_str("# Rule index\n\n");
-    out.push_str(
-        "<!-- Generated from the rule registry by pvelint::formats::rule_index(); do not edit.\n     \
-         Regenerate with: UPDATE_DOCS=1 cargo test -p pvelint --test docs -->\n\n",
-    );
-    // No counts here: every rule author regenerates this file, and a line that changes
-    // with each new rule would make their changes conflict.
-    out.push_str(
-        "Every code pvelint reports: the syntax codes (`P…`, where Proxmox's parser reads something other than \
-         what was written) first, then the cross-file rules. Each links to its document: what it finds, why it \
-         matters, an example, how to fix it. `pvelint rule CODE` prints the same document.\n\n",
-    );
-    out.push_str("Select, ignore or re-grade them in `pvelint.yaml` (see the [user guide](user-guide.md)).\n\n");
-    out.push_str("| Code | Name | Default severity | Summary |\n|---|---|---|---|\n");
-    for m in &metas {
-        out.push_str(&format!(
-            "| [{code}](../rules/{code}.md) | `{name}` | {sev} | {summary} |\n",
-            code = m.code,
-            name = m.name,
-            sev = m.severity.as_str(),
-            summary = md_cell(m.summary)
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,7 +546,7 @@ mod tests {
             assert_eq!(r["id"], m.code);
             assert_eq!(r["name"], m.name);
             assert_eq!(r["shortDescription"]["text"], m.summary);
-            assert_eq!(r["help"]["markdown"], m.doc);
+            assert_eq!(r["help"]["markdown"], m.doc());
             assert_eq!(r["helpUri"], format!("https://github.com/pvelint/pvelint/blob/main/rules/{}.md", m.code));
             assert!(!r["fullDescription"]["text"].as_str().unwrap().is_empty());
         }
@@ -685,14 +648,5 @@ mod tests {
         let fps: std::collections::BTreeSet<&str> =
             v.as_array().unwrap().iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
         assert_eq!(fps.len(), diags.len());
-    }
-
-    #[test]
-    fn rule_index_lists_every_code() {
-        let index = rule_index();
-        for m in pvelint_rules::registry::all_meta() {
-            assert!(index.contains(&format!("| [{0}](../rules/{0}.md) | `{1}` |", m.code, m.name)), "{}", m.code);
-        }
-        assert_eq!(md_cell("a|b\nc"), "a\\|b c");
     }
 }

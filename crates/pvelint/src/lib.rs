@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod facts;
 pub mod fingerprint;
 pub mod formats;
 pub mod gen;

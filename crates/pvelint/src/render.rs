@@ -60,12 +60,17 @@ pub fn sort(tree: &Tree, diags: &mut [Diagnostic]) {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// The layout recognised (`a copy of /etc/pve with top-level lxc/ …`).
+    pub layout: String,
+    /// The local node assumed and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl Summary {
@@ -77,6 +82,8 @@ impl Summary {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
+            layout: tree.layout_description(),
+            node: tree.node_description(),
         }
     }
 }
@@ -194,9 +201,11 @@ pub fn concise(tree: &Tree, diags: &[Diagnostic]) -> String {
 
 /// The human summary line.
 pub fn summary_line(s: &Summary) -> String {
-    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    let plural = pvelint_parse::text::count;
+    let node = s.node.as_ref().map(|n| format!("; local node {n}")).unwrap_or_default();
     format!(
-        "{} checked: {}, {}, {}\n",
+        "layout: {}{node}\n{} checked: {}, {}, {}\n",
+        s.layout,
         plural(s.files, "file"),
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
@@ -214,6 +223,33 @@ struct TreeSource<'a> {
     /// Per file, built on first use: where each line starts, as miette counts lines
     /// (`\n`, `\r\n` and a lone `\r` each end one).
     line_starts: Vec<std::sync::OnceLock<Box<[usize]>>>,
+}
+
+/// A file attached from outside the tree as the full format may show it: only the spans
+/// of the findings and labels in it; every other character becomes spaces of the same
+/// byte length (line ends kept), so that offsets and lines hold.
+fn only_spans(text: &str, file: pvelint_parse::FileId, diags: &[Diagnostic]) -> String {
+    let mut keep: Vec<(usize, usize)> = diags
+        .iter()
+        .flat_map(|d| std::iter::once(d.span).chain(d.labels.iter().map(|l| l.span)))
+        .filter(|s| s.file == file)
+        .map(|s| (s.start as usize, s.end as usize))
+        .collect();
+    keep.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut k = 0;
+    for (i, c) in text.char_indices() {
+        while k < keep.len() && keep[k].1 <= i {
+            k += 1;
+        }
+        let inside = keep[k..].iter().take_while(|(a, _)| *a <= i).any(|(_, b)| i < *b);
+        if inside || c == '\n' || c == '\r' {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        }
+    }
+    out
 }
 
 /// The offsets where lines start, for miette's notion of a line ([`TreeSource`]).
@@ -307,14 +343,20 @@ fn long_line_window(
 }
 
 impl<'a> TreeSource<'a> {
-    fn new(tree: &'a Tree) -> Self {
+    fn new(tree: &'a Tree, diags: &[Diagnostic]) -> Self {
         let mut bases = Vec::with_capacity(tree.files.len());
         let mut base = 0;
         for f in &tree.files {
             bases.push(base);
             base += f.text.len() + 1;
         }
-        let texts = tree.files.iter().map(|f| pvelint_parse::secrets::redact(&f.text)).collect();
+        let mut texts: Vec<std::borrow::Cow<'a, str>> =
+            tree.files.iter().map(|f| pvelint_parse::secrets::redact(&f.text)).collect();
+        for id in &tree.outside_tree {
+            if let Some(t) = texts.get_mut(id.0 as usize) {
+                *t = std::borrow::Cow::Owned(only_spans(t, *id, diags));
+            }
+        }
         let line_starts = tree.files.iter().map(|_| std::sync::OnceLock::new()).collect();
         TreeSource { tree, bases, texts, line_starts }
     }
@@ -423,7 +465,7 @@ pub struct FullStyle {
 
 /// miette snippets, one block per diagnostic.
 pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
-    let source = TreeSource::new(tree);
+    let source = TreeSource::new(tree, diags);
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).tab_width(4).with_links(false);
     let mut out = String::new();
@@ -482,7 +524,7 @@ mod tests {
         let input =
             TreeInput { files: vec![InputFile::new("storage.cfg", text.as_bytes().to_vec())], ..Default::default() };
         let tree = pvelint_parse::load(input);
-        let source = TreeSource::new(&tree);
+        let source = TreeSource::new(&tree, &[]);
         let n = text.len();
         let mut checked = 0;
         for start in (0..=n).filter(|i| text.is_char_boundary(*i)) {

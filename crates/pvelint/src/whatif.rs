@@ -3,6 +3,7 @@
 //! after, and the difference is what the change introduces and what it resolves.
 
 use pvelint_parse::storage::valid_node_name;
+use pvelint_parse::text::{count, plural_s};
 use pvelint_parse::{Diagnostic, Severity, Spanned, Tree};
 use pvelint_rules::RuleMeta;
 use std::collections::{BTreeMap, BTreeSet};
@@ -250,37 +251,25 @@ pub fn plan(changes: &[Change], o: &Outcome) -> String {
         lines.entry(f.path.clone()).or_default().insert(f.line_col(d.span.start).0);
     }
     let n_lines: usize = lines.values().map(|l| l.len()).sum();
-    let count = |s: Severity| o.introduced.iter().filter(|d| d.severity == s).count();
+    let n_of = |s: Severity| o.introduced.iter().filter(|d| d.severity == s).count();
     let mut out = format!("What if {}?\n", what.join(", and "));
     if o.introduced.is_empty() {
         out.push_str("The change introduces no finding");
     } else {
         out.push_str(&format!(
-            "The change introduces {} finding{} ({} error{}, {} warning{}, {} info) on {n_lines} line{} in {} file{}",
-            o.introduced.len(),
-            plural(o.introduced.len()),
-            count(Severity::Error),
-            plural(count(Severity::Error)),
-            count(Severity::Warning),
-            plural(count(Severity::Warning)),
-            count(Severity::Info),
-            plural(n_lines),
-            lines.len(),
-            plural(lines.len()),
+            "The change introduces {} ({}, {}, {}) on {} in {}",
+            count(o.introduced.len(), "finding"),
+            count(n_of(Severity::Error), "error"),
+            count(n_of(Severity::Warning), "warning"),
+            count(n_of(Severity::Info), "info"),
+            count(n_lines, "line"),
+            count(lines.len(), "file"),
         ));
     }
     out.push_str(&format!(" and resolves {}.\n", o.resolved.len()));
     for (path, l) in &lines {
         let l: Vec<String> = l.iter().map(|n| n.to_string()).collect();
-        out.push_str(&format!("  {path}: line{} {}\n", plural(l.len()), l.join(", ")));
+        out.push_str(&format!("  {path}: line{} {}\n", plural_s(l.len()), l.join(", ")));
     }
     out
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -144,7 +144,9 @@ fn output_is_deterministic_and_concise_is_one_line_each() {
     let out = pvelint(&["check", dir.path().to_str().unwrap(), "--format", "concise", "--select", "P"], None);
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
+    // Two findings, then the summary: the layout line and the counts.
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(lines[2], "layout: a copy of /etc/pve", "{text}");
     assert!(lines[0].starts_with("storage.cfg:3:10: error P008 "), "{text}");
     assert!(lines[1].starts_with("storage.cfg:4:8: error P008 "), "{text}");
 }

@@ -5,7 +5,12 @@
 //! named `<CODE>__<case>`. A case with a `whatif.args` file (one change per line, as
 //! on the command line: `--move-guest 106=pve2`) is linted as it would be after them. A
 //! case with a `pvelint.yaml` takes its `pve-version` from it (the CLI would find that
-//! file in the tree too); its other settings are not applied.
+//! file in the tree too); its other settings are not applied. A case is linted as inside
+//! a git work tree only when it has a file `in-git-work-tree` (wherever the checkout is).
+//!
+//! The syntax codes (`P…`) run too: a case fails when its fixture raises a syntax finding,
+//! unless the case lists that code in a file `expect-syntax` (one code per line), so that
+//! a typo in a fixture cannot go unseen.
 
 use pvelint::render::{self, FullStyle};
 use pvelint::whatif::Change;
@@ -23,6 +28,7 @@ fn rules_dir() -> PathBuf {
 pub fn read_case(dir: &Path) -> TreeInput {
     let layout = pvelint::discover::find_layout(dir).unwrap_or_else(|| panic!("{} is not a tree", dir.display()));
     let (mut input, _) = pvelint::discover::read_tree(&layout);
+    input.in_git_work_tree = dir.join("in-git-work-tree").is_file();
     if let Ok(entries) = fs::read_dir(dir.join("vzdump")) {
         let mut confs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         confs.sort();
@@ -84,30 +90,75 @@ fn every_rule_has_fail_and_pass_cases() {
     }
 }
 
+/// Reads and lints one case with its rule and the syntax codes enabled; `Err` when the
+/// fixture raises a syntax finding that its `expect-syntax` does not list.
+fn lint_case(
+    code: &str,
+    name: &str,
+    dir: &Path,
+) -> Result<(pvelint_parse::Tree, Vec<pvelint_parse::Diagnostic>), String> {
+    let mut input = read_case(dir);
+    let config = dir.join("pvelint.yaml");
+    if config.is_file() {
+        let cfg = pvelint::config::load(&config, pvelint::config::Origin::Found)
+            .unwrap_or_else(|e| panic!("{code}/{name}: {}", e.message));
+        input.pve_version = Some(cfg.pve_version);
+    }
+    let enabled = |m: &pvelint_rules::RuleMeta| m.code == code || m.code.starts_with('P');
+    let (tree, diags) = match fs::read_to_string(dir.join("whatif.args")) {
+        // A what-if case: the rules run on the tree after the listed changes.
+        Ok(args) => {
+            let before = pvelint_parse::load(input);
+            let changes: Vec<Change> = args.lines().filter(|l| !l.trim().is_empty()).map(parse_change).collect();
+            let after = pvelint::whatif::apply(&before, &changes).unwrap_or_else(|e| panic!("{code}/{name}: {e}"));
+            let diags = pvelint::lint_tree(&after, &enabled);
+            (after, diags)
+        }
+        Err(_) => pvelint::lint(input, enabled),
+    };
+    let expected: Vec<String> = fs::read_to_string(dir.join("expect-syntax"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let (syntax, diags): (Vec<_>, Vec<_>) = diags.into_iter().partition(|d| d.code.starts_with('P') && d.code != code);
+    let unexpected: Vec<_> = syntax.iter().filter(|d| !expected.iter().any(|e| e == d.code)).cloned().collect();
+    if !unexpected.is_empty() {
+        return Err(format!(
+            "{code}/{name}: the fixture raises syntax findings it does not expect (list them in expect-syntax if they are meant):\n{}",
+            render::concise(&tree, &unexpected)
+        ));
+    }
+    Ok((tree, diags))
+}
+
+/// The harness itself: a fixture with a syntax error (VMIDs in the storage column of a
+/// pool line, as both J107 fixtures once had) fails its case; `expect-syntax` admits it.
+#[test]
+fn a_fixture_with_a_syntax_error_fails_its_case() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("jobs.cfg"), "vzdump: backup-1\n\tschedule 02:00\n\tpool prod\n\tstorage local\n")
+        .unwrap();
+    fs::write(dir.path().join("user.cfg"), "pool:prod:Production::101,102:\n").unwrap();
+    let err = lint_case("J107", "pass_x", dir.path()).expect_err("the syntax finding must fail the case");
+    assert!(err.contains("user.cfg") && err.contains("expect-syntax"), "{err}");
+    let codes: Vec<&str> = err.lines().filter_map(|l| l.split_whitespace().find(|w| w.starts_with('P'))).collect();
+    fs::write(dir.path().join("expect-syntax"), codes.join("\n")).unwrap();
+    assert!(lint_case("J107", "pass_x", dir.path()).is_ok());
+}
+
 #[test]
 fn rule_cases() {
     let mut failures = Vec::new();
     for (code, list) in cases() {
         for (name, dir) in list {
-            let mut input = read_case(&dir);
-            let config = dir.join("pvelint.yaml");
-            if config.is_file() {
-                let cfg = pvelint::config::load(&config).unwrap_or_else(|e| panic!("{code}/{name}: {}", e.message));
-                input.pve_version = Some(cfg.pve_version);
-            }
-            let enabled = |m: &pvelint_rules::RuleMeta| m.code == code;
-            let (tree, diags) = match fs::read_to_string(dir.join("whatif.args")) {
-                // A what-if case: the rules run on the tree after the listed changes.
-                Ok(args) => {
-                    let before = pvelint_parse::load(input);
-                    let changes: Vec<Change> =
-                        args.lines().filter(|l| !l.trim().is_empty()).map(parse_change).collect();
-                    let after =
-                        pvelint::whatif::apply(&before, &changes).unwrap_or_else(|e| panic!("{code}/{name}: {e}"));
-                    let diags = pvelint::lint_tree(&after, &enabled);
-                    (after, diags)
+            let (tree, diags) = match lint_case(&code, &name, &dir) {
+                Ok(x) => x,
+                Err(e) => {
+                    failures.push(e);
+                    continue;
                 }
-                Err(_) => pvelint::lint(input, enabled),
             };
             if name.starts_with("pass_") {
                 if !diags.is_empty() {

@@ -330,3 +330,121 @@ fn priv_is_never_opened_and_key_material_is_named_in_git_trees() {
     // The FIFO is not a file: not listed, and above all not opened.
     assert!(!msg.contains("trap.key"), "{msg}");
 }
+
+/// A file outside any tree that stands for `/etc/shadow`: what a hostile committed
+/// configuration would like pvelint to print.
+fn host_secret(dir: &Path) -> std::path::PathBuf {
+    let p = dir.join("shadow");
+    fs::write(&p, format!("root:$6${CANARY}:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n")).unwrap();
+    p
+}
+
+fn all_output(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A committed pvelint.yaml that is a link to a host file is not read: exit 2, and
+/// nothing of the target is printed.
+#[test]
+fn a_committed_config_link_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = host_secret(dir.path());
+    let repo = dir.path().join("repo");
+    write(&repo, "storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso\n");
+    symlink(&secret, repo.join("pvelint.yaml")).unwrap();
+    for args in [&["check", "."][..], &["check", ".", "--format", "json"], &["config", "."]] {
+        let o = pvelint(args, &repo);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", all_output(&o));
+        let text = all_output(&o);
+        assert!(!text.contains(CANARY) && !text.contains("root:"), "{args:?}: {text}");
+        assert!(text.contains("symbolic link"), "{text}");
+    }
+    // The same file named with --config is the caller's choice: read through the link,
+    // and its YAML error shows the offending line only.
+    let o = pvelint(&["check", ".", "--config", "pvelint.yaml"], &repo);
+    assert_eq!(o.status.code(), Some(2));
+    let text = all_output(&o);
+    assert!(text.contains("line 1") || text.contains(":1:"), "{text}");
+    assert!(!text.contains("daemon"), "a line other than the offending one is shown: {text}");
+}
+
+/// Paths in a committed pvelint.yaml stay in its directory: an absolute path, `..` or
+/// a link on the way exits 2 naming the key; a link as the file itself is not followed.
+#[test]
+fn a_committed_config_cannot_name_host_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = host_secret(dir.path());
+    let repo = dir.path().join("repo");
+    write(&repo, "storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso\n");
+    fs::create_dir_all(repo.join("vz")).unwrap();
+    symlink(dir.path(), repo.join("vz/up")).unwrap();
+    symlink(&secret, repo.join("vz/node1.conf")).unwrap();
+    let cases = [
+        (secret.display().to_string(), "absolute"),
+        ("../shadow".to_string(), "'..'"),
+        ("vz/up/shadow".to_string(), "symbolic link"),
+        ("vz/node1.conf".to_string(), "symbolic link"),
+    ];
+    for (path, why) in cases {
+        write(&repo, "pvelint.yaml", &format!("vzdump-conf:\n  node1: {path}\n"));
+        let o = pvelint(&["check", ".", "--format", "full"], &repo);
+        let text = all_output(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {text}");
+        assert!(text.contains("vzdump-conf.node1") || text.contains("node1"), "{path}: {text}");
+        assert!(text.contains(why), "{path}: {text}");
+        assert!(!text.contains(CANARY), "{path}: {text}");
+    }
+}
+
+/// A file attached with --vzdump-conf is the caller's choice, but outputs quote no more
+/// of it than the spans of its findings: no other line, no other part of the line.
+#[test]
+fn attached_files_are_quoted_no_further_than_their_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = host_secret(dir.path());
+    let repo = dir.path().join("repo");
+    write(&repo, "storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso\n");
+    let spec = format!("node1={}", secret.display());
+    for format in ["full", "concise", "json", "sarif", "github", "gitlab"] {
+        let o = pvelint(&["check", ".", "--vzdump-conf", &spec, "--format", format, "--isolated"], &repo);
+        let text = all_output(&o);
+        assert!(!text.contains(CANARY), "{format}: {text}");
+        assert!(!text.contains("daemon:*"), "{format}: {text}");
+    }
+}
+
+/// Files named on the command line may be links, but must be regular files within the
+/// size limit: a FIFO or a directory given as --baseline, --config or --vzdump-conf
+/// exits 2 without blocking.
+#[test]
+fn named_files_must_be_regular_and_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    write(&repo, "storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso\n");
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let big = dir.path().join("big.json");
+    fs::write(&big, vec![b' '; pvelint_parse::tree::MAX_FILE_SIZE + 1]).unwrap();
+    let fifo_s = fifo.display().to_string();
+    let big_s = big.display().to_string();
+    let dir_s = dir.path().display().to_string();
+    let node_fifo = format!("node1={fifo_s}");
+    for args in [
+        vec!["check", ".", "--baseline", &fifo_s],
+        vec!["check", ".", "--baseline", &big_s],
+        vec!["check", ".", "--config", &fifo_s],
+        vec!["check", ".", "--config", &dir_s],
+        vec!["check", ".", "--vzdump-conf", &node_fifo],
+    ] {
+        let start = std::time::Instant::now();
+        let o = pvelint(&args, &repo);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", all_output(&o));
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "{args:?} blocked");
+    }
+    // A link to a regular baseline is fine.
+    let base = dir.path().join("base.json");
+    assert_eq!(pvelint(&["check", ".", "--write-baseline", &base.display().to_string()], &repo).status.code(), Some(0));
+    symlink(&base, dir.path().join("link.json")).unwrap();
+    let o = pvelint(&["check", ".", "--baseline", &dir.path().join("link.json").display().to_string()], &repo);
+    assert_ne!(o.status.code(), Some(2), "{}", all_output(&o));
+}

@@ -140,3 +140,46 @@ fn unknown_objects_and_missing_changes_exit_2() {
         assert!(err.starts_with("pvelint: "), "{err}");
     }
 }
+
+/// Every flag what-if inherits from `check` either works or exits 2.
+#[test]
+fn inherited_check_flags_work_or_exit_2() {
+    let change = ["--move-storage", "local-3TB-backup=still-fawn"];
+    let dir = tempfile::tempdir().unwrap();
+    // --output writes what --format would print.
+    let sarif = dir.path().join("x.sarif");
+    let out_arg = format!("sarif={}", sarif.display());
+    let (code, _, err) = what_if(&[&change[..], &["--output", &out_arg]].concat());
+    assert_eq!(code, Some(1), "{err}");
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert!(!written["runs"][0]["results"].as_array().unwrap().is_empty());
+    // --statistics counts the introduced findings per rule.
+    let (_, full, _) = what_if(&[&change[..], &["--statistics"]].concat());
+    assert!(full.lines().any(|l| l.split_whitespace().nth(1) == Some("G103")), "{full}");
+    // --show-config prints the configuration and exits 0.
+    let (code, shown, _) = what_if(&[&change[..], &["--show-config", "--isolated"]].concat());
+    assert_eq!(code, Some(0));
+    assert!(shown.contains("select: [all]"), "{shown}");
+    // Baselines and file arguments have no meaning here.
+    let base = dir.path().join("b.json").display().to_string();
+    for extra in [
+        &["--baseline", base.as_str()][..],
+        &["--write-baseline", base.as_str()],
+        &["storage.cfg"],
+        &["--all-files-in-tree"],
+    ] {
+        let (code, _, err) = what_if(&[&change[..], extra].concat());
+        assert_eq!(code, Some(2), "{extra:?}: {err}");
+        assert!(err.contains("what-if"), "{err}");
+    }
+    assert!(!Path::new(&base).exists());
+}
+
+/// The plan counts with the same words as the summary line: "0 infos", not "0 info".
+#[test]
+fn the_plan_counts_like_the_summary() {
+    let (_, full, _) = what_if(&["--move-storage", "local-3TB-backup=still-fawn"]);
+    let plan = full.lines().nth(1).unwrap();
+    assert!(plan.contains(" infos") || plan.contains("1 info,") || plan.contains("1 info)"), "{plan}");
+    assert!(!plan.contains("0 info)"), "{plan}");
+}

@@ -13,6 +13,9 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let tree = ctx.tree;
+    if !tree.in_git_work_tree {
+        return;
+    }
     let Some((&first, rest)) = tree.secret_files.split_first() else { return };
     let names: Vec<&str> = tree.secret_files.iter().map(|id| tree.file(*id).path.as_str()).collect();
     let what = if names.len() == 1 {

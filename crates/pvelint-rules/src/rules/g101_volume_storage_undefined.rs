@@ -12,9 +12,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    if !ctx.storage_known() {
-        return;
-    }
+    // Without storage.cfg this rule is not run at all (crate::partial).
     // The suggestion for each undefined ID, computed once (a lost storage is often
     // referenced by hundreds of volumes).
     let mut suggestions: std::collections::HashMap<&str, Option<&str>> = Default::default();

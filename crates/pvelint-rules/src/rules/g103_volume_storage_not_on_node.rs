@@ -16,16 +16,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let node = &v.guest.node;
         let StorageStatus::NotOnNode(nodes_span) = ctx.volume_status(&v) else { continue };
         let Some(sid) = v.storage_id() else { continue };
-        let listed: Vec<String> = v
-            .storage
-            .and_then(|s| s.nodes.as_ref())
-            .map(|n| n.value.iter().map(|x| format!("'{x}'")).collect())
-            .unwrap_or_default();
-        let listed = if listed.is_empty() {
-            "no node".to_string()
-        } else {
-            format!("node {}", pvelint_parse::diag::bounded_list(listed.iter(), ", ", ", "))
-        };
+        let listed: Vec<String> =
+            v.storage.and_then(|s| s.nodes.as_ref()).map(|n| n.value.iter().cloned().collect()).unwrap_or_default();
+        let listed = if listed.is_empty() { "no node".to_string() } else { crate::context::quote_nodes(&listed) };
         out.push(
             META.at(
                 sid.span,

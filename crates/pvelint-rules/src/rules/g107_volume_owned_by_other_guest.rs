@@ -53,7 +53,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
         if owner_guest.is_none() {
             // No guest owns it today; the risk is a future guest with that VMID.
-            d = d.with_severity(pvelint_parse::Severity::Info);
+            d = d.with_severity(crate::Severity::Info);
         }
         out.push(
             d.with_help(if owner_guest.is_some() {

@@ -1,5 +1,6 @@
-//! G109: traces of a backup that crashed or hung: `lock: backup`, a `[vzdump]` snapshot,
-//! `snapstate` lines, leftover fleecing images.
+//! G109: traces of a backup that crashed or hung: `lock: backup`, a container's
+//! `[vzdump]` snapshot (and its `snapstate`), leftover fleecing images. Other snapshot
+//! states and snapshot locks are G110: vzdump never snapshots a VM.
 
 use crate::context::Context;
 use pvelint_parse::guest::SectionKind;
@@ -10,7 +11,7 @@ crate::declare_rule!(
     "G109",
     "stale-backup-state",
     Warning,
-    "A guest config holds traces of a crashed or hung backup (`lock: backup`, a `[vzdump]` snapshot, `snapstate`, fleecing images)."
+    "A guest config holds traces of a crashed or hung backup (`lock: backup`, a container's `[vzdump]` snapshot, fleecing images)."
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -24,17 +25,19 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
         for sec in &g.config.sections {
-            if sec.kind == SectionKind::Snapshot && sec.name_str() == "vzdump" {
+            let backup_snapshot = sec.kind == SectionKind::Snapshot
+                && super::g110_interrupted_snapshot_operation::is_backup_snapshot(g, sec.name_str());
+            if backup_snapshot {
                 let span = sec.header.or(sec.name.as_ref().map(|n| n.span));
                 if let Some(span) = span {
                     found.push((span, "a leftover `[vzdump]` snapshot of a backup".to_string()));
                 }
-            }
-            if let Some(st) = sec.get(g.config.text(), "snapstate") {
-                found.push((
-                    g.config.line(st),
-                    format!("snapshot '{}' is half-done (`snapstate: {}`)", sec.name_str(), g.config.value(st)),
-                ));
+                if let Some(st) = sec.get(g.config.text(), "snapstate") {
+                    found.push((
+                        g.config.line(st),
+                        format!("the backup's snapshot is half-done (`snapstate: {}`)", g.config.value(st)),
+                    ));
+                }
             }
             if sec.kind == SectionKind::Special && sec.name_str() == "fleecing" {
                 if let Some(e) = sec.get(g.config.text(), "fleecing-images") {

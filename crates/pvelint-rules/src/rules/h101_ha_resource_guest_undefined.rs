@@ -17,9 +17,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(res) = &ctx.tree.ha.resources else { return };
     // A tree without any guest config is a partial copy (no nodes/ directory): whether a
     // guest exists cannot be told.
-    if ctx.tree.guests.is_empty() {
-        return;
-    }
     for r in &res.resources {
         let Some(vmid) = r.vmid else { continue };
         let want = match r.kind.value.as_str() {

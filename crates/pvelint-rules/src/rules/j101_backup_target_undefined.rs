@@ -12,9 +12,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    if !ctx.storage_known() {
-        return;
-    }
+    // Without storage.cfg this rule is not run at all (crate::partial).
     let Some(jobs) = &ctx.tree.jobs else { return };
     for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
         for (id, span, nodes) in ctx.job_targets(&job.opts) {
@@ -27,9 +25,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 .at(
                     span.unwrap_or(job.id.span),
                     format!(
-                        "backup job '{}' writes to storage '{id}' on node {}, but '{id}' {state}; the job fails there before backing up any guest",
+                        "backup job '{}' writes to storage '{id}' on {}, but '{id}' {state}; the job fails there before backing up any guest",
                         job.id.value,
-                        pvelint_parse::diag::bounded_list(nodes.iter(), ", ", ", ")
+                        crate::context::quote_nodes(&nodes)
                     ),
                 )
                 .with_help("set `storage` to a storage with `backup` content")

@@ -14,7 +14,7 @@ crate::declare_rule!(
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(nodes) = &ctx.nodes else { return };
     let Some(jobs) = &ctx.tree.jobs else { return };
-    let known = pvelint_parse::diag::bounded_list(nodes.iter().map(|n| format!("'{n}'")), ", ", ", ");
+    let known = pvelint_parse::text::quoted(nodes);
     for job in jobs.vzdump_jobs() {
         let Some(node) = job.node() else { continue };
         if nodes.contains(&node.value) {

@@ -14,9 +14,6 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // Without any guest config (and no nodes/ directory) the guest list is unknown.
-    if ctx.tree.guests.is_empty() && ctx.tree.node_dirs.is_empty() {
-        return;
-    }
     if let Some(jobs) = &ctx.tree.jobs {
         for job in jobs.vzdump_jobs() {
             let what = format!("backup job '{}'", job.id.value);

@@ -1,6 +1,6 @@
 //! J108: a backup schedule that parses but runs at other times than it seems to say: a
 //! bare minute (`30` = hourly at :30) or several `h:m` times joined by commas
-//! (`2:30,22:30` = 02:22:30 and 02:30:30; errata claim 9).
+//! (`2:30,22:30` = 02:22:30 and 02:30:30; proxmox-time `calendar_event.rs` → `parse_time_spec`).
 
 use crate::context::Context;
 use pvelint_parse::calendar::CalendarEvent;

@@ -1,44 +1,62 @@
-//! One file per rule. Each file defines one rule type; the registry lists them.
+//! The rule table: one line per rule, in code order. It declares each rule's module
+//! (`src/rules/<code>_<name>.rs`, which defines the rule with `declare_rule!`) and builds
+//! [`RULES`], the order in which rules run. A rule's document is `rules/<CODE>.md`, found
+//! by the build step; `docs/rules.md` is generated from this table. `scripts/new-rule.sh`
+//! adds a line here.
 
-pub mod c101_duplicate_vmid;
-pub mod c102_guests_on_node_outside_cluster;
-pub mod c103_secrets_in_tree;
-pub mod g101_volume_storage_undefined;
-pub mod g102_volume_storage_disabled;
-pub mod g103_volume_storage_not_on_node;
-pub mod g104_volume_content_type_mismatch;
-pub mod g105_backup_volume_on_fragile_storage;
-pub mod g106_volume_used_by_several_guests;
-pub mod g107_volume_owned_by_other_guest;
-pub mod g108_backup_flag_on_bind_mount;
-pub mod g109_stale_backup_state;
-pub mod h101_ha_resource_guest_undefined;
-pub mod h102_ha_node_unknown;
-pub mod j101_backup_target_undefined;
-pub mod j102_backup_target_lacks_backup_content;
-pub mod j103_backup_target_unavailable;
-pub mod j104_job_node_unknown;
-pub mod j105_job_guest_undefined;
-pub mod j106_job_selection_conflict;
-pub mod j107_job_pool_undefined;
-pub mod j108_schedule_misleading;
-pub mod j109_job_selects_fragile_guests;
-pub mod j110_fleecing_storage_invalid;
-pub mod j111_storage_and_dumpdir_together;
-pub mod j112_vzdump_cron_job;
-pub mod m101_moved_guest_local_bind_mount;
-pub mod m102_moved_guest_node_local_file;
-pub mod r101_replication_guest_undefined;
-pub mod r102_replication_target_invalid;
-pub mod r103_replicated_volume_not_replicable;
-pub mod r104_replicated_volume_storage_not_on_target;
-pub mod s101_storage_node_unknown;
-pub mod s102_local_storage_redefined;
-pub mod s103_content_dirs_overlap;
-pub mod s104_removable_dir_without_mountpoint_check;
-pub mod s105_storage_maxfiles;
-pub mod s106_glusterfs_storage;
-pub mod v101_vzdump_path_on_unavailable_storage;
-pub mod v102_vzdump_path_on_fragile_storage;
-pub mod v103_tmpdir_on_backed_up_storage;
-pub mod v104_vzdump_conf_ineffective_key;
+crate::rule_table! {
+    c101_duplicate_vmid::DuplicateVmid,
+    c102_guests_on_node_outside_cluster::GuestsOnNodeOutsideCluster,
+    c103_secrets_in_tree::SecretsInTree,
+    c104_partial_tree::PartialTree,
+    g101_volume_storage_undefined::VolumeStorageUndefined,
+    g102_volume_storage_disabled::VolumeStorageDisabled,
+    g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
+    g104_volume_content_type_mismatch::VolumeContentTypeMismatch,
+    g105_backup_volume_on_fragile_storage::BackupVolumeOnFragileStorage,
+    g106_volume_used_by_several_guests::VolumeUsedBySeveralGuests,
+    g107_volume_owned_by_other_guest::VolumeOwnedByOtherGuest,
+    g108_backup_flag_on_bind_mount::BackupFlagOnBindMount,
+    g109_stale_backup_state::StaleBackupState,
+    g110_interrupted_snapshot_operation::InterruptedSnapshotOperation,
+    g111_bind_mount_needs_storage_mount::BindMountNeedsStorageMount,
+    h101_ha_resource_guest_undefined::HaResourceGuestUndefined,
+    h102_ha_node_unknown::HaNodeUnknown,
+    j101_backup_target_undefined::BackupTargetUndefined,
+    j102_backup_target_lacks_backup_content::BackupTargetLacksBackupContent,
+    j103_backup_target_unavailable::BackupTargetUnavailable,
+    j104_job_node_unknown::JobNodeUnknown,
+    j105_job_guest_undefined::JobGuestUndefined,
+    j106_job_selection_conflict::JobSelectionConflict,
+    j107_job_pool_undefined::JobPoolUndefined,
+    j108_schedule_misleading::ScheduleMisleading,
+    j109_job_selects_fragile_guests::JobSelectsFragileGuests,
+    j110_fleecing_storage_invalid::FleecingStorageInvalid,
+    j111_storage_and_dumpdir_together::StorageAndDumpdirTogether,
+    j112_vzdump_cron_job::VzdumpCronJob,
+    m101_moved_guest_local_bind_mount::MovedGuestLocalBindMount,
+    m102_moved_guest_node_local_file::MovedGuestNodeLocalFile,
+    n101_storage_backing_absent::StorageBackingAbsent,
+    n102_storage_backing_on_unlisted_node::StorageBackingOnUnlistedNode,
+    n103_vzdump_path_unusable_on_node::VzdumpPathUnusableOnNode,
+    n104_guest_bridge_missing_on_node::GuestBridgeMissingOnNode,
+    n105_guest_device_missing_on_node::GuestDeviceMissingOnNode,
+    n106_guest_exceeds_node_resources::GuestExceedsNodeResources,
+    n107_storage_io_stuck_on_node::StorageIoStuckOnNode,
+    n108_nodes_on_different_major_versions::NodesOnDifferentMajorVersions,
+    r101_replication_guest_undefined::ReplicationGuestUndefined,
+    r102_replication_target_invalid::ReplicationTargetInvalid,
+    r103_replicated_volume_not_replicable::ReplicatedVolumeNotReplicable,
+    r104_replicated_volume_storage_not_on_target::ReplicatedVolumeStorageNotOnTarget,
+    s101_storage_node_unknown::StorageNodeUnknown,
+    s102_local_storage_redefined::LocalStorageRedefined,
+    s103_content_dirs_overlap::ContentDirsOverlap,
+    s104_removable_dir_without_mountpoint_check::RemovableDirWithoutMountpointCheck,
+    s105_storage_maxfiles::StorageMaxfiles,
+    s106_glusterfs_storage::GlusterfsStorage,
+    s107_zfs_iscsi_provider_unknown::ZfsIscsiProviderUnknown,
+    v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
+    v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
+    v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
+    v104_vzdump_conf_ineffective_key::VzdumpConfIneffectiveKey,
+}

@@ -15,9 +15,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(repl) = &ctx.tree.replication else { return };
     // A tree without any guest config is a partial copy (no nodes/ directory): whether a
     // guest exists cannot be told.
-    if ctx.tree.guests.is_empty() {
-        return;
-    }
     for job in &repl.jobs {
         let Some(vmid) = job.guest else { continue };
         if ctx.guest(vmid).is_some() {

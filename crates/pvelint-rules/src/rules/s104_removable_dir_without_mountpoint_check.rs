@@ -41,11 +41,52 @@ fn checked_mount(s: &Storage) -> Option<String> {
     }
 }
 
-fn under(path: &str, dir: &str) -> bool {
-    path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+/// A directory that is a mount of its own, and what mounts it.
+pub(crate) struct MountDir<'a> {
+    pub dir: String,
+    pub storage: &'a Storage,
+    /// `Some(pool)`: not the storage's own mount point but the default mount point
+    /// (`/<pool>`) of the ZFS pool that holds its dataset (`pool tank/vms` → `/tank`).
+    pub zpool: Option<String>,
+}
+
+/// Every mount of its own, sorted by directory (then storage order): the index that
+/// finds the innermost mount holding a path in O(depth · log n).
+pub(crate) fn mount_index<'a>(ctx: &Context<'a>) -> Vec<MountDir<'a>> {
+    let mut index = Vec::new();
+    for s in ctx.tree.storage.iter() {
+        let Some(dir) = mount_dir(s) else { continue };
+        // `pool tank/vms`: the pool `tank` itself is a mount too (by default at /tank),
+        // and directories beside the dataset are on it.
+        if s.kind == StorageType::ZfsPool {
+            if let Some((root, _)) = s.pool.as_ref().and_then(|p| p.value.split_once('/')) {
+                if !root.is_empty() {
+                    index.push(MountDir { dir: format!("/{root}"), storage: s, zpool: Some(root.to_string()) });
+                }
+            }
+        }
+        index.push(MountDir { dir: dir.trim_end_matches('/').to_string(), storage: s, zpool: None });
+    }
+    index.sort_by(|a, b| a.dir.cmp(&b.dir));
+    index
+}
+
+/// The innermost mount that holds `path` or is `path` itself, other than storage `not`:
+/// `path` and then each of its parent directories, looked up in the sorted index.
+pub(crate) fn innermost<'i, 'a>(index: &'i [MountDir<'a>], not: Option<&str>, path: &str) -> Option<&'i MountDir<'a>> {
+    let mut p = path.trim_end_matches('/');
+    while !p.is_empty() {
+        let start = index.partition_point(|m| m.dir.as_str() < p);
+        if let Some(m) = index[start..].iter().take_while(|m| m.dir == p).find(|m| not != Some(m.storage.id.as_str())) {
+            return Some(m);
+        }
+        p = &p[..p.rfind('/').unwrap_or(0)];
+    }
+    None
 }
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let index = mount_index(ctx);
     for s in ctx.tree.storage.iter() {
         if !matches!(s.kind, StorageType::Dir | StorageType::Btrfs) || !s.usable || s.is_disabled() || s.builtin {
             continue;
@@ -56,17 +97,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(path) = &s.path else { continue };
         let Some(span) = path.span else { continue };
         let p = path.value.as_str();
-        // The innermost other storage that is a mount of its own and holds the path.
-        let parent = ctx
-            .tree
-            .storage
-            .iter()
-            .filter(|o| o.id != s.id)
-            .filter_map(|o| mount_dir(o).filter(|d| under(p, d)).map(|d| (o, d)))
-            .max_by_key(|(_, d)| d.len());
-        let (reason, help) = if let Some((o, dir)) = parent {
+        let parent = innermost(&index, Some(&s.id), p);
+        let (reason, help) = if let Some(MountDir { dir, storage: o, zpool }) = parent {
+            let whose = match zpool {
+                Some(pool) => format!("the default mount point of ZFS pool '{pool}', which holds storage '{}'", o.id),
+                None => format!("the mount point of storage '{}'", o.id),
+            };
+            let where_ = if p.trim_end_matches('/') == dir { "it is".to_string() } else { "it lies inside".to_string() };
             (
-                format!("it lies inside {dir}, the mount point of storage '{}'", o.id),
+                format!("{where_} {dir}, {whose}"),
                 format!(
                     "add `is_mountpoint {dir}` so that Proxmox refuses to use storage '{}' while {dir} is not mounted",
                     s.id
@@ -106,5 +145,29 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
         out.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvelint_parse::{load, InputFile, TreeInput};
+
+    /// 20,000 storages: the sorted index answers each path in a few lookups (comparing
+    /// every pair took 7 s in a release build).
+    #[test]
+    fn many_storages_in_near_linear_time() {
+        let mut cfg = String::new();
+        for i in 0..10_000 {
+            cfg.push_str(&format!("zfspool: z{i}\n\tpool tank{i}/vms\n\tcontent images\n\n"));
+            cfg.push_str(&format!("dir: d{i}\n\tpath /tank{i}/vms/dump\n\tcontent backup\n\n"));
+        }
+        let tree = load(TreeInput { files: vec![InputFile::new("storage.cfg", cfg.into_bytes())], ..TreeInput::default() });
+        let ctx = Context::new(&tree);
+        let start = std::time::Instant::now();
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        assert_eq!(out.len(), 10_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(3), "{:?}", start.elapsed());
     }
 }

@@ -2,7 +2,7 @@
 //! or on a vzdump.cron line.
 
 use crate::context::Context;
-use pvelint_parse::storage::StorageType;
+use pvelint_parse::storage::{ContentType, StorageType};
 use pvelint_parse::{Diagnostic, Severity, Span};
 
 crate::declare_rule!(
@@ -13,7 +13,27 @@ crate::declare_rule!(
     "`maxfiles` is set; PVE 9 removed it, so that retention limit no longer applies."
 );
 
-const HELP: &str = "replace `maxfiles N` with `prune-backups keep-last=N` (`maxfiles 0` meant keep-all=1)";
+/// The fix, in the syntax of the file: `sep` is `" "` (storage.cfg, jobs.cfg) or `": "`
+/// (vzdump.conf). Where the key changes nothing (`sev` info on PVE 9), removing it is
+/// the fix.
+fn help(sep: &str, sev: Severity) -> String {
+    if sev == Severity::Info {
+        "remove the `maxfiles` line: it changes no retention here, and pve8to9 stops on it".to_string()
+    } else {
+        format!("replace `maxfiles{sep}N` with `prune-backups{sep}keep-last=N` (`maxfiles{sep}0` meant keep-all=1)")
+    }
+}
+
+/// Where `maxfiles` no longer changes anything: why, for an info. pve8to9 still fails on
+/// it (`check_backup_retention_settings`).
+fn obsolete(why: &str) -> String {
+    format!("{why}, so retention does not change; the key is only obsolete, but pve8to9 fails on it")
+}
+
+/// `maxfiles 0` meant keep everything, which is also what no setting means.
+fn keeps_all(v: &str) -> bool {
+    v.trim() == "0"
+}
 
 fn was(v: &str) -> String {
     match v {
@@ -65,6 +85,21 @@ fn option_span(ctx: &Context, value: Span) -> Span {
     }
 }
 
+/// Whether every backup to storage `id` takes its retention from its job: every job that
+/// targets the storage sets `prune-backups`, which wins over the storage's (vzdump.conf's
+/// comes after the storage's: pve-manager `PVE/VZDump.pm`, `new`). `Some(why)` then.
+fn pruned_elsewhere(ctx: &Context, id: &str) -> Option<String> {
+    let jobs: Vec<_> = ctx
+        .tree
+        .jobs
+        .iter()
+        .flat_map(|j| j.vzdump_jobs())
+        .filter(|j| j.opts.storage().is_some_and(|s| s.value == id))
+        .collect();
+    (!jobs.is_empty() && jobs.iter().all(|j| j.opts.get("prune-backups").is_some()))
+        .then(|| "every backup job that writes to it sets `prune-backups`, which wins".to_string())
+}
+
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for s in ctx.tree.storage.iter().chain(ctx.tree.storage.shadowed.iter()) {
         if matches!(s.kind, StorageType::Foreign(_)) {
@@ -74,11 +109,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(v) = sec.get("maxfiles") else { continue };
         let span = sec.key_line("maxfiles").unwrap_or(v.span);
         let (tail, sev) = if sec.get("prune-backups").is_some() {
-            (
-                "its `prune-backups` applies instead; the line only makes Proxmox warn each time it reads storage.cfg"
-                    .to_string(),
-                Severity::Info,
-            )
+            (obsolete("its `prune-backups` applies instead"), Severity::Info)
+        } else if keeps_all(&v.value) {
+            (obsolete("`maxfiles 0` meant keep every backup, as no setting does"), Severity::Info)
+        } else if !s.has_content(ContentType::Backup) {
+            (obsolete("the storage has no `backup` content"), Severity::Info)
+        } else if let Some(why) = pruned_elsewhere(ctx, &s.id) {
+            (obsolete(&why), Severity::Info)
         } else {
             (
                 "backups on it whose job and /etc/vzdump.conf set no `prune-backups` are kept forever, until the storage is full".to_string(),
@@ -96,7 +133,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_severity(severity(ctx, sev))
-            .with_help(HELP)
+            .with_help(help(" ", sev))
             .with_object(s.object())
             .with_key("maxfiles"),
         );
@@ -108,7 +145,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             Span { end, ..k.span }
         });
         let (tail, sev) = if conf.opts.get("prune-backups").is_some() {
-            ("its `prune-backups` applies instead".to_string(), Severity::Info)
+            (obsolete("its `prune-backups` applies instead"), Severity::Info)
+        } else if keeps_all(&v.value) {
+            (obsolete("`maxfiles: 0` meant keep every backup, as no setting does"), Severity::Info)
         } else {
             (
                 format!("backups on node '{node}' whose job sets no `prune-backups` fall back to the storage's `prune-backups`, else are kept forever, until the storage is full"),
@@ -125,10 +164,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_severity(severity(ctx, sev))
-            .with_help(
-                HELP.replace("`maxfiles N`", "`maxfiles: N`")
-                    .replace("`prune-backups keep-last=N`", "`prune-backups: keep-last=N`"),
-            )
+            .with_help(help(": ", sev))
             .with_object(format!("node:{node}"))
             .with_key("maxfiles"),
         );
@@ -138,10 +174,12 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(v) = job.opts.legacy.get("maxfiles") else { continue };
             let span = line_of(ctx, v.span);
             let (tail, sev) = if job.opts.get("prune-backups").is_some() {
-                ("its `prune-backups` applies instead".to_string(), Severity::Info)
+                (obsolete("its `prune-backups` applies instead"), Severity::Info)
+            } else if keeps_all(&v.value) {
+                (obsolete("`maxfiles 0` meant keep every backup, as no setting does"), Severity::Info)
             } else {
                 (
-                    "its backups fall back to the `prune-backups` of /etc/vzdump.conf, then of the storage, else are kept forever, until the storage is full".to_string(),
+                    "its backups fall back to the `prune-backups` of the storage, then of /etc/vzdump.conf, else are kept forever, until the storage is full".to_string(),
                     Severity::Warning,
                 )
             };
@@ -156,7 +194,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_severity(severity(ctx, sev))
-                .with_help(HELP)
+                .with_help(help(" ", sev))
                 .with_object(job.object())
                 .with_key("maxfiles"),
             );
@@ -202,7 +240,11 @@ mod tests {
     use pvelint_parse::{load, InputFile, TreeInput};
 
     fn run(pve_version: u8) -> Vec<Diagnostic> {
-        let storage = "nfs: nas\n\tserver 10.0.0.9\n\texport /tank\n\tcontent backup\n\tmaxfiles 0\n";
+        run_with(pve_version, "5")
+    }
+
+    fn run_with(pve_version: u8, maxfiles: &str) -> Vec<Diagnostic> {
+        let storage = format!("nfs: nas\n\tserver 10.0.0.9\n\texport /tank\n\tcontent backup\n\tmaxfiles {maxfiles}\n");
         let input = TreeInput {
             files: vec![InputFile::new("storage.cfg", storage.as_bytes().to_vec())],
             pve_version: Some(pve_version),
@@ -221,13 +263,20 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Warning);
         assert!(
-            d[0].message.contains("PVE 9 no longer knows") && d[0].message.contains("keep-all=1"),
+            d[0].message.contains("PVE 9 no longer knows") && d[0].message.contains("keep-last=5"),
             "{}",
             d[0].message
         );
         let d = run(8);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].severity, Severity::Info);
-        assert!(d[0].message.contains("PVE 8 still reads it as keep-all=1"), "{}", d[0].message);
+        assert!(d[0].message.contains("PVE 8 still reads it as keep-last=5"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn maxfiles_0_changes_no_retention() {
+        let d = run_with(9, "0");
+        assert_eq!(d[0].severity, Severity::Info);
+        assert!(d[0].message.contains("retention does not change"), "{}", d[0].message);
     }
 }

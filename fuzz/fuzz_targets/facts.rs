@@ -1,0 +1,11 @@
+//! a node's facts.json (`hosts/<node>/facts.json`).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use pvelint_fuzz::{check_all, file};
+
+fuzz_target!(|data: &[u8]| {
+    let f = file(data);
+    let mut d = Vec::new();
+    let m = pvelint_parse::facts::load(&f, Some("pve1"), &mut d);
+    check_all(&f, &d, &m);
+});
