@@ -138,7 +138,7 @@ pub struct Context<'a> {
     by_node: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
     /// Pool name → index in user.cfg's pools, and the same by lower-case name (the
     /// first), built on first use.
-    pools: std::cell::OnceCell<(HashMap<&'a str, usize>, HashMap<String, usize>)>,
+    pools: std::cell::OnceCell<PoolIndex<'a>>,
     /// Storage directory → its storage (the first with that directory), and the same for
     /// removed storages (index in `tree.storage.removed`), built on first use.
     #[allow(clippy::type_complexity)]
@@ -146,6 +146,9 @@ pub struct Context<'a> {
     /// [`Context::repeated_volumes`], built on first use.
     repeated: std::cell::OnceCell<Vec<(&'a str, Vec<GuestVolume<'a>>)>>,
 }
+
+/// Pool name → index in user.cfg's pools, and lower-case name → the first such pool.
+type PoolIndex<'a> = (HashMap<&'a str, usize>, HashMap<String, usize>);
 
 /// A fast hash for short IDs from the configs (storage IDs are looked up once per volume
 /// by several rules): FNV-1a over the bytes. No protection against crafted collisions
@@ -382,7 +385,7 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn pool_index(&self) -> &(HashMap<&'a str, usize>, HashMap<String, usize>) {
+    fn pool_index(&self) -> &PoolIndex<'a> {
         self.pools.get_or_init(|| {
             let mut exact = HashMap::new();
             let mut folded = HashMap::new();

@@ -412,7 +412,7 @@ fn run(args: &[String], format: &str, deadline: Duration) -> Measure {
     let out = tempfile::NamedTempFile::new().unwrap();
     let mut cmd = Command::new(bin());
     let (first, rest) =
-        if args[0] == "what-if" { (vec![args[0].clone()], &args[1..]) } else { (vec!["check".into()], &args[..]) };
+        if args[0] == "what-if" { (vec![args[0].clone()], &args[1..]) } else { (vec!["check".into()], args) };
     // S104 (pairwise storage comparison) is issue 19's; it is measured there.
     cmd.args(&first).args(["--format", format, "--color", "never", "--isolated", "--ignore", "S104"]);
     cmd.args(rest).env("NO_COLOR", "1").stdin(Stdio::null()).stdout(out.reopen().unwrap()).stderr(Stdio::null());

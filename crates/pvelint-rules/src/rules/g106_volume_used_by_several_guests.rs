@@ -43,7 +43,7 @@ pub(crate) fn shared_volumes<'a>(ctx: &Context<'a>) -> Vec<SharedVolume<'a>> {
             VolumeTarget::Volume(id) => id.owner,
             _ => None,
         };
-        out.push(SharedVolume { volid: *volid, owner, users });
+        out.push(SharedVolume { volid, owner, users });
     }
     out
 }
