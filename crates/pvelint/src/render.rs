@@ -383,6 +383,12 @@ impl SourceCode for TreeSource<'_> {
         // large file with many findings that is quadratic. Hand it only the text from the
         // line before the first context line on (its scan looks one byte behind the span),
         // and add the lines skipped.
+        // A span that runs past the end of its file (miette's attempt to merge the
+        // snippets of labels in two files) is refused at once, as miette's own reading
+        // would refuse it after scanning to the end of the file: for every such finding.
+        if (offset + span.len()).saturating_sub(1) > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
         let starts = self.line_starts[idx].get_or_init(|| miette_line_starts(text));
         let line = starts.partition_point(|s| *s <= offset).saturating_sub(1);
         if let Some(window) = long_line_window(text, starts, offset, span.len(), line, before, after) {
