@@ -20,6 +20,9 @@ case $sev in Error|Warning|Info) ;; *) echo "SEVERITY is Error, Warning or Info"
 case $code in P*) echo "P codes are emitted by the parser: add them to pvelint-parse's syntax.rs table" >&2; exit 2;; esac
 case $summary in *'"'*|*'\'*) echo "the summary may not hold \" or \\" >&2; exit 2;; esac
 
+# The version being developed: `## [Unreleased] (X.Y.Z)` of CHANGELOG.md.
+version=$(sed -n 's/^## \[Unreleased\] (\(.*\))$/\1/p' "$root/CHANGELOG.md" 2>/dev/null | head -n 1)
+version=${version:-unreleased}
 lower=$(echo "$code" | tr 'A-Z' 'a-z')
 module="${lower}_$(echo "$name" | tr '-' '_')"
 ty=$(echo "$name" | awk -F- '{ for (i = 1; i <= NF; i++) printf "%s%s", toupper(substr($i, 1, 1)), substr($i, 2) }')
@@ -67,6 +70,9 @@ What Proxmox does with this, cited from its sources (repository, file, function)
 What the admin changes, and what to decide first.
 
 ## Related
+
+## History
+- $version: added.
 MD
 
 mkdir -p "$cases/fail_example" "$cases/pass_example"

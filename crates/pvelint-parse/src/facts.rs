@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 /// The schema version this build writes and reads.
 pub const VERSION: u32 = 1;
 
-/// The facts of one node.
+/// The facts of one node (schema version 1: minor releases of pvelint only add optional
+/// fields; a field is removed or changes meaning only with a new `version`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "pvelint node facts (facts.json)")]

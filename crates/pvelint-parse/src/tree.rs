@@ -247,6 +247,9 @@ impl Tree {
     pub fn layout_description(&self) -> String {
         let mut s = match self.layout_prefix.as_str() {
             "" => "a copy of /etc/pve".to_string(),
+            "pve/" if self.files.iter().any(|f| f.path.starts_with("hosts/")) => {
+                "a pvelint collect repository (pve/ and hosts/<node>/)".to_string()
+            }
             "pve/" => "a copy of /etc (pve/ and vzdump.conf)".to_string(),
             "etc/pve/" => "a filesystem root (etc/pve)".to_string(),
             p => format!("a copy of /etc/pve under {p}"),

@@ -24,6 +24,12 @@ impl RuleMeta {
     pub fn doc(&self) -> &'static str {
         doc(self.code)
     }
+
+    /// The version that added the code: the `- X.Y.Z: added.` line of the document's
+    /// `## History` (empty if there is none; a test forbids that).
+    pub fn since(&self) -> &'static str {
+        history(self.doc()).into_iter().find_map(|(v, what)| (what == "added.").then_some(v)).unwrap_or("")
+    }
 }
 
 pub trait Rule: Sync {
@@ -41,6 +47,16 @@ mod docs {
 /// The document `rules/<CODE>.md` of a code, or `""`.
 pub fn doc(code: &str) -> &'static str {
     docs::DOCS.binary_search_by(|(c, _)| (*c).cmp(code)).map_or("", |i| docs::DOCS[i].1)
+}
+
+/// The `## History` entries of a document, newest first: (version, what changed).
+pub fn history(doc: &str) -> Vec<(&str, &str)> {
+    let Some(start) = doc.find("\n## History\n") else { return Vec::new() };
+    doc[start + 12..]
+        .lines()
+        .take_while(|l| !l.starts_with("## "))
+        .filter_map(|l| l.strip_prefix("- ")?.split_once(": "))
+        .collect()
 }
 
 /// Every code that has a document, in code order.
@@ -148,13 +164,14 @@ pub fn rule_index() -> String {
          matters, an example, how to fix it. `pvelint rule CODE` prints the same document.\n\n",
     );
     out.push_str("Select, ignore or re-grade them in `pvelint.yaml` (see the [user guide](user-guide.md)).\n\n");
-    out.push_str("| Code | Name | Default severity | Summary |\n|---|---|---|---|\n");
+    out.push_str("| Code | Name | Default severity | Since | Summary |\n|---|---|---|---|---|\n");
     for m in metas() {
         out.push_str(&format!(
-            "| [{code}](../rules/{code}.md) | `{name}` | {sev} | {summary} |\n",
+            "| [{code}](../rules/{code}.md) | `{name}` | {sev} | {since} | {summary} |\n",
             code = m.code,
             name = m.name,
             sev = m.severity.as_str(),
+            since = m.since(),
             summary = md_cell(m.summary)
         ));
     }
@@ -206,10 +223,40 @@ mod tests {
     }
 
     #[test]
+    fn every_document_says_when_its_code_came_and_changed() {
+        let changelog = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../CHANGELOG.md"));
+        let released: Vec<&str> = changelog
+            .lines()
+            .filter_map(|l| l.strip_prefix("## ["))
+            .map(|l| l.split([']', ' ']).next().unwrap_or_default())
+            .chain(changelog.lines().filter(|l| l.starts_with("## [Unreleased] (")).map(|l| &l[17..l.len() - 1]))
+            .collect();
+        for m in all_meta() {
+            let h = history(m.doc());
+            assert!(!h.is_empty(), "rules/{}.md has no '## History' list", m.code);
+            assert_eq!(
+                h.last().map(|(_, w)| *w),
+                Some("added."),
+                "rules/{}.md: the oldest entry says when it was added",
+                m.code
+            );
+            assert!(!m.since().is_empty());
+            for (v, _) in &h {
+                assert!(released.contains(v), "rules/{}.md names version {v}, which CHANGELOG.md does not", m.code);
+            }
+        }
+    }
+
+    #[test]
     fn every_document_belongs_to_a_code() {
         let codes: BTreeSet<&str> = all_meta().iter().map(|m| m.code).collect();
         for c in documented_codes() {
-            assert!(codes.contains(c), "rules/{c}.md documents no code of the parser's table or the rule table");
+            // A removed rule keeps a stub that says what replaced it; its code is not reused.
+            let stub = doc(c).contains("\n## Removed\n");
+            assert!(
+                codes.contains(c) != stub,
+                "rules/{c}.md: a document belongs to a code of the tables, or is the stub of a removed code (## Removed), not both"
+            );
         }
     }
 

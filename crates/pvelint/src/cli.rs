@@ -54,6 +54,9 @@ enum Command {
         /// Print the JSON Schema of pvelint.yaml instead.
         #[arg(long)]
         schema: bool,
+        /// Lint the tree and list the ignores that suppress nothing (exit 1 if any).
+        #[arg(long, conflicts_with = "schema")]
+        unused: bool,
     },
     /// Print this node's facts (mounts, ZFS pools, LVM, bridges, devices, the paths its
     /// configuration depends on) as JSON. Reads only; docs/facts.md.
@@ -205,11 +208,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Rule { code, all } => rule(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Check(args) => check(&args, &mut stdout, &mut stderr),
         Command::WhatIf(args) => what_if(&args, &mut stdout, &mut stderr),
-        Command::Config { path, config, schema } => {
+        Command::Config { path, config, schema, unused } => {
             if schema {
                 return emit(&mut stdout, &config::json_schema());
             }
             let args = CheckArgs::parse_from_config(path, config);
+            if unused {
+                return unused_ignores(&args, &mut stdout, &mut stderr).unwrap_or_else(|code| code);
+            }
             match load_config(&args, &mut stderr) {
                 Ok(c) => emit(&mut stdout, &c.show()),
                 Err(code) => code,
@@ -532,6 +538,35 @@ fn render_as(format: Format, tree: &Tree, diags: &[Diagnostic], style: FullStyle
     }
 }
 
+/// The ignores in force that suppressed nothing, one line each (empty when none).
+fn unused_report(cfg: &Config, usage: &config::Usage) -> String {
+    let unused = cfg.unused(usage);
+    let mut s = String::new();
+    for i in &unused {
+        s.push_str(&format!("unused ignore: {} suppresses nothing\n", i.describe()));
+    }
+    s
+}
+
+/// `pvelint config --unused`: lints the tree as `check` would and lists the ignores that
+/// suppress nothing; exit 1 when there are any.
+fn unused_ignores(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
+    let cfg = load_config(args, err)?;
+    let (layout, _, _) = locate(args, err)?;
+    let (input, _) = read(args, &cfg, &layout, err)?;
+    let (tree, diags) = crate::lint(input, |m| cfg.enabled(m));
+    let mut usage = config::Usage::default();
+    cfg.apply_counting(&tree, diags, &mut usage);
+    for note in cfg.expired_notes() {
+        let _ = writeln!(err, "pvelint: info: {note}");
+    }
+    let report = unused_report(&cfg, &usage);
+    if emit(out, &report) != EXIT_CLEAN {
+        return Err(EXIT_ERROR);
+    }
+    Ok(if report.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS })
+}
+
 fn statistics(diags: &[Diagnostic]) -> String {
     let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for d in diags {
@@ -625,7 +660,11 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     if let Some(note) = crate::facts::coverage_note(&tree) {
         let _ = writeln!(err, "pvelint: note: {note}");
     }
-    let mut diags = cfg.apply(&tree, diags);
+    let mut usage = config::Usage::default();
+    let mut diags = cfg.apply_counting(&tree, diags, &mut usage);
+    for note in cfg.expired_notes() {
+        let _ = writeln!(err, "pvelint: info: {note}");
+    }
     if tree.node_is_placeholder() {
         let (guests, volumes) = pvelint_rules::Context::new(&tree).unchecked_on_placeholder();
         let _ = writeln!(
@@ -714,10 +753,11 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let format = default_format(args);
     let mut text = render_as(format, &tree, &diags, style(args));
     if args.statistics {
+        let stats = format!("{}{}", statistics(&diags), unused_report(&cfg, &usage));
         if matches!(format, Format::Full | Format::Concise) {
-            text.push_str(&statistics(&diags));
+            text.push_str(&stats);
         } else {
-            let _ = write!(err, "{}", statistics(&diags));
+            let _ = write!(err, "{stats}");
         }
     }
     if emit(out, &text) != EXIT_CLEAN {

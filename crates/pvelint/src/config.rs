@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 /// File names looked for, in this order, in the linted directory and its parents.
 pub const FILE_NAMES: &[&str] = &["pvelint.yaml", ".pvelint.yaml"];
 
-/// The file as written. Unknown keys are errors.
+/// The file as written (format version 1: minor releases of pvelint only add optional
+/// keys; a key is removed or changes meaning only in a major release). Unknown keys are
+/// errors.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[schemars(title = "pvelint configuration (pvelint.yaml)")]
@@ -88,6 +90,10 @@ pub struct PathIgnore {
     pub rules: Vec<Spanned<String>>,
     /// Why (kept for reviewers; shown by --show-config).
     pub reason: Option<String>,
+    /// The last day the ignore applies (`YYYY-MM-DD`, UTC); after it, the findings are
+    /// reported again and a note says the ignore expired.
+    #[schemars(with = "Option<String>")]
+    pub expires: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -98,7 +104,99 @@ pub struct ObjectIgnore {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub rules: Vec<Spanned<String>>,
+    /// Why (kept for reviewers; shown by --show-config).
     pub reason: Option<String>,
+    /// The last day the ignore applies (`YYYY-MM-DD`, UTC).
+    #[schemars(with = "Option<String>")]
+    pub expires: Option<Spanned<String>>,
+}
+
+/// One per-path or per-object ignore as it applies.
+#[derive(Debug)]
+pub struct Ignore {
+    /// `per-path-ignores` or `per-object-ignores`.
+    pub list: &'static str,
+    /// The glob or the object, as written.
+    pub pattern: String,
+    /// The compiled glob of a per-path ignore.
+    pub glob: Option<GlobMatcher>,
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+    pub expires: Option<Date>,
+    /// Line of the entry in the file (1-based), for notes.
+    pub line: usize,
+}
+
+impl Ignore {
+    /// `per-path-ignores 'nodes/*' (line 4)`.
+    pub fn describe(&self) -> String {
+        format!("{} '{}' (line {})", self.list, self.pattern, self.line)
+    }
+
+    pub fn expired(&self, today: Date) -> bool {
+        self.expires.is_some_and(|e| e < today)
+    }
+}
+
+/// A calendar day (UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Date {
+    /// `YYYY-MM-DD`, a real day of the Gregorian calendar.
+    pub fn parse(s: &str) -> Option<Date> {
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let (year, month, day) = (s[..4].parse().ok()?, s[5..7].parse().ok()?, s[8..].parse().ok()?);
+        let leap = |y: i32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = [31, if leap(year) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        let digits = [&s[..4], &s[5..7], &s[8..]].iter().all(|p| p.bytes().all(|c| c.is_ascii_digit()));
+        let valid =
+            digits && year >= 1970 && (1..=12).contains(&month) && day >= 1 && day <= days[(month - 1) as usize];
+        valid.then_some(Date { year, month, day })
+    }
+
+    /// The civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// Today (UTC), or `PVELINT_TODAY` (`YYYY-MM-DD`) when set, so that a run can be
+    /// repeated as of a given day.
+    pub fn today() -> Date {
+        if let Some(d) = std::env::var("PVELINT_TODAY").ok().and_then(|v| Date::parse(&v)) {
+            return d;
+        }
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Date::from_days((secs / 86_400) as i64)
+    }
+}
+
+/// Which ignores suppressed something in a run (by index in [`Config::ignores`]).
+#[derive(Debug, Default)]
+pub struct Usage {
+    pub used: Vec<bool>,
 }
 
 /// The JSON Schema of the file, generated from [`RawConfig`].
@@ -173,8 +271,10 @@ pub struct Config {
     pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub severity: BTreeMap<String, SeverityOverride>,
-    pub per_path_ignores: Vec<(String, GlobMatcher, Vec<String>, Option<String>)>,
-    pub per_object_ignores: Vec<(String, Vec<String>, Option<String>)>,
+    /// Per-path ignores, then per-object ignores, in file order.
+    pub ignores: Vec<Ignore>,
+    /// The day expiry dates are compared with.
+    pub today: Option<Date>,
     /// NODE → path as written in the file (relative to [`Config::dir`]).
     pub vzdump_conf: BTreeMap<String, String>,
     /// Facts files as written in the file (relative to [`Config::dir`]).
@@ -339,11 +439,32 @@ pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
         }
         cfg.severity.insert(code.clone(), sev.value);
     }
+    let line_of =
+        |sp: &serde_saphyr::Location| byte_span(&text, sp).map_or(0, |(a, _)| text[..a].matches('\n').count() + 1);
+    let expiry = |e: &Option<Spanned<String>>| -> Result<Option<Date>, ConfigError> {
+        match e {
+            None => Ok(None),
+            Some(v) => Date::parse(&v.value).map(Some).ok_or_else(|| {
+                err(
+                    byte_span(&text, &v.referenced),
+                    "expires: write the last day the ignore applies as YYYY-MM-DD".into(),
+                )
+            }),
+        }
+    };
     for p in &raw.per_path_ignores {
         let glob = Glob::new(&p.path.value)
             .map_err(|e| err(byte_span(&text, &p.path.referenced), format!("invalid glob: {e}")))?
             .compile_matcher();
-        cfg.per_path_ignores.push((p.path.value.clone(), glob, list(&p.rules)?, p.reason.clone()));
+        cfg.ignores.push(Ignore {
+            list: "per-path-ignores",
+            pattern: p.path.value.clone(),
+            glob: Some(glob),
+            rules: list(&p.rules)?,
+            reason: p.reason.clone(),
+            expires: expiry(&p.expires)?,
+            line: line_of(&p.path.referenced),
+        });
     }
     for o in &raw.per_object_ignores {
         let ok = ["storage:", "guest:", "job:", "node:"].iter().any(|k| o.object.value.starts_with(k));
@@ -353,7 +474,15 @@ pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
                 format!("'{}' is not an object: use storage:NAME, guest:VMID, job:ID or node:NAME", o.object.value),
             ));
         }
-        cfg.per_object_ignores.push((o.object.value.clone(), list(&o.rules)?, o.reason.clone()));
+        cfg.ignores.push(Ignore {
+            list: "per-object-ignores",
+            pattern: o.object.value.clone(),
+            glob: None,
+            rules: list(&o.rules)?,
+            reason: o.reason.clone(),
+            expires: expiry(&o.expires)?,
+            line: line_of(&o.object.referenced),
+        });
     }
     cfg.dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     for (node, file) in &raw.vzdump_conf {
@@ -416,6 +545,15 @@ impl Config {
 
     /// Applies severity overrides and ignores to a run's diagnostics.
     pub fn apply(&self, tree: &Tree, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        self.apply_counting(tree, diags, &mut Usage::default())
+    }
+
+    /// [`Config::apply`], recording in `usage` which ignores suppressed a finding.
+    /// Expired ignores do not apply.
+    pub fn apply_counting(&self, tree: &Tree, diags: Vec<Diagnostic>, usage: &mut Usage) -> Vec<Diagnostic> {
+        usage.used.resize(self.ignores.len(), false);
+        let today = self.today.unwrap_or_else(Date::today);
+        let live: Vec<(usize, &Ignore)> = self.ignores.iter().enumerate().filter(|(_, i)| !i.expired(today)).collect();
         let mut out = Vec::with_capacity(diags.len());
         for mut d in diags {
             let Some(meta) = pvelint_rules::find(d.code) else {
@@ -423,12 +561,16 @@ impl Config {
                 continue;
             };
             let path = &tree.file(d.span.file).path;
-            let matches_rules = |rules: &[String]| rules.is_empty() || rules.iter().any(|r| selector_matches(&meta, r));
-            if self.per_path_ignores.iter().any(|(_, g, rules, _)| g.is_match(path) && matches_rules(rules)) {
-                continue;
-            }
             let object = d.object.as_deref().unwrap_or_default();
-            if self.per_object_ignores.iter().any(|(o, rules, _)| object_matches(o, object) && matches_rules(rules)) {
+            let hit = live.iter().find(|(_, ig)| {
+                let target = match &ig.glob {
+                    Some(g) => g.is_match(path),
+                    None => object_matches(&ig.pattern, object),
+                };
+                target && (ig.rules.is_empty() || ig.rules.iter().any(|r| selector_matches(&meta, r)))
+            });
+            if let Some((i, _)) = hit {
+                usage.used[*i] = true;
                 continue;
             }
             match self.severity_for(&meta) {
@@ -441,6 +583,35 @@ impl Config {
             out.push(d);
         }
         out
+    }
+
+    /// One note per expired ignore: it no longer applies.
+    pub fn expired_notes(&self) -> Vec<String> {
+        let today = self.today.unwrap_or_else(Date::today);
+        let file = self.path.as_ref().map_or("pvelint.yaml".to_string(), |p| p.display().to_string());
+        self.ignores
+            .iter()
+            .filter(|i| i.expired(today))
+            .map(|i| {
+                format!(
+                    "{file}: {} expired on {}{}: its findings are reported again; renew `expires` or remove it",
+                    i.describe(),
+                    i.expires.map(|d| d.to_string()).unwrap_or_default(),
+                    i.reason.as_ref().map(|r| format!(" (reason: {r})")).unwrap_or_default()
+                )
+            })
+            .collect()
+    }
+
+    /// The ignores that are in force and suppressed nothing in a run.
+    pub fn unused<'a>(&'a self, usage: &Usage) -> Vec<&'a Ignore> {
+        let today = self.today.unwrap_or_else(Date::today);
+        self.ignores
+            .iter()
+            .enumerate()
+            .filter(|(i, ig)| !ig.expired(today) && !usage.used.get(*i).copied().unwrap_or(false))
+            .map(|(_, ig)| ig)
+            .collect()
     }
 
     /// The effective settings, as YAML.
@@ -464,26 +635,23 @@ impl Config {
         for (k, v) in &self.severity {
             s.push_str(&format!("  {k}: {}\n", format!("{v:?}").to_lowercase()));
         }
-        s.push_str("per-path-ignores:");
-        if self.per_path_ignores.is_empty() {
-            s.push_str(" []");
-        }
-        s.push('\n');
-        for (p, _, rules, reason) in &self.per_path_ignores {
-            s.push_str(&format!("  - path: {p}\n    rules: [{}]\n", rules.join(", ")));
-            if let Some(r) = reason {
-                s.push_str(&format!("    reason: {r}\n"));
+        for list in ["per-path-ignores", "per-object-ignores"] {
+            let key = if list == "per-path-ignores" { "path" } else { "object" };
+            s.push_str(list);
+            s.push(':');
+            let entries: Vec<&Ignore> = self.ignores.iter().filter(|i| i.list == list).collect();
+            if entries.is_empty() {
+                s.push_str(" []");
             }
-        }
-        s.push_str("per-object-ignores:");
-        if self.per_object_ignores.is_empty() {
-            s.push_str(" []");
-        }
-        s.push('\n');
-        for (o, rules, reason) in &self.per_object_ignores {
-            s.push_str(&format!("  - object: {o}\n    rules: [{}]\n", rules.join(", ")));
-            if let Some(r) = reason {
-                s.push_str(&format!("    reason: {r}\n"));
+            s.push('\n');
+            for i in entries {
+                s.push_str(&format!("  - {key}: {}\n    rules: [{}]\n", i.pattern, i.rules.join(", ")));
+                if let Some(r) = &i.reason {
+                    s.push_str(&format!("    reason: {r}\n"));
+                }
+                if let Some(e) = i.expires {
+                    s.push_str(&format!("    expires: {e}\n"));
+                }
             }
         }
         s.push_str("vzdump-conf:");
@@ -522,6 +690,18 @@ fn object_matches(pattern: &str, object: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_parse_and_count_from_the_epoch() {
+        assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
+        for bad in ["2023-02-29", "2026-13-01", "2026-00-10", "26-01-01", "2026-01-1x", "2026/01/01", "1969-12-31"] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(20_792).to_string(), "2026-12-05");
+        assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
+        assert!(Date::parse("2026-12-10").unwrap() < Date::parse("2026-12-11").unwrap());
+    }
 
     fn load_text(text: &str) -> Result<Config, ConfigError> {
         let dir = tempfile::tempdir().unwrap();

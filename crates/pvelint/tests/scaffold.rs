@@ -15,6 +15,7 @@ fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&rules).unwrap();
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     std::fs::copy(workspace().join("crates/pvelint-rules/src/rules/mod.rs"), rules.join("mod.rs")).unwrap();
+    std::fs::write(dir.join("CHANGELOG.md"), "# Changelog\n\n## [Unreleased] (9.8.7)\n").unwrap();
     dir
 }
 
@@ -38,6 +39,7 @@ fn new_rule_writes_file_document_cases_and_table_line_in_order() {
     ));
     let doc = std::fs::read_to_string(root.join("rules/G199.md")).unwrap();
     assert!(doc.starts_with("# G199 volume-on-the-moon\n"));
+    assert!(doc.ends_with("## History\n- 9.8.7: added.\n"), "{doc}");
     for h in ["## What it finds", "## Why it matters", "## Example", "## How to fix", "## Related"] {
         assert!(doc.contains(h), "document lacks {h}");
     }

@@ -165,3 +165,36 @@ fn version_names_the_commit() {
     let hex = commit.strip_suffix("-dirty").unwrap_or(commit);
     assert!(hex == "unknown" || (hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit())), "{text}");
 }
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Hook {
+    id: String,
+    files: String,
+}
+
+#[test]
+fn pre_commit_hooks_select_every_file_pvelint_reads() {
+    let hooks: Vec<Hook> = serde_saphyr::from_str(&read(".pre-commit-hooks.yaml")).expect("hooks parse");
+    assert_eq!(hooks.len(), 2);
+    for h in &hooks {
+        let re = regex::Regex::new(&h.files).unwrap();
+        for path in [
+            "storage.cfg",
+            "pve/jobs.cfg",
+            "etc/vzdump.conf",
+            "pve/nodes/pve1/lxc/100.conf",
+            "nodes/pve1/qemu-server/101.conf",
+            "lxc/100.conf",
+            "local/qemu-server/101.conf",
+            "pve/ha/rules.cfg",
+            "hosts/pve1/facts.json",
+            "hosts/pve1/vzdump.conf",
+        ] {
+            assert!(re.is_match(path), "hook {} skips {path}", h.id);
+        }
+        for path in ["README.md", "nodes/pve1/lxc/100.conf.bak", "facts.json", "pve/lxc/abc.conf"] {
+            assert!(!re.is_match(path), "hook {} takes {path}", h.id);
+        }
+    }
+}
