@@ -161,6 +161,13 @@ fn is_array_section(name: &str) -> bool {
     name == "node" || name == "interface"
 }
 
+/// The lookups of one open block while parsing (see `parse`).
+#[derive(Default)]
+struct BlockIndex {
+    keys: std::collections::HashMap<String, usize>,
+    blocks: std::collections::HashMap<String, usize>,
+}
+
 pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
     let tokens = tokenize(file, diags);
     let mut stack: Vec<Block> = vec![Block {
@@ -168,6 +175,10 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
         span: file.span(),
         ..Block::default()
     }];
+    // Per open block: where its first entry with each key and its first child block with
+    // each name are, so that duplicate checks are lookups, not scans of the block (a block
+    // of n distinct keys would cost O(n²)).
+    let mut index: Vec<BlockIndex> = vec![BlockIndex::default()];
     let mut err_line: Option<usize> = None;
     let mut i = 0;
     while i < tokens.len() {
@@ -176,7 +187,8 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
         if next.is_some_and(|n| n.text == "{") {
             let parent = stack.last();
             if !is_array_section(tok.text) {
-                if let Some(prev) = parent.and_then(|p| p.child(tok.text)) {
+                let prev = index.last().and_then(|x| x.blocks.get(tok.text)).and_then(|&k| parent?.blocks.get(k));
+                if let Some(prev) = prev {
                     diags.push(
                         syntax::DUPLICATE_SECTION_ID
                             .at(tok.span, format!("block '{}' appears twice in the same place; {DIES}", tok.text))
@@ -188,14 +200,19 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
             }
             let start = tok.span;
             stack.push(Block { name: Spanned::new(tok.text.to_string(), tok.span), span: start, ..Block::default() });
+            index.push(BlockIndex::default());
             i += 2;
             continue;
         }
         if tok.text == "}" {
             if stack.len() > 1 {
                 if let Some(mut b) = stack.pop() {
+                    index.pop();
                     b.span.end = tok.span.end;
                     if let Some(parent) = stack.last_mut() {
+                        if let Some(x) = index.last_mut() {
+                            x.blocks.entry(b.name.value.clone()).or_insert(parent.blocks.len());
+                        }
                         parent.blocks.push(b);
                     }
                 }
@@ -242,6 +259,9 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
             if let Some((k, v)) = tok.text.split_once(':').filter(|(k, v)| !k.is_empty() && !v.is_empty()) {
                 if let Some(block) = stack.last_mut() {
                     let vs = k.len() + 1;
+                    if let Some(x) = index.last_mut() {
+                        x.keys.entry(k.to_string()).or_insert(block.entries.len());
+                    }
                     block.entries.push(Entry {
                         key: Spanned::new(k.to_string(), tok.span.sub(0, k.len())),
                         value: Spanned::new(v.to_string(), tok.span.sub(vs, vs + v.len())),
@@ -268,7 +288,9 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
             value: Spanned::new(value.text.to_string(), value.span),
         };
         if let Some(block) = stack.last_mut() {
-            if let Some(prev) = block.entries.iter().find(|e| e.key.value == key) {
+            let x = index.last_mut().expect("one index per open block");
+            let first = *x.keys.entry(key.to_string()).or_insert(block.entries.len());
+            if let Some(prev) = block.entries.get(first) {
                 let where_ = if block.name.value.is_empty() {
                     "at the top level".to_string()
                 } else {
@@ -279,8 +301,9 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
                         .at(
                             entry.key.span,
                             format!(
-                                "'{key}' is set twice {where_}; Proxmox uses this later value '{}'",
-                                entry.value.value
+                                "'{}' is set twice {where_}; Proxmox uses this later value '{}'",
+                                crate::diag::quote_bounded(key),
+                                crate::diag::quote_bounded(&entry.value.value)
                             ),
                         )
                         .with_label(prev.value.span, "this value is ignored")
@@ -309,7 +332,10 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
         }
     }
     let root = stack.pop().unwrap_or_default();
-    let mut nodes: Vec<CorosyncNode> = Vec::new();
+    // A later node block with the same name replaces the earlier one: slots emptied in
+    // place and a name index, instead of a search and a `Vec::remove` per node.
+    let mut nodes: Vec<Option<CorosyncNode>> = Vec::new();
+    let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for nodelist in root.children("nodelist") {
         for nb in nodelist.children("node") {
             let name = nb.get("name").cloned();
@@ -339,7 +365,7 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
                 name_from_ring0_addr: name.is_none(),
                 span: nb.span,
             };
-            if let Some(pos) = nodes.iter().position(|n| n.name.value == node.name.value) {
+            if let Some(earlier) = by_name.get(&node.name.value).and_then(|&pos| nodes[pos].take()) {
                 diags.push(
                     syntax::DUPLICATE_SECTION_ID
                         .at(
@@ -349,15 +375,16 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
                                 node.name.value
                             ),
                         )
-                        .with_label(nodes[pos].name.span, "earlier entry, ignored by Proxmox")
+                        .with_label(earlier.name.span, "earlier entry, ignored by Proxmox")
                         .with_help("remove or rename one of the node blocks")
                         .with_object(format!("node:{}", node.name.value)),
                 );
-                nodes.remove(pos);
             }
-            nodes.push(node);
+            by_name.insert(node.name.value.clone(), nodes.len());
+            nodes.push(Some(node));
         }
     }
+    let nodes: Vec<CorosyncNode> = nodes.into_iter().flatten().collect();
     let totem = root.child("totem");
     Corosync {
         file: file.id,

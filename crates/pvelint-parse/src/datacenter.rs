@@ -270,18 +270,20 @@ fn parse_inner(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Datacenter {
                 .at(
                     occ[0].2,
                     format!(
-                        "'{key}' is set {} times in datacenter.cfg; Proxmox uses the last value '{}'",
+                        "'{}' is set {} times in datacenter.cfg; Proxmox uses the last value '{}'",
+                        crate::diag::quote_bounded(&key),
                         occ.len(),
-                        value.value
+                        crate::diag::quote_bounded(&value.value)
                     ),
                 )
                 .with_label(line, "this line wins")
                 .with_object("file")
                 .with_key(key.clone())
                 .with_help("remove the lines that should not apply");
-            for o in &occ[1..occ.len() - 1] {
-                d = d.with_label(o.2, "also overridden");
-            }
+            let middle = &occ[1..occ.len() - 1];
+            d = d.with_related_of(middle.iter().take(crate::diag::MAX_RELATED - 1), middle.len(), |o| {
+                (o.2, "also overridden".to_string())
+            });
             diags.push(d);
         }
         let Some(&(_, kind)) = KEYS.iter().find(|(k, _)| *k == key) else {

@@ -95,4 +95,133 @@ impl Diagnostic {
         self.severity = severity;
         self
     }
+
+    /// Labels for the related places of a finding, at most [`MAX_RELATED`] of them: when
+    /// there are more, the last label shown says how many were left out ("… (and 12
+    /// more)"). Only the labels shown are formatted (`label` is called at most
+    /// [`MAX_RELATED`] times), so a finding about n places costs O(1) to build.
+    pub fn with_related<T>(self, items: impl IntoIterator<Item = T>, label: impl FnMut(T) -> (Span, String)) -> Self {
+        let items: Vec<T> = items.into_iter().collect();
+        let total = items.len();
+        self.with_related_of(items, total, label)
+    }
+
+    /// [`Diagnostic::with_related`] when the number of places is known (`total`): `items`
+    /// is read for the first [`MAX_RELATED`] only, so a finding about one of n places that
+    /// share it costs O(1), not O(n).
+    pub fn with_related_of<T>(
+        mut self,
+        items: impl IntoIterator<Item = T>,
+        total: usize,
+        mut label: impl FnMut(T) -> (Span, String),
+    ) -> Self {
+        let mut shown = 0;
+        for item in items.into_iter().take(MAX_RELATED) {
+            let (span, message) = label(item);
+            self.labels.push(Label { span, message });
+            shown += 1;
+        }
+        if shown > 0 && total > shown {
+            let last = self.labels.last_mut().expect("a label was pushed");
+            last.message.push_str(&format!(" (and {} more)", thousands(total - shown)));
+        }
+        self
+    }
+}
+
+/// How many related places (labels) a finding names, and how many items a message
+/// lists, at most: the rest is counted ("and N more"), so that the output stays linear
+/// in the size of the tree whatever its shape.
+pub const MAX_RELATED: usize = 5;
+
+/// The longest value (in characters) a message or label quotes; longer values are cut
+/// with an ellipsis ([`quote_bounded`]).
+pub const MAX_QUOTED: usize = 64;
+
+/// `items` joined with `sep`, at most [`MAX_RELATED`] of them, then " and N more"; the
+/// last two of a full list are joined with `last_sep` (`", "` and `" and "`: `a, b and
+/// c`). Only the items shown are formatted.
+pub fn bounded_list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>, sep: &str, last_sep: &str) -> String {
+    let items: Vec<T> = items.into_iter().collect();
+    let total = items.len();
+    bounded_list_of(items, total, sep, last_sep)
+}
+
+/// [`bounded_list`] when the number of items is known (`total`): only the items shown
+/// are read and formatted.
+pub fn bounded_list_of<T: std::fmt::Display>(
+    items: impl IntoIterator<Item = T>,
+    total: usize,
+    sep: &str,
+    last_sep: &str,
+) -> String {
+    let shown: Vec<String> = items.into_iter().take(MAX_RELATED).map(|i| i.to_string()).collect();
+    let more = total.saturating_sub(shown.len());
+    let mut out = String::new();
+    for (i, s) in shown.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if i + 1 == shown.len() && more == 0 { last_sep } else { sep });
+        }
+        out.push_str(s);
+    }
+    if more > 0 {
+        out.push_str(&format!(" and {} more", thousands(more)));
+    }
+    out
+}
+
+/// A value to quote in a message or label, cut to [`MAX_QUOTED`] characters (with `…`
+/// and the full length) when longer.
+pub fn quote_bounded(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(MAX_QUOTED) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((cut, _)) => {
+            std::borrow::Cow::Owned(format!("{}… ({} characters)", &value[..cut], thousands(value.chars().count())))
+        }
+    }
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+
+    #[test]
+    fn related_labels_are_bounded() {
+        let d = Diagnostic::new("X", "x", Severity::Error, Span::new(FileId(0), 0, 1), "m")
+            .with_related(0..12, |i| (Span::new(FileId(0), i, i + 1), format!("place {i}")));
+        assert_eq!(d.labels.len(), MAX_RELATED);
+        assert_eq!(d.labels[4].message, "place 4 (and 7 more)");
+        let d = Diagnostic::new("X", "x", Severity::Error, Span::new(FileId(0), 0, 1), "m")
+            .with_related(0..5, |i| (Span::new(FileId(0), i, i + 1), format!("place {i}")));
+        assert_eq!(d.labels[4].message, "place 4");
+    }
+
+    #[test]
+    fn lists_and_quotes_are_bounded() {
+        assert_eq!(bounded_list(["a"], ", ", " and "), "a");
+        assert_eq!(bounded_list(["a", "b", "c"], ", ", " and "), "a, b and c");
+        assert_eq!(bounded_list(1..=7, ", ", " and "), "1, 2, 3, 4, 5 and 2 more");
+        assert_eq!(bounded_list(0..1234, ", ", " and ").len(), "0, 1, 2, 3, 4 and 1,229 more".len());
+        assert_eq!(quote_bounded("short"), "short");
+        let long = "é".repeat(100);
+        let q = quote_bounded(&long);
+        assert!(q.starts_with(&"é".repeat(MAX_QUOTED)) && q.ends_with("… (100 characters)"), "{q}");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(123456), "123,456");
+    }
 }

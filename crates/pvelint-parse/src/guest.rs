@@ -1074,6 +1074,8 @@ struct Parser<'a> {
     /// stored key by section serial, the entries replaced by a later duplicate (removed
     /// when parsing ends), and each named section by kind and name.
     serials: Vec<u32>,
+    /// Per section: replaced by a later section of the same name (dropped at the end).
+    dead: Vec<bool>,
     next_serial: u32,
     key_index: std::collections::HashMap<(u32, &'a str), usize>,
     replaced: std::collections::HashMap<u32, Vec<usize>>,
@@ -1211,11 +1213,12 @@ impl<'a> Parser<'a> {
         let index_key = (kind, if kind == SectionKind::Pending { String::new() } else { name.value.clone() });
         let serial = self.next_serial;
         self.next_serial += 1;
-        let dup =
-            self.section_index.insert(index_key, serial).and_then(|old| self.serials.iter().position(|s| *s == old));
+        // Serials grow with `sections` (sections are never removed while parsing, only
+        // marked dead and dropped at the end): a binary search, not a scan and a shift.
+        let dup = self.section_index.insert(index_key, serial).and_then(|old| self.serials.binary_search(&old).ok());
         if let Some(i) = dup {
-            self.serials.remove(i);
-            let old = self.sections.remove(i);
+            self.dead[i] = true;
+            let old = &self.sections[i];
             let mut d = syntax::DUPLICATE_SECTION_ID.at(
                 lspan,
                 format!(
@@ -1229,6 +1232,7 @@ impl<'a> Parser<'a> {
         }
         self.sections.push(GuestSection::new(kind, Some(name), Some(lspan)));
         self.serials.push(serial);
+        self.dead.push(false);
         self.current = Some(self.sections.len() - 1);
         true
     }
@@ -1438,9 +1442,7 @@ impl<'a> Parser<'a> {
             };
             let mut d = syntax::INVALID_VALUE
                 .at(first.span, format!("invalid value for `{written}`: {}{more}; {effect}", first.message));
-            for p in problems.iter().skip(1) {
-                d = d.with_label(p.span, p.message.clone());
-            }
+            d = d.with_related(problems.iter().skip(1), |p| (p.span, p.message.clone()));
             let help = if comment.is_some() {
                 "guest configs have no inline comments: move the `# …` text to its own line".to_string()
             } else {
@@ -1652,6 +1654,7 @@ pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diag
         sections: vec![main],
         current: Some(0),
         serials: vec![0],
+        dead: vec![false],
         next_serial: 1,
         key_index: std::collections::HashMap::with_capacity(lines),
         replaced: Default::default(),
@@ -1660,6 +1663,18 @@ pub fn parse(file: &SourceFile, kind: GuestKind, vmid: u32, diags: &mut Vec<Diag
     let file = p.file;
     for (span, line) in file.lines() {
         p.line(span, line);
+    }
+    if p.dead.iter().any(|d| *d) {
+        let mut k = 0;
+        p.sections.retain(|_| {
+            k += 1;
+            !p.dead[k - 1]
+        });
+        let mut k = 0;
+        p.serials.retain(|_| {
+            k += 1;
+            !p.dead[k - 1]
+        });
     }
     for (sec, serial) in p.sections.iter_mut().zip(&p.serials) {
         if let Some(gone) = p.replaced.get(serial) {

@@ -115,6 +115,7 @@ pub fn parse(value: Spanned<&str>) -> PropString {
     let mut positional_seen: Option<Span> = None;
     // The text of an item's key (a span inside `value`).
     let key_text = |k: Span| text.get((k.start - value.span.start) as usize..(k.end - value.span.start) as usize);
+    let mut seen_keys: Option<std::collections::HashSet<&str>> = None;
     // Every part between commas, empty ones included (`split(',')` in Perl).
     for part in text.split(',') {
         if part.chars().all(is_perl_space) {
@@ -133,7 +134,8 @@ pub fn parse(value: Spanned<&str>) -> PropString {
                 problems.push(PropProblem {
                     span: part_span,
                     message: format!(
-                        "a second value without a key (`{part}`); only one part may omit its key (the first is at byte {})",
+                        "a second value without a key (`{}`); only one part may omit its key (the first is at byte {})",
+                        crate::diag::quote_bounded(part),
                         first.start
                     ),
                 });
@@ -147,16 +149,29 @@ pub fn parse(value: Spanned<&str>) -> PropString {
             problems.push(PropProblem {
                 span: part_span,
                 message: format!(
-                    "`{part}` has an empty key or value (\"missing key in comma-separated list property\")"
+                    "`{}` has an empty key or value (\"missing key in comma-separated list property\")",
+                    crate::diag::quote_bounded(part)
                 ),
             });
             continue;
         }
         let key_span = value.span.sub(start, start + key.len());
-        if items.iter().any(|i| i.key().is_some_and(|k| key_text(k) == Some(key))) {
+        // The usual handful of keys is scanned; a long property string gets a set (built
+        // once, from the keys so far), so that n keys cost O(n), not O(n²).
+        if seen_keys.is_none() && items.len() >= 16 {
+            seen_keys = Some(items.iter().filter_map(|i| i.key().and_then(key_text)).collect());
+        }
+        let repeated = match &mut seen_keys {
+            Some(set) => !set.insert(key),
+            None => items.iter().any(|i| i.key().is_some_and(|k| key_text(k) == Some(key))),
+        };
+        if repeated {
             problems.push(PropProblem {
                 span: key_span,
-                message: format!("the key `{key}` is set twice (\"duplicate key in comma-separated list property\")"),
+                message: format!(
+                    "the key `{}` is set twice (\"duplicate key in comma-separated list property\")",
+                    crate::diag::quote_bounded(key)
+                ),
             });
         }
         items.push(PropItem { value: value.span.sub(val_start, end), key_len: key.len() as u32 });
@@ -249,20 +264,21 @@ pub fn is_disk_size(s: &str) -> bool {
 }
 
 fn check_value(ty: SubType, v: &str) -> Result<(), String> {
+    let q = crate::diag::quote_bounded;
     match ty {
         SubType::Str => Ok(()),
         SubType::Bool => match parse_boolean(v) {
             Some(_) => Ok(()),
-            None => Err(format!("`{v}` is not a boolean (1/0, on/off, yes/no, true/false)")),
+            None => Err(format!("`{}` is not a boolean (1/0, on/off, yes/no, true/false)", q(v))),
         },
         SubType::Int { min, max } => {
             if !is_integer(v) {
-                return Err(format!("`{v}` is not an integer"));
+                return Err(format!("`{}` is not an integer", q(v)));
             }
             let n: Option<i64> = v.parse().ok();
             match (n, min, max) {
-                (Some(n), Some(m), _) if n < m => Err(format!("`{v}` is below the minimum {m}")),
-                (Some(n), _, Some(m)) if n > m => Err(format!("`{v}` is above the maximum {m}")),
+                (Some(n), Some(m), _) if n < m => Err(format!("`{}` is below the minimum {m}", q(v))),
+                (Some(n), _, Some(m)) if n > m => Err(format!("`{}` is above the maximum {m}", q(v))),
                 _ => Ok(()),
             }
         }
@@ -270,21 +286,21 @@ fn check_value(ty: SubType, v: &str) -> Result<(), String> {
             if is_number(v) {
                 Ok(())
             } else {
-                Err(format!("`{v}` is not a number"))
+                Err(format!("`{}` is not a number", q(v)))
             }
         }
         SubType::Enum(words) => {
             if words.contains(&v) {
                 Ok(())
             } else {
-                Err(format!("`{v}` is not one of {}", words.join(", ")))
+                Err(format!("`{}` is not one of {}", q(v), words.join(", ")))
             }
         }
         SubType::Size => {
             if is_disk_size(v) {
                 Ok(())
             } else {
-                Err(format!("`{v}` is not a size (a number with an optional K/M/G/T suffix)"))
+                Err(format!("`{}` is not a size (a number with an optional K/M/G/T suffix)", q(v)))
             }
         }
         SubType::Check(f) => f(v),
@@ -327,6 +343,9 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
     let default_key = keys().find(|k| k.default_key);
     // Keys set so far, by their index in the schema (names are unique in a format).
     let mut seen = IndexSet::default();
+    // On the first repeat: the spellings of the keys so far (and whether a keyless part
+    // was seen), kept up to date from then on, so that n repeats cost O(n).
+    let mut spelled: Option<(std::collections::HashSet<&str>, bool)> = None;
     for (idx, item) in ps.items.iter().enumerate() {
         let (name, span) = match item.key() {
             None => match default_key {
@@ -334,7 +353,10 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
                 None => {
                     problems.push(PropProblem {
                         span: item.value,
-                        message: format!("`{}` has no key and this format has no default key", item.value.of(text)),
+                        message: format!(
+                            "`{}` has no key and this format has no default key",
+                            crate::diag::quote_bounded(item.value.of(text))
+                        ),
                     });
                     continue;
                 }
@@ -345,7 +367,8 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
             problems.push(PropProblem {
                 span,
                 message: format!(
-                    "`{name}` is not a key of this property (\"invalid key in comma-separated list property\")"
+                    "`{}` is not a key of this property (\"invalid key in comma-separated list property\")",
+                    crate::diag::quote_bounded(name)
                 ),
             });
             continue;
@@ -358,10 +381,16 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
         if seen.contains(slot) {
             // A repeat of the same spelling (or a second keyless part) was already
             // reported by `parse`; an alias or a keyless part plus `key=` was not.
-            let earlier = &ps.items[..idx];
+            let (keys_so_far, keyless) = spelled.get_or_insert_with(|| {
+                let earlier = &ps.items[..idx];
+                (
+                    earlier.iter().filter_map(|i| i.key()).map(|k| k.of(text)).collect(),
+                    earlier.iter().any(|i| i.key_len == 0),
+                )
+            });
             let reported = match item.key() {
-                None => earlier.iter().any(|i| i.key_len == 0),
-                Some(k) => earlier.iter().any(|i| i.key().is_some_and(|e| e.of(text) == k.of(text))),
+                None => *keyless,
+                Some(k) => keys_so_far.contains(k.of(text)),
             };
             if !reported {
                 problems.push(PropProblem {
@@ -374,6 +403,14 @@ pub fn validate(text: &str, ps: &PropString, schema: &[&[SubKey]], whole: Span) 
             }
         }
         seen.insert(slot);
+        if let Some((keys_so_far, keyless)) = &mut spelled {
+            match item.key() {
+                None => *keyless = true,
+                Some(k) => {
+                    keys_so_far.insert(k.of(text));
+                }
+            }
+        }
         if let Err(msg) = check_value(sub.ty, item.value.of(text)) {
             problems.push(PropProblem { span: item.value, message: format!("{}: {msg}", sub.name) });
         }

@@ -42,21 +42,29 @@ fn sensitive_value_start(line: &str) -> Option<usize> {
 /// `*` per byte, so every offset and character boundary of `text` stays valid).
 /// Borrowed when nothing needed masking.
 pub fn redact(text: &str) -> Cow<'_, str> {
+    // Built front to back (text up to each masked value, then the stars): linear in the
+    // file however many lines are masked.
     let mut out: Option<String> = None;
+    let mut copied = 0;
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
         let body = line.trim_end_matches(['\n', '\r']);
         if let Some(start) = sensitive_value_start(body) {
-            let o = out.get_or_insert_with(|| text.to_string());
             let (a, b) = (pos + start, pos + body.len());
             if a < b {
-                o.replace_range(a..b, &"*".repeat(b - a));
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                o.push_str(&text[copied..a]);
+                o.extend(std::iter::repeat_n('*', b - a));
+                copied = b;
             }
         }
         pos += line.len();
     }
     match out {
-        Some(s) => Cow::Owned(s),
+        Some(mut s) => {
+            s.push_str(&text[copied..]);
+            Cow::Owned(s)
+        }
         None => Cow::Borrowed(text),
     }
 }

@@ -319,23 +319,24 @@ impl KeyDef {
 
 /// Checks a value against a [`ValueKind`]. `Ok` holds the value to use.
 pub fn check_value(kind: ValueKind, value: Option<&str>) -> Result<String, String> {
+    let q = crate::diag::quote_bounded;
     match (kind, value) {
         (ValueKind::Bool, None) => Ok("1".into()),
         (_, None) => Err("the key has no value".into()),
         (ValueKind::Bool, Some(v)) => match v {
             "0" | "1" => Ok(v.into()),
-            _ => Err(format!("'{v}' is not a boolean here: only 0 and 1 are accepted")),
+            _ => Err(format!("'{}' is not a boolean here: only 0 and 1 are accepted", q(v))),
         },
         (ValueKind::Int(min, max), Some(v)) => match v.parse::<i64>() {
             Ok(n) if n >= min && n <= max => Ok(v.into()),
             Ok(_) => Err(format!("{v} is out of range {min}..={max}")),
-            Err(_) => Err(format!("'{v}' is not an integer")),
+            Err(_) => Err(format!("'{}' is not an integer", q(v))),
         },
         (ValueKind::Enum(values), Some(v)) => {
             if values.contains(&v) {
                 Ok(v.into())
             } else {
-                Err(format!("'{v}' is not one of {}", values.join(", ")))
+                Err(format!("'{}' is not one of {}", q(v), values.join(", ")))
             }
         }
         (ValueKind::Text, Some(v)) => Ok(v.into()),
@@ -430,7 +431,7 @@ pub fn apply_schema(raw: RawSection, schema: &Schema, diags: &mut Vec<Diagnostic
                 } else if let Some(first) = values.get(key) {
                     diags.push(
                         syntax::DUPLICATE_KEY
-                            .at(p.line, format!("'{key}' is set twice in '{}'; Proxmox keeps the first valid value '{}' and drops this one", raw.id.value, first.value))
+                            .at(p.line, format!("'{key}' is set twice in '{}'; Proxmox keeps the first valid value '{}' and drops this one", crate::diag::quote_bounded(&raw.id.value), crate::diag::quote_bounded(&first.value)))
                             .with_label(first.span, "this value is used")
                             .with_object(schema.object.clone())
                             .with_key(key)
@@ -474,7 +475,10 @@ pub fn dedup_ids(
                 syntax::DUPLICATE_SECTION_ID
                     .at(
                         s.raw.id.span,
-                        format!("'{}' is defined twice in {file}; this definition replaces the earlier one", s.id()),
+                        format!(
+                            "'{}' is defined twice in {file}; this definition replaces the earlier one",
+                            crate::diag::quote_bounded(s.id())
+                        ),
                     )
                     .with_label(p.raw.header, "earlier definition, ignored by Proxmox")
                     .with_object(object(s.id()))

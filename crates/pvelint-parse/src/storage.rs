@@ -758,7 +758,8 @@ pub fn parse(file: Option<&SourceFile>, diags: &mut Vec<Diagnostic>) -> StorageC
             sections.push((kind, s));
         }
     }
-    let mut storages: Vec<Storage> = sections.into_iter().map(|(kind, s)| build(kind, s, diags)).collect();
+    let index = DiagIndex::new(diags);
+    let mut storages: Vec<Storage> = sections.into_iter().map(|(kind, s)| build(kind, s, diags, &index)).collect();
     // The built-in `local` (pve-storage `Plugin.pm` → `parse_config`).
     let idx = storages.iter().position(|s| s.id == "local");
     let keep_written = idx.is_some_and(|i| {
@@ -829,7 +830,35 @@ fn apply(kind: StorageType, raw: RawSection, all: &[&'static str], diags: &mut V
     section::apply_schema(raw, &schema, diags)
 }
 
-fn build(kind: StorageType, mut s: Section, diags: &mut Vec<Diagnostic>) -> Storage {
+/// Where the diagnostics about `nodes` and `content` values are, by file and start, so
+/// that a storage finds the one about its line without searching every diagnostic
+/// (n storages with an invalid value would cost O(n²)).
+struct DiagIndex(BTreeMap<(&'static str, u32, u32), usize>);
+
+impl DiagIndex {
+    fn new(diags: &[Diagnostic]) -> Self {
+        let mut m = BTreeMap::new();
+        for (i, d) in diags.iter().enumerate() {
+            for key in ["nodes", "content"] {
+                if d.key.as_deref() == Some(key) {
+                    m.insert((key, d.span.file.0, d.span.start), i);
+                }
+            }
+        }
+        DiagIndex(m)
+    }
+
+    /// The last diagnostic about `key` inside `line`.
+    fn find(&self, diags: &[Diagnostic], key: &'static str, line: Span) -> Option<usize> {
+        self.0
+            .range((key, line.file.0, line.start)..=(key, line.file.0, line.end))
+            .map(|(_, &i)| i)
+            .filter(|&i| diags[i].span.end <= line.end)
+            .max()
+    }
+}
+
+fn build(kind: StorageType, mut s: Section, diags: &mut Vec<Diagnostic>, index: &DiagIndex) -> Storage {
     let id = s.id().to_string();
     let header = s.raw.header;
     let object = format!("storage '{id}'");
@@ -851,12 +880,7 @@ fn build(kind: StorageType, mut s: Section, diags: &mut Vec<Diagnostic>) -> Stor
     if nodes.is_none() {
         if let Some(p) = s.raw.props.iter().find(|p| p.key.value == "nodes" && p.value.is_some()) {
             // The value was rejected: say what that means for the storage.
-            if let Some(d) = diags.iter_mut().rev().find(|d| {
-                d.key.as_deref() == Some("nodes")
-                    && d.span.file == p.line.file
-                    && p.line.start <= d.span.start
-                    && d.span.end <= p.line.end
-            }) {
+            if let Some(d) = index.find(diags, "nodes", p.line).map(|i| &mut diags[i]) {
                 d.message.push_str(&format!("; storage '{id}' is then available on every node"));
                 d.help.get_or_insert_with(|| {
                     "fix or remove the invalid node name; node names are DNS labels without dots or underscores".into()
@@ -916,14 +940,8 @@ fn build(kind: StorageType, mut s: Section, diags: &mut Vec<Diagnostic>) -> Stor
             Effective::written(set, v.span)
         }
         (Some((_, default)), None) => {
-            if let Some(d) = s.raw.props.iter().find(|p| p.key.value == "content").and_then(|p| {
-                diags.iter_mut().rev().find(|d| {
-                    d.key.as_deref() == Some("content")
-                        && p.line.start <= d.span.start
-                        && d.span.end <= p.line.end
-                        && d.span.file == p.line.file
-                })
-            }) {
+            let line = s.raw.props.iter().find(|p| p.key.value == "content").map(|p| p.line);
+            if let Some(d) = line.and_then(|l| index.find(diags, "content", l)).map(|i| &mut diags[i]) {
                 d.message.push_str(&format!(
                     "; storage '{id}' then gets the default content of '{kind}': {}",
                     default.iter().map(|c| c.name()).collect::<Vec<_>>().join(",")
@@ -951,7 +969,7 @@ fn build(kind: StorageType, mut s: Section, diags: &mut Vec<Diagnostic>) -> Stor
                 usable = false;
                 diags.push(
                     syntax::INVALID_VALUE
-                        .at(p.span.unwrap_or(header), format!("path '{}' of storage '{id}' holds characters Proxmox refuses for a {kind} storage; the storage cannot be used", p.value))
+                        .at(p.span.unwrap_or(header), format!("path '{}' of storage '{id}' holds characters Proxmox refuses for a {kind} storage; the storage cannot be used", crate::diag::quote_bounded(&p.value)))
                         .with_object(object.clone())
                         .with_key("path")
                         .with_help("use only letters, digits and - / _ . @ in the path"),

@@ -102,10 +102,14 @@ pub fn plural_s(n: usize) -> &'static str {
     }
 }
 
-/// Names quoted and joined the way messages name things: `'a'`, `'a', 'b'`.
+/// Names quoted and joined the way messages name things: `'a'`, `'a', 'b'`; at most
+/// [`crate::diag::MAX_RELATED`] of them, then "and N more" (issue 12: no message embeds
+/// an unbounded list).
 pub fn quoted<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
-    let q: Vec<String> = items.into_iter().map(|s| format!("'{}'", s.as_ref())).collect();
-    q.join(", ")
+    let items: Vec<S> = items.into_iter().collect();
+    let total = items.len();
+    let shown = items.iter().take(crate::diag::MAX_RELATED).map(|s| format!("'{}'", s.as_ref()));
+    crate::diag::bounded_list_of(shown, total, ", ", ", ")
 }
 
 #[cfg(test)]

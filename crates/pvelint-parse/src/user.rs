@@ -80,7 +80,8 @@ fn fields(line: &str) -> Vec<(usize, usize)> {
 }
 
 pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
-    let mut pools = Vec::new();
+    let mut pools: Vec<Pool> = Vec::new();
+    let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     // VMID → (pool, span) of the membership Proxmox keeps.
     let mut member: BTreeMap<u32, (String, Span)> = BTreeMap::new();
     for (span, line) in file.lines() {
@@ -114,7 +115,13 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
                 if !item.bytes().all(|c| c.is_ascii_digit()) {
                     diags.push(
                         syntax::INVALID_VALUE
-                            .at(ispan, format!("'{item}' in pool '{name}' is not a VMID; Proxmox ignores it"))
+                            .at(
+                                ispan,
+                                format!(
+                                    "'{}' in pool '{name}' is not a VMID; Proxmox ignores it",
+                                    crate::diag::quote_bounded(item)
+                                ),
+                            )
                             .with_object(format!("pool:{name}")),
                     );
                     continue;
@@ -122,7 +129,13 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
                 let Ok(vmid) = item.parse::<u32>() else {
                     diags.push(
                         syntax::INVALID_VALUE
-                            .at(ispan, format!("'{item}' in pool '{name}' is too large to be a VMID"))
+                            .at(
+                                ispan,
+                                format!(
+                                    "'{}' in pool '{name}' is too large to be a VMID",
+                                    crate::diag::quote_bounded(item)
+                                ),
+                            )
                             .with_object(format!("pool:{name}")),
                     );
                     continue;
@@ -163,11 +176,18 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
                 pool.storages.push(Spanned::new(item.to_string(), ispan));
             }
         }
-        if let Some(existing) = pools.iter_mut().find(|p: &&mut Pool| p.name.value == pool.name.value) {
-            existing.vmids.extend(pool.vmids);
-            existing.storages.extend(pool.storages);
-        } else {
-            pools.push(pool);
+        // Lines of the same pool merge into the first: found through an index, not a
+        // search of every pool so far.
+        match by_name.get(&pool.name.value) {
+            Some(&k) => {
+                let existing: &mut Pool = &mut pools[k];
+                existing.vmids.extend(pool.vmids);
+                existing.storages.extend(pool.storages);
+            }
+            None => {
+                by_name.insert(pool.name.value.clone(), pools.len());
+                pools.push(pool);
+            }
         }
     }
     UserConfig { file: file.id, pools }

@@ -136,7 +136,19 @@ pub struct Context<'a> {
     vmids: Option<Vec<u32>>,
     /// Node → indexes in `tree.guests` of its guests (ascending), built on first use.
     by_node: std::cell::OnceCell<HashMap<&'a str, Vec<usize>>>,
+    /// Pool name → index in user.cfg's pools, and the same by lower-case name (the
+    /// first), built on first use.
+    pools: std::cell::OnceCell<PoolIndex<'a>>,
+    /// Storage directory → its storage (the first with that directory), and the same for
+    /// removed storages (index in `tree.storage.removed`), built on first use.
+    #[allow(clippy::type_complexity)]
+    dir_index: std::cell::OnceCell<(HashMap<String, &'a Storage>, HashMap<String, usize>)>,
+    /// [`Context::repeated_volumes`], built on first use.
+    repeated: std::cell::OnceCell<Vec<(&'a str, Vec<GuestVolume<'a>>)>>,
 }
+
+/// Pool name → index in user.cfg's pools, and lower-case name → the first such pool.
+type PoolIndex<'a> = (HashMap<&'a str, usize>, HashMap<String, usize>);
 
 /// A fast hash for short IDs from the configs (storage IDs are looked up once per volume
 /// by several rules): FNV-1a over the bytes. No protection against crafted collisions
@@ -196,6 +208,9 @@ impl<'a> Context<'a> {
             vol_storage,
             vmids,
             by_node: Default::default(),
+            repeated: Default::default(),
+            pools: Default::default(),
+            dir_index: Default::default(),
         }
     }
 
@@ -227,8 +242,8 @@ impl<'a> Context<'a> {
     fn vmid_run(&self, vmid: u32) -> Option<std::ops::Range<usize>> {
         let vmids = self.vmids.as_ref()?;
         let start = vmids.partition_point(|v| *v < vmid);
-        let len = vmids[start..].iter().take_while(|v| **v == vmid).count();
-        Some(start..start + len)
+        let end = start + vmids[start..].partition_point(|v| *v <= vmid);
+        Some(start..end)
     }
 
     pub fn storage(&self, id: &str) -> Option<&'a Storage> {
@@ -312,29 +327,50 @@ impl<'a> Context<'a> {
     /// of an undefined storage.
     pub fn path_owner(&self, path: &str) -> Option<PathOwner<'a>> {
         let path = pvelint_parse::storage::canonpath(path);
-        let mut best: Option<(&'a Storage, String)> = None;
-        for s in self.tree.storage.iter() {
-            let Some(dir) = s.fs_path() else { continue };
-            let dir = &dir.value;
-            if dir == "/" {
-                continue;
+        // The path and each of its parents, longest first: the first storage directory
+        // found is the longest match (lookups in an index, not a scan of storage.cfg per
+        // path).
+        let (dirs, removed) = self.dir_index.get_or_init(|| {
+            let mut dirs: HashMap<String, &'a Storage> = HashMap::new();
+            for s in self.tree.storage.iter() {
+                if let Some(dir) = s.fs_path() {
+                    if dir.value != "/" {
+                        dirs.entry(dir.value.clone()).or_insert(s);
+                    }
+                }
             }
-            let inside = path == *dir || path.starts_with(&format!("{dir}/"));
-            if inside && best.as_ref().is_none_or(|(_, b)| dir.len() > b.len()) {
-                best = Some((s, dir.clone()));
+            let mut removed: HashMap<String, usize> = HashMap::new();
+            for (i, s) in self.tree.storage.removed.iter().enumerate() {
+                if let Some(dir) = s.fs_path() {
+                    removed.entry(dir.value.clone()).or_insert(i);
+                }
             }
-        }
-        if let Some((s, d)) = best {
-            return Some(PathOwner::Storage(s, d));
+            (dirs, removed)
+        });
+        let ancestors = || {
+            let mut p: Option<&str> = Some(path.as_str());
+            std::iter::from_fn(move || {
+                let cur = p?;
+                p = match cur.rfind('/') {
+                    Some(0) if cur.len() > 1 => Some("/"),
+                    Some(i) if i > 0 => Some(&cur[..i]),
+                    _ => None,
+                };
+                Some(cur)
+            })
+        };
+        if let Some((dir, s)) = ancestors().find_map(|d| dirs.get(d).map(|s| (d, *s))) {
+            return Some(PathOwner::Storage(s, dir.to_string()));
         }
         if !self.storage_known() {
             return None;
         }
-        for s in &self.tree.storage.removed {
+        // The first removed storage (in order) whose directory holds the path.
+        if let Some(i) = ancestors().filter(|d| *d != "/" || path == "/").filter_map(|d| removed.get(d).copied()).min()
+        {
+            let s = &self.tree.storage.removed[i];
             if let Some(dir) = s.fs_path() {
-                if path == dir.value || path.starts_with(&format!("{}/", dir.value)) {
-                    return Some(PathOwner::GhostMount(s.id.clone(), dir.value.clone()));
-                }
+                return Some(PathOwner::GhostMount(s.id.clone(), dir.value.clone()));
             }
         }
         let rest = path.strip_prefix("/mnt/pve/")?;
@@ -349,6 +385,39 @@ impl<'a> Context<'a> {
         }
     }
 
+    fn pool_index(&self) -> &PoolIndex<'a> {
+        self.pools.get_or_init(|| {
+            let mut exact = HashMap::new();
+            let mut folded = HashMap::new();
+            for (i, p) in self.tree.user.iter().flat_map(|u| u.pools.iter()).enumerate() {
+                exact.entry(p.name.value.as_str()).or_insert(i);
+                folded.entry(p.name.value.to_ascii_lowercase()).or_insert(i);
+            }
+            (exact, folded)
+        })
+    }
+
+    /// The pool of user.cfg with this name.
+    pub fn pool(&self, name: &str) -> Option<&'a pvelint_parse::user::Pool> {
+        let i = *self.pool_index().0.get(name)?;
+        self.tree.user.as_ref().map(|u| &u.pools[i])
+    }
+
+    /// The first pool whose name equals this one but for ASCII case.
+    pub fn pool_ignoring_case(&self, name: &str) -> Option<&'a pvelint_parse::user::Pool> {
+        let i = *self.pool_index().1.get(&name.to_ascii_lowercase())?;
+        self.tree.user.as_ref().map(|u| &u.pools[i])
+    }
+
+    /// Every guest config with this VMID (two or more are a C101 duplicate), in tree
+    /// order: a binary search when the guests are sorted (as `load` leaves them).
+    pub fn guests_with_vmid(&self, vmid: u32) -> Vec<&'a Guest> {
+        match self.vmid_run(vmid) {
+            Some(run) => self.tree.guests[run].iter().collect(),
+            None => self.tree.guests.iter().filter(|g| g.vmid == vmid).collect(),
+        }
+    }
+
     /// Nodes that hold guest configs.
     pub fn guest_nodes(&self) -> BTreeSet<&'a str> {
         self.tree.guests.iter().map(|g| g.node.as_str()).collect()
@@ -360,7 +429,7 @@ impl<'a> Context<'a> {
     pub fn selected_guests(&self, opts: &VzdumpOptions) -> Vec<&'a Guest> {
         let mut ids: BTreeSet<u32> = BTreeSet::new();
         if let Some(pool) = opts.pool() {
-            if let Some(p) = self.tree.user.as_ref().and_then(|u| u.pools.iter().find(|p| p.name.value == pool.value)) {
+            if let Some(p) = self.pool(&pool.value) {
                 ids.extend(p.vmids.iter().map(|v| v.value));
             }
         } else if !opts.vmids().is_empty() {
@@ -462,7 +531,12 @@ impl<'a> Context<'a> {
     /// volume ID order, each with its uses in guest order. One sort of 8-byte keys (hash
     /// of the ID, position in [`Context::volumes`]), no map: only equal hashes are
     /// compared as text.
-    pub fn repeated_volumes(&self) -> Vec<(&'a str, Vec<GuestVolume<'a>>)> {
+    /// Computed once per run (G106 and G107 ask).
+    pub fn repeated_volumes(&self) -> &[(&'a str, Vec<GuestVolume<'a>>)] {
+        self.repeated.get_or_init(|| self.find_repeated_volumes())
+    }
+
+    fn find_repeated_volumes(&self) -> Vec<(&'a str, Vec<GuestVolume<'a>>)> {
         use std::hash::{Hash, Hasher};
         let mut keys: Vec<u64> = Vec::new();
         for (pos, v) in self.volumes().enumerate() {
@@ -592,11 +666,15 @@ impl<'a> Context<'a> {
     /// Backup targets of a job per node: (storage id, span of where it was set, nodes).
     pub fn job_targets(&self, opts: &VzdumpOptions) -> Vec<(String, Option<Span>, Vec<String>)> {
         let mut out: Vec<(String, Option<Span>, Vec<String>)> = Vec::new();
+        let mut at: HashMap<(String, Option<Span>), usize> = HashMap::new();
         for node in self.job_worker_nodes(opts) {
             let Some((id, span)) = self.backup_target(opts, &node) else { continue };
-            match out.iter_mut().find(|(i, s, _)| *i == id && *s == span) {
-                Some(e) => e.2.push(node),
-                None => out.push((id, span, vec![node])),
+            match at.get(&(id.clone(), span)) {
+                Some(&k) => out[k].2.push(node),
+                None => {
+                    at.insert((id.clone(), span), out.len());
+                    out.push((id, span, vec![node]));
+                }
             }
         }
         out
@@ -616,7 +694,7 @@ impl<'a> Context<'a> {
     /// node list is unknown.
     pub fn node_list_source(&self) -> Option<NodeListSource> {
         let nodes = self.nodes.as_ref()?;
-        let listed = nodes.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ");
+        let listed = pvelint_parse::diag::bounded_list(nodes.iter().map(|n| format!("'{n}'")), ", ", ", ");
         if let Some(c) = self.tree.corosync.as_ref().filter(|c| !c.nodes.is_empty()) {
             return Some(NodeListSource {
                 note: format!("corosync.conf lists {listed}"),

@@ -602,11 +602,17 @@ fn exit_code(args: &CheckArgs, diags: &[Diagnostic]) -> i32 {
 /// Whether the tree had files but none could be read (each has a P015 error): the run
 /// checked nothing, which must not look like a clean or an ordinary failing run.
 fn nothing_usable(tree: &Tree) -> bool {
-    let read: Vec<_> = tree.files.iter().filter(|f| !tree.secret_files.contains(&f.id)).map(|f| f.id).collect();
-    !read.is_empty()
-        && read.iter().all(|id| {
-            tree.diagnostics.iter().any(|d| d.code == "P015" && d.severity == Severity::Error && d.span.file == *id)
-        })
+    // Files with an unreadable-file error, as a set: one pass over the diagnostics, not
+    // one per file.
+    let unreadable: std::collections::HashSet<_> = tree
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "P015" && d.severity == Severity::Error)
+        .map(|d| d.span.file)
+        .collect();
+    let secret: std::collections::HashSet<_> = tree.secret_files.iter().collect();
+    let mut read = tree.files.iter().filter(|f| !secret.contains(&f.id)).peekable();
+    read.peek().is_some() && read.all(|f| unreadable.contains(&f.id))
 }
 
 /// `--output` never overwrites a configuration file of the tree.
@@ -673,6 +679,8 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
         );
     }
     if !wanted.is_empty() {
+        // Sets and a per-file answer: `check FILE…` with n files must not compare every
+        // file with every other, nor resolve a path per diagnostic.
         let read: Vec<PathBuf> = tree
             .files
             .iter()
@@ -681,7 +689,9 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 std::fs::canonicalize(&p).unwrap_or(p)
             })
             .collect();
-        let unread: Vec<&PathBuf> = wanted.iter().filter(|w| !read.contains(w)).collect();
+        let read_set: std::collections::HashSet<&PathBuf> = read.iter().collect();
+        let wanted_set: std::collections::HashSet<&PathBuf> = wanted.iter().collect();
+        let unread: Vec<&PathBuf> = wanted.iter().filter(|w| !read_set.contains(w)).collect();
         if unread.len() == wanted.len() {
             let _ =
                 writeln!(err, "pvelint: none of the files given is a Proxmox configuration file that pvelint reads");
@@ -691,11 +701,8 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
             let _ = writeln!(err, "pvelint: note: {} is not a configuration file pvelint reads; ignored", u.display());
         }
         if !args.all_files_in_tree {
-            diags.retain(|d| {
-                let p = root.join(&tree.file(d.span.file).path);
-                let p = std::fs::canonicalize(&p).unwrap_or(p);
-                wanted.contains(&p)
-            });
+            let keep: Vec<bool> = read.iter().map(|p| wanted_set.contains(p)).collect();
+            diags.retain(|d| keep.get(d.span.file.0 as usize).copied().unwrap_or(false));
         }
     }
     if let Some(path) = &args.write_baseline {

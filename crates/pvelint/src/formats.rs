@@ -192,13 +192,55 @@ struct SarifRegion {
     snippet: SarifText,
 }
 
-/// Whole lines around a region (no columns: SARIF reads that as full lines).
+/// Whole lines around a region (no columns: SARIF reads that as full lines); on a long
+/// line, a window of it around the region (with columns).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifContextRegion {
     start_line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<usize>,
     end_line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<usize>,
     snippet: SarifText,
+}
+
+/// Context longer than this (bytes) is cut to a window of [`CONTEXT_WINDOW`] bytes each
+/// side of the region; a region snippet longer than [`MAX_SNIPPET`] is cut with `…`.
+const LONG_CONTEXT: usize = 1024;
+const CONTEXT_WINDOW: usize = 80;
+const MAX_SNIPPET: usize = 512;
+
+/// The texts shown in snippets, per file, values of sensitive keys masked (offsets
+/// unchanged): masked once per file with findings, not once per location.
+struct Masked<'a> {
+    tree: &'a Tree,
+    texts: Vec<std::cell::OnceCell<std::borrow::Cow<'a, str>>>,
+}
+
+impl<'a> Masked<'a> {
+    fn new(tree: &'a Tree) -> Self {
+        Masked { tree, texts: tree.files.iter().map(|_| std::cell::OnceCell::new()).collect() }
+    }
+
+    fn text(&self, span: Span) -> &str {
+        self.texts[span.file.0 as usize].get_or_init(|| pvelint_parse::secrets::redact(&self.tree.file(span.file).text))
+    }
+}
+
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 fn sarif_rule(m: &RuleMeta) -> SarifRule {
@@ -218,26 +260,40 @@ fn sarif_rule(m: &RuleMeta) -> SarifRule {
     }
 }
 
-/// The text of a span, and of the whole lines it touches (without the final newline).
-fn snippets(tree: &Tree, span: Span) -> (String, String) {
-    let text: &str = &tree.file(span.file).text;
+/// The text of a span (cut at [`MAX_SNIPPET`] bytes), and its context: the whole lines
+/// it touches (without the final newline), or on long lines a window around it, with the
+/// columns of the window.
+fn snippets(masked: &Masked, span: Span) -> (String, String, Option<(usize, usize)>) {
+    let f = masked.tree.file(span.file);
+    let text = masked.text(span);
     let (start, end) = (span.start as usize, span.end as usize);
-    let line_start = text.get(..start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
-    let line_end = text.get(end..).and_then(|t| t.find('\n')).map_or(text.len(), |i| end + i);
-    // Values of sensitive keys masked, offsets unchanged. Masking works line by line, so
-    // only these lines are masked (not the whole file for each location).
-    let lines = pvelint_parse::secrets::redact(text.get(line_start..line_end).unwrap_or_default());
-    let exact = lines.get(start.saturating_sub(line_start)..end.saturating_sub(line_start)).unwrap_or_default();
-    if tree.outside_tree.contains(&span.file) {
+    let line_start = f.line_span(span.start).start as usize;
+    let line_end = f.line_span(span.end).end as usize;
+    let exact = text.get(start..end).unwrap_or_default();
+    let exact = if exact.len() > MAX_SNIPPET {
+        format!("{}…", &exact[..floor_boundary(exact, MAX_SNIPPET)])
+    } else {
+        exact.to_string()
+    };
+    if masked.tree.outside_tree.contains(&span.file) {
         // A file attached from outside the tree: nothing beyond the span is quoted.
-        return (exact.to_string(), exact.to_string());
+        return (exact.clone(), exact, None);
     }
-    (exact.to_string(), lines.to_string())
+    if line_end - line_start <= LONG_CONTEXT {
+        return (exact, text.get(line_start..line_end).unwrap_or_default().to_string(), None);
+    }
+    let ws = floor_boundary(text, start.saturating_sub(CONTEXT_WINDOW).max(line_start));
+    let we = ceil_boundary(text, (start.max(end.min(start + MAX_SNIPPET)) + CONTEXT_WINDOW).min(line_end));
+    let columns = (f.line_col(ws as u32).1, f.line_col(we as u32).1);
+    (exact, text.get(ws..we).unwrap_or_default().to_string(), Some(columns))
 }
 
-fn sarif_location(tree: &Tree, span: Span, id: Option<usize>, message: Option<&str>) -> SarifLocation {
+fn sarif_location(masked: &Masked, span: Span, id: Option<usize>, message: Option<&str>) -> SarifLocation {
+    let tree = masked.tree;
     let p = position(tree, span);
-    let (exact, lines) = snippets(tree, span);
+    let (exact, lines, columns) = snippets(masked, span);
+    // A window lies on the region's lines: the context has the region's line numbers.
+    let (ctx_start_line, ctx_end_line) = (p.line, p.end_line);
     SarifLocation {
         id,
         physical_location: SarifPhysicalLocation {
@@ -253,8 +309,10 @@ fn sarif_location(tree: &Tree, span: Span, id: Option<usize>, message: Option<&s
                 snippet: SarifText { text: exact },
             },
             context_region: SarifContextRegion {
-                start_line: p.line,
-                end_line: p.end_line,
+                start_line: ctx_start_line,
+                start_column: columns.map(|c| c.0),
+                end_line: ctx_end_line,
+                end_column: columns.map(|c| c.1),
                 snippet: SarifText { text: lines },
             },
         },
@@ -269,6 +327,7 @@ fn sarif_location(tree: &Tree, span: Span, id: Option<usize>, message: Option<&s
 pub fn sarif(tree: &Tree, diags: &[Diagnostic]) -> String {
     let metas = pvelint_rules::registry::all_meta();
     let fps = fingerprint::fingerprints(tree, diags);
+    let masked = Masked::new(tree);
     let results = diags
         .iter()
         .zip(fps)
@@ -284,12 +343,12 @@ pub fn sarif(tree: &Tree, diags: &[Diagnostic]) -> String {
                     .unwrap_or(-1),
                 level: sarif_level(d.severity),
                 message: SarifText { text: message_with_help(d) },
-                locations: vec![sarif_location(tree, d.span, None, None)],
+                locations: vec![sarif_location(&masked, d.span, None, None)],
                 related_locations: d
                     .labels
                     .iter()
                     .enumerate()
-                    .map(|(i, l)| sarif_location(tree, l.span, Some(i + 1), Some(&l.message)))
+                    .map(|(i, l)| sarif_location(&masked, l.span, Some(i + 1), Some(&l.message)))
                     .collect(),
                 partial_fingerprints: std::iter::once((FINGERPRINT_KEY, fp)).collect(),
                 properties,

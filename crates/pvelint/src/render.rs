@@ -270,6 +270,78 @@ fn miette_line_starts(text: &[u8]) -> Box<[usize]> {
     starts.into_boxed_slice()
 }
 
+/// Lines longer than this (in bytes) are shown as a window around the span, not whole:
+/// n findings on a 1 MiB line must not print n MiB.
+const LONG_LINE: usize = 1024;
+
+/// Bytes of a long line shown on each side of a span.
+const WINDOW: usize = 80;
+
+/// The end (exclusive) of the miette line `line`, without its line break.
+fn miette_line_end(text: &[u8], starts: &[usize], line: usize) -> usize {
+    let start = starts[line];
+    let mut end = starts.get(line + 1).copied().unwrap_or(text.len());
+    if end > start && text[end - 1] == b'\n' {
+        end -= 1;
+        if end > start && text[end - 1] == b'\r' {
+            end -= 1;
+        }
+    } else if end > start && end < text.len() && text[end - 1] == b'\r' {
+        end -= 1;
+    }
+    end
+}
+
+type Window = Result<(std::ops::Range<usize>, usize, usize), MietteError>;
+
+/// When the lines of a snippet (the span's lines and `before`/`after` lines around it)
+/// include a long line: the bytes to show instead, as (range, line, column); `None` when
+/// every line is short (miette then shows whole lines, as always). A span on one long
+/// line gets a window of [`WINDOW`] bytes each side (cut at character boundaries); a
+/// short span next to a long line gets its own lines only; a span over several lines
+/// including a long one is refused (miette then does not merge it).
+fn long_line_window(
+    text: &[u8],
+    starts: &[usize],
+    offset: usize,
+    len: usize,
+    line: usize,
+    before: usize,
+    after: usize,
+) -> Option<Window> {
+    let last = starts.partition_point(|s| *s <= offset + len.saturating_sub(1)).saturating_sub(1).max(line);
+    let lo = line.saturating_sub(before);
+    let hi = (last + after).min(starts.len() - 1);
+    let long = |l: usize| miette_line_end(text, starts, l) - starts[l] > LONG_LINE;
+    if !(lo..=hi).any(long) {
+        return None;
+    }
+    let (ls, le) = (starts[line], miette_line_end(text, starts, last));
+    if last != line && (line..=last).any(long) {
+        return Some(Err(MietteError::OutOfBounds));
+    }
+    let boundary = |mut i: usize, up: bool| {
+        while i > 0 && i < text.len() && (text[i] & 0xC0) == 0x80 {
+            if up {
+                i += 1
+            } else {
+                i -= 1
+            }
+        }
+        i
+    };
+    let end = (offset + len).max(offset);
+    let (ws, we) = if long(line) {
+        (boundary(offset.saturating_sub(WINDOW).max(ls), false), boundary((end + WINDOW).min(le), true))
+    } else {
+        (ls, le)
+    };
+    // As miette's own reading: without lines before, the data starts at the span and the
+    // column is the span's (in bytes); with lines before, at the first byte shown.
+    let start = if before == 0 { offset } else { ws };
+    Some(Ok((start..we.max(end.min(text.len())), line, start - ls)))
+}
+
 impl<'a> TreeSource<'a> {
     fn new(tree: &'a Tree, diags: &[Diagnostic]) -> Self {
         let mut bases = Vec::with_capacity(tree.files.len());
@@ -311,8 +383,26 @@ impl SourceCode for TreeSource<'_> {
         // large file with many findings that is quadratic. Hand it only the text from the
         // line before the first context line on (its scan looks one byte behind the span),
         // and add the lines skipped.
+        // A span that runs past the end of its file (miette's attempt to merge the
+        // snippets of labels in two files) is refused at once, as miette's own reading
+        // would refuse it after scanning to the end of the file: for every such finding.
+        if (offset + span.len()).saturating_sub(1) > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
         let starts = self.line_starts[idx].get_or_init(|| miette_line_starts(text));
         let line = starts.partition_point(|s| *s <= offset).saturating_sub(1);
+        if let Some(window) = long_line_window(text, starts, offset, span.len(), line, before, after) {
+            let (data, line, column) = window?;
+            let global = SourceSpan::new((data.start + base).into(), data.len());
+            return Ok(Box::new(MietteSpanContents::new_named(
+                file.path.clone(),
+                &text[data],
+                global,
+                line,
+                column,
+                1,
+            )));
+        }
         let first = line.saturating_sub(before + 1);
         let window = starts[first].min(text.len());
         let local = SourceSpan::new((offset - window).into(), span.len());
@@ -385,11 +475,37 @@ pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).tab_width(4).with_links(false);
     let mut out = String::new();
+    // On a long line miette shows a window around one span: a span longer than the
+    // window is cut to its start (at a character boundary), and a second span of the same
+    // finding on that line is left out of the snippet (it stays in every other format).
+    let long_line_of = |span: Span| {
+        let f = tree.file(span.file);
+        let line = f.line_span(span.start);
+        (line.len() > LONG_LINE).then_some((span.file, line.start))
+    };
+    let shown = |span: Span| -> SourceSpan {
+        if span.len() > WINDOW && long_line_of(span).is_some() {
+            let text = &tree.file(span.file).text;
+            let mut end = span.start as usize + WINDOW;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            return source.global(Span::new(span.file, span.start as usize, end));
+        }
+        source.global(span)
+    };
     for d in diags {
-        let mut labels = vec![LabeledSpan::new_primary_with_span(None, source.global(d.span))];
-        labels.extend(
-            d.labels.iter().map(|l| LabeledSpan::new_with_span(Some(l.message.clone()), source.global(l.span))),
-        );
+        let mut labels = vec![LabeledSpan::new_primary_with_span(None, shown(d.span))];
+        let mut long_lines: Vec<(pvelint_parse::FileId, u32)> = long_line_of(d.span).into_iter().collect();
+        for l in &d.labels {
+            if let Some(key) = long_line_of(l.span) {
+                if long_lines.contains(&key) {
+                    continue;
+                }
+                long_lines.push(key);
+            }
+            labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), shown(l.span)));
+        }
         let report = Report { diag: d, source: &source, labels, code: format!("{}({})", d.code, d.name) };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {

@@ -80,21 +80,43 @@ impl Change {
 }
 
 /// The index of a storage in storage.cfg, or the error for a change that names none.
-fn storage_index(t: &Tree, storage: &str) -> Result<usize, String> {
-    t.storage
-        .storages
-        .iter()
-        .position(|s| s.id == storage)
-        .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))
-}
-
 /// Applies the changes to a copy of the tree. Errors name what does not exist.
+///
+/// n changes cost O(n log n): storages, guests and nodes are looked up through indexes
+/// built once, removed storages and nodes are marked and dropped in one pass at the end.
 pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
+    use std::collections::{BTreeSet, HashMap, HashSet};
     let mut t = tree.clone();
+    let mut storage_at: HashMap<String, usize> = HashMap::new();
+    for (i, s) in t.storage.storages.iter().enumerate() {
+        storage_at.entry(s.id.clone()).or_insert(i);
+    }
+    let mut guest_at: HashMap<u32, usize> = HashMap::new();
+    for (i, g) in t.guests.iter().enumerate() {
+        guest_at.entry(g.vmid).or_insert(i);
+    }
+    let mut removed_storages: Vec<usize> = Vec::new();
+    let mut gone: HashSet<usize> = HashSet::new();
+    let storage_index = |storage_at: &HashMap<String, usize>, gone: &HashSet<usize>, storage: &str| {
+        storage_at
+            .get(storage)
+            .copied()
+            .filter(|i| !gone.contains(i))
+            .ok_or_else(|| format!("storage '{storage}' is not defined in storage.cfg"))
+    };
+    // The cluster's nodes as `Tree::cluster_nodes` gives them, kept up to date.
+    let mut corosync_nodes: BTreeSet<String> = t.corosync.as_ref().map(|c| c.node_names()).unwrap_or_default();
+    let mut removed_nodes: HashSet<String> = HashSet::new();
+    let in_cluster = |corosync_nodes: &BTreeSet<String>, local: &Option<String>, node: &str| -> Option<bool> {
+        if !corosync_nodes.is_empty() {
+            return Some(corosync_nodes.contains(node));
+        }
+        local.as_ref().map(|n| n == node)
+    };
     for c in changes {
         match c {
             Change::MoveStorage { storage, nodes } => {
-                let i = storage_index(&t, storage)?;
+                let i = storage_index(&storage_at, &gone, storage)?;
                 let s = &mut t.storage.storages[i];
                 let span = s.nodes.as_ref().map(|n| n.span).or_else(|| s.anchor());
                 let Some(span) = span else {
@@ -103,23 +125,26 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
                 s.nodes = Some(Spanned::new(nodes.iter().cloned().collect(), span));
             }
             Change::DisableStorage(storage) => {
-                let i = storage_index(&t, storage)?;
+                let i = storage_index(&storage_at, &gone, storage)?;
                 let s = &mut t.storage.storages[i];
                 let span = s.anchor().ok_or_else(|| format!("storage '{storage}' has no section to disable"))?;
                 s.disabled = Some(span);
             }
             Change::RemoveStorage(storage) => {
-                let i = storage_index(&t, storage)?;
-                let s = t.storage.storages.remove(i);
-                t.storage.removed.push(s);
+                let i = storage_index(&storage_at, &gone, storage)?;
+                gone.insert(i);
+                removed_storages.push(i);
+                // A later section with the same ID would not stand in for it: the first
+                // one is the effective definition, and it is gone.
             }
             Change::RemoveNode(node) => {
-                let known = t.cluster_nodes().is_some_and(|n| n.contains(node)) || t.node_dirs.contains(node);
+                let known =
+                    in_cluster(&corosync_nodes, &t.local_node, node) == Some(true) || t.node_dirs.contains(node);
                 if !known {
                     return Err(format!("node '{node}' is not in the cluster"));
                 }
-                if let Some(c) = &mut t.corosync {
-                    c.nodes.retain(|n| n.name.value != *node);
+                if corosync_nodes.remove(node) {
+                    removed_nodes.insert(node.clone());
                 }
                 if t.local_node.as_deref() == Some(node.as_str()) {
                     t.local_node = None;
@@ -128,15 +153,38 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
                 t.vzdump_confs.remove(node);
             }
             Change::MoveGuest { vmid, node } => {
-                if t.cluster_nodes().is_some_and(|n| !n.contains(node)) {
+                if in_cluster(&corosync_nodes, &t.local_node, node) == Some(false) {
                     return Err(format!("node '{node}' is not in the cluster"));
                 }
-                let g =
-                    t.guests.iter_mut().find(|g| g.vmid == *vmid).ok_or_else(|| format!("there is no guest {vmid}"))?;
+                let i = *guest_at.get(vmid).ok_or_else(|| format!("there is no guest {vmid}"))?;
+                let g = &mut t.guests[i];
                 if g.node != *node {
                     t.moved_guests.entry(*vmid).or_insert_with(|| g.node.clone());
                     g.node = node.clone();
                 }
+            }
+        }
+    }
+    if !removed_nodes.is_empty() {
+        if let Some(c) = &mut t.corosync {
+            c.nodes.retain(|n| !removed_nodes.contains(&n.name.value));
+        }
+    }
+    if !removed_storages.is_empty() {
+        let mut kept = Vec::with_capacity(t.storage.storages.len() - gone.len());
+        let mut taken: Vec<Option<pvelint_parse::storage::Storage>> = Vec::new();
+        for (i, s) in std::mem::take(&mut t.storage.storages).into_iter().enumerate() {
+            if gone.contains(&i) {
+                taken.push(Some(s));
+            } else {
+                kept.push(s);
+                taken.push(None);
+            }
+        }
+        t.storage.storages = kept;
+        for i in removed_storages {
+            if let Some(s) = taken[i].take() {
+                t.storage.removed.push(s);
             }
         }
     }

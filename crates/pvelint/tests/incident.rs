@@ -25,7 +25,8 @@ fn incident_is_fully_reported() {
     let at = |path: &'static str, line: u64| diags.iter().filter(move |d| d["path"] == path && d["line"] == line);
     // The mp0 lines of CT 106 and CT 113.
     assert!(at("pve/nodes/fun-bedbug/lxc/106.conf", 6).count() >= 2);
-    assert!(at("pve/nodes/fun-bedbug/lxc/113.conf", 5).count() >= 2);
+    // One G106 per volume (at CT 106, the non-owner): CT 113 keeps its other findings.
+    assert!(at("pve/nodes/fun-bedbug/lxc/113.conf", 5).count() >= 1);
     // fun-bedbug's tmpdir.
     assert!(at("vzdump.conf", 3).any(|d| d["message"].as_str().unwrap().contains("tmpdir")));
     // The stale `nodes fun-bedbug`, seen from the Frigate CT on still-fawn.

@@ -21,7 +21,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let what = if names.len() == 1 {
         format!("{} holds key material", names[0])
     } else {
-        format!("{} files under priv/ hold key material ({})", names.len(), names.join(", "))
+        format!(
+            "{} files under priv/ hold key material ({})",
+            names.len(),
+            pvelint_parse::diag::bounded_list(names.iter(), ", ", ", ")
+        )
     };
     let mut d = META
         .at(
@@ -34,8 +38,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             "keep priv/ out of the repository (`git rm -r --cached priv`, add `priv/` to .gitignore), and rotate every secret that was committed; pvelint needs nothing from priv/",
         )
         .with_object("file");
-    for id in rest {
-        d = d.with_label(tree.file(*id).span(), "key material too");
-    }
+    d = d.with_related(rest, |id| (tree.file(*id).span(), "key material too".to_string()));
     out.push(d);
 }

@@ -3,6 +3,7 @@
 use crate::context::Context;
 use pvelint_parse::guest::VolumeTarget;
 use pvelint_parse::Diagnostic;
+use std::collections::HashSet;
 
 crate::declare_rule!(
     VolumeOwnedByOtherGuest,
@@ -13,11 +14,26 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    // A volume that G106 reports, with its owner among its users, is one finding there
+    // (at a non-owner, the owner as a label): G107 would repeat it on the same line.
+    let said = std::cell::OnceCell::new();
+    let said = || -> &HashSet<&str> {
+        said.get_or_init(|| {
+            super::g106_volume_used_by_several_guests::shared_volumes(ctx)
+                .into_iter()
+                .filter(|s| s.owner_among_users())
+                .map(|s| s.volid)
+                .collect()
+        })
+    };
     for v in ctx.volumes().filter(|v| v.in_main()) {
         let VolumeTarget::Volume(id) = &v.vol.target else { continue };
         let Some(owner) = id.owner else { continue };
         // Linked clones use their base image read-only: `base-<N>-…` is fine.
         if owner == v.guest.vmid || v.str(id.volname).contains("base-") {
+            continue;
+        }
+        if said().contains(v.str(id.full())) {
             continue;
         }
         let owner_guest = ctx.guest(owner);

@@ -46,7 +46,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             }
         }
         let Some((span, _)) = found.first().cloned() else { continue };
-        let list: Vec<String> = found.iter().map(|(_, m)| m.clone()).collect();
+        let list = pvelint_parse::diag::bounded_list(found.iter().map(|(_, m)| m), "; ", "; ");
         let effect = if locked {
             "Proxmox refuses to start, stop, migrate or back it up until it is unlocked"
         } else {
@@ -58,7 +58,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 format!(
                     "{} carries traces of a backup that crashed or hung ({}); {effect}",
                     g.label(),
-                    list.join("; ")
+                    list
                 ),
             )
             .with_help(format!(
@@ -69,9 +69,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             ))
             .with_object(format!("guest:{}", g.vmid))
             .with_key(if locked { "lock" } else { "snapstate" });
-        for (s, m) in found.iter().skip(1) {
-            d = d.with_label(*s, m.clone());
-        }
+        d = d.with_related(found.iter().skip(1), |(s, m)| (*s, m.clone()));
         out.push(d);
     }
 }

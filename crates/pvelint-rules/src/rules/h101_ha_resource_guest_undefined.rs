@@ -24,7 +24,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             "ct" => GuestKind::Lxc,
             _ => continue,
         };
-        let guests: Vec<_> = ctx.tree.guests.iter().filter(|g| g.vmid == vmid).collect();
+        let guests = ctx.guests_with_vmid(vmid);
         if guests.iter().any(|g| g.kind == want) {
             continue;
         }

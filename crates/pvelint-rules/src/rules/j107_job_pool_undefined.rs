@@ -14,10 +14,12 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // Only when user.cfg is in the tree: otherwise the pools are unknown.
-    let Some(user) = &ctx.tree.user else { return };
+    if ctx.tree.user.is_none() {
+        return;
+    }
     let mut check_opts = |opts: &VzdumpOptions, what: String, object: &str, enabled: bool| {
         let Some(pool) = opts.pool() else { return };
-        if pool.value.is_empty() || user.pools.iter().any(|p| p.name.value == pool.value) {
+        if pool.value.is_empty() || ctx.pool(&pool.value).is_some() {
             return;
         }
         let mut d = META
@@ -30,7 +32,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_object(object)
             .with_key("pool");
-        let same_case = user.pools.iter().find(|p| p.name.value.eq_ignore_ascii_case(&pool.value));
+        let same_case = ctx.pool_ignoring_case(&pool.value);
         d = match same_case {
             Some(p) => d.with_help(format!("pool names are case-sensitive: write 'pool {}'", p.name.value)),
             None => d.with_help(

@@ -3,9 +3,11 @@
 
 use crate::context::Context;
 use pvelint_parse::cron::CronEntry;
+use pvelint_parse::diag::bounded_list;
 use pvelint_parse::jobs::Job;
+use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Diagnostic, Severity};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 crate::declare_rule!(
     VzdumpCronJob,
@@ -17,15 +19,40 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if let Some(cron) = &ctx.tree.vzdump_cron {
+        // Each job's guests are worked out once, and indexed by VMID: a cron line looks up
+        // the jobs that share a guest with it instead of comparing itself with every job.
+        let jobs: Vec<Guests> =
+            ctx.tree.jobs.iter().flat_map(|j| j.vzdump_jobs()).filter(|j| j.enabled).map(Guests::of_job).collect();
+        let mut by_raw: HashMap<u32, Vec<usize>> = HashMap::new();
+        let mut by_selected: HashMap<u32, Vec<usize>> = HashMap::new();
+        let mut all_jobs: Vec<usize> = Vec::new();
+        for (k, j) in jobs.iter().enumerate() {
+            for v in &j.raw {
+                by_raw.entry(*v).or_default().push(k);
+            }
+            for v in j.selected(ctx) {
+                by_selected.entry(*v).or_default().push(k);
+            }
+            if j.all {
+                all_jobs.push(k);
+            }
+        }
         for e in cron.entries.iter().filter(|e| e.enabled) {
             let line = ctx.tree.file(e.line.file).line_col(e.line.start).0;
-            let twins: Vec<&Job> = ctx
-                .tree
-                .jobs
-                .iter()
-                .flat_map(|j| j.vzdump_jobs())
-                .filter(|j| j.enabled && same_time(j, e) && same_guests(ctx, j, e))
-                .collect();
+            let mine = Guests::new(&e.opts, None);
+            let mut candidates: BTreeSet<usize> = BTreeSet::new();
+            if mine.all {
+                candidates.extend(all_jobs.iter().copied());
+            }
+            for v in &mine.raw {
+                candidates.extend(by_raw.get(v).into_iter().flatten().copied());
+            }
+            for v in mine.selected(ctx) {
+                candidates.extend(by_selected.get(v).into_iter().flatten().copied());
+            }
+            // Jobs in jobs.cfg order, as before.
+            let twins: Vec<&Job> =
+                candidates.into_iter().filter_map(|k| jobs[k].job).filter(|job| same_time(job, e)).collect();
             let mut d = META
                 .at(
                     e.line,
@@ -37,17 +64,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 .with_help("edit the job once in Datacenter → Backup: Proxmox then moves it into jobs.cfg and removes the line")
                 .with_object("file");
             if !twins.is_empty() {
-                let names: Vec<String> = twins.iter().map(|j| format!("'{}'", j.id.value)).collect();
+                let names = bounded_list(twins.iter().map(|j| format!("'{}'", j.id.value)), ", ", ", ");
                 d.message.push_str(&format!(
                     "; jobs.cfg has {} for the same guests at the same time, so they are backed up twice and the runs queue for the node's vzdump lock",
-                    if names.len() == 1 { format!("job {}", names[0]) } else { format!("jobs {}", names.join(", ")) }
+                    if twins.len() == 1 { format!("job {names}") } else { format!("jobs {names}") }
                 ));
                 d = d
                     .with_severity(Severity::Warning)
-                    .with_help("the job exists in jobs.cfg already: remove this line from vzdump.cron");
-                for j in twins {
-                    d = d.with_label(j.id.span, "the same job in jobs.cfg");
-                }
+                    .with_help("the job exists in jobs.cfg already: remove this line from vzdump.cron")
+                    .with_related(twins, |j| (j.id.span, "the same job in jobs.cfg".to_string()));
             }
             out.push(d);
         }
@@ -78,17 +103,32 @@ fn same_time(job: &Job, e: &CronEntry) -> bool {
     (0..7u32).any(|d| e.weekdays & (1 << d) != 0 && ev.on_weekday(d)) && ev.matches_time(e.hour, e.minute, 0)
 }
 
-fn same_guests(ctx: &Context, job: &Job, e: &CronEntry) -> bool {
-    let all = |o: &pvelint_parse::vzdump_opts::VzdumpOptions| o.all() || !o.excludes().is_empty();
-    if all(&job.opts) && all(&e.opts) {
-        return true;
+/// What a job or cron line selects, computed once: `all`, the VMIDs it names, and
+/// (on first use) the VMIDs of the guests it selects.
+struct Guests<'a> {
+    job: Option<&'a Job>,
+    opts: &'a VzdumpOptions,
+    all: bool,
+    raw: HashSet<u32>,
+    selected: std::cell::OnceCell<HashSet<u32>>,
+}
+
+impl<'a> Guests<'a> {
+    fn new(opts: &'a VzdumpOptions, job: Option<&'a Job>) -> Self {
+        Guests {
+            job,
+            opts,
+            all: opts.all() || !opts.excludes().is_empty(),
+            raw: opts.vmids().iter().map(|v| v.value).collect(),
+            selected: Default::default(),
+        }
     }
-    let raw = |o: &pvelint_parse::vzdump_opts::VzdumpOptions| -> BTreeSet<u32> {
-        o.vmids().iter().map(|v| v.value).collect()
-    };
-    if !raw(&job.opts).is_disjoint(&raw(&e.opts)) {
-        return true;
+
+    fn of_job(job: &'a Job) -> Self {
+        Guests::new(&job.opts, Some(job))
     }
-    let a: BTreeSet<u32> = ctx.selected_guests(&job.opts).iter().map(|g| g.vmid).collect();
-    ctx.selected_guests(&e.opts).iter().any(|g| a.contains(&g.vmid))
+
+    fn selected(&self, ctx: &Context) -> &HashSet<u32> {
+        self.selected.get_or_init(|| ctx.selected_guests(self.opts).iter().map(|g| g.vmid).collect())
+    }
 }

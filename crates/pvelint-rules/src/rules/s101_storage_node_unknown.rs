@@ -37,7 +37,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 (
                     format!(
                         "the storage is still available on {}, and the entry takes effect only if a node called '{}' joins",
-                        known.join(", "),
+                        pvelint_parse::diag::bounded_list(known.iter(), ", ", ", "),
                         n.value
                     ),
                     Severity::Warning,
