@@ -1,7 +1,7 @@
 //! The whole pipeline on a small in-memory tree: load, every rule, every output format.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pvelint::render::{self, FullStyle, Summary};
+use pvelint::output::{self as render, FullStyle, Links, Summary};
 use pvelint_fuzz::{check_span, tree_input};
 
 fuzz_target!(|data: &[u8]| {
@@ -14,8 +14,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let summary = Summary::of(&tree, &diags);
-    let _ = render::json(&tree, &diags);
+    let _ = render::json(&tree, &diags, Links::default());
     let _ = render::concise(&tree, &diags);
-    let _ = render::full(&tree, &diags, FullStyle { color: true, width: 80 });
+    let _ = render::full(&tree, &diags, FullStyle { color: true, width: 80 }, Links::default());
     let _ = render::summary_line(&summary);
 });

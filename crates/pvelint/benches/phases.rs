@@ -9,7 +9,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use pvelint::discover;
-use pvelint::render::{self, FullStyle};
+use pvelint::output::{self as render, FullStyle, Links};
 use pvelint_gen::{generate, Params};
 use pvelint_parse::TreeInput;
 use pvelint_rules::Context;
@@ -70,14 +70,14 @@ fn phases(c: &mut Criterion) {
             })
         });
         g.bench_function("lint_tree", |b| b.iter(|| black_box(pvelint::lint_tree(&tree, &all))));
-        g.bench_function("render_json", |b| b.iter(|| black_box(render::json(&tree, &diags))));
+        g.bench_function("render_json", |b| b.iter(|| black_box(render::json(&tree, &diags, Links::default()))));
         g.bench_function("render_full", |b| {
-            b.iter(|| black_box(render::full(&tree, &diags, FullStyle { color: false, width: 100 })))
+            b.iter(|| black_box(render::full(&tree, &diags, FullStyle { color: false, width: 100 }, Links::default())))
         });
         g.bench_function("end_to_end_json", |b| {
             b.iter(|| {
                 let (tree, diags) = pvelint::lint(read(tmp.path()), all);
-                black_box(render::json(&tree, &diags))
+                black_box(render::json(&tree, &diags, Links::default()))
             })
         });
         g.finish();

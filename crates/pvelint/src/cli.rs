@@ -4,7 +4,7 @@
 use crate::baseline;
 use crate::config::{self, Config};
 use crate::discover::{self, Layout};
-use crate::render::{self, FullStyle, Summary};
+use crate::output::{self, Format, FullStyle, Links};
 use crate::whatif::{self, Change};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use pvelint_parse::{Diagnostic, Severity, Tree};
@@ -166,16 +166,6 @@ struct CheckArgs {
     /// `node` of pvelint.yaml.
     #[arg(long, value_name = "NAME")]
     node: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Full,
-    Concise,
-    Json,
-    Sarif,
-    Github,
-    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -530,16 +520,16 @@ fn default_format(args: &CheckArgs) -> Format {
 }
 
 /// Renders one format. Machine formats are never coloured.
-fn render_as(format: Format, tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
-    let summary = Summary::of(tree, diags);
-    match format {
-        Format::Json => render::json(tree, diags),
-        Format::Sarif => crate::formats::sarif(tree, diags),
-        Format::Github => crate::formats::github(tree, diags),
-        Format::Gitlab => crate::formats::gitlab(tree, diags),
-        Format::Concise => render::concise(tree, diags) + &render::summary_line(&summary),
-        Format::Full => render::full(tree, diags, style) + &render::summary_line(&summary),
+/// Where rule documents live: `--explain-url`, else `explain-url:` of pvelint.yaml (both
+/// checked), else this version's tag.
+fn links<'a>(args: &'a CheckArgs, cfg: &'a Config, err: &mut dyn Write) -> Result<Links<'a>, i32> {
+    if let Some(u) = &args.explain_url {
+        if let Err(why) = pvelint_rules::registry::check_doc_base(u) {
+            let _ = writeln!(err, "pvelint: --explain-url: {why}");
+            return Err(EXIT_ERROR);
+        }
     }
+    Ok(Links { doc_base: args.explain_url.as_deref().or(cfg.explain_url.as_deref()) })
 }
 
 /// The ignores in force that suppressed nothing, one line each (empty when none).
@@ -747,15 +737,16 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     if let Some(prefix) = args.path_prefix.as_ref().or(cfg.path_prefix.as_ref()) {
         add_path_prefix(&mut tree, prefix, &attached);
     }
+    let links = links(args, &cfg, err)?;
     for (format, path) in &outputs {
-        let text = render_as(*format, &tree, &diags, FullStyle { color: false, width: 100 });
+        let text = output::render(*format, &tree, &diags, FullStyle { color: false, width: 100 }, links);
         if let Err(e) = std::fs::write(path, text) {
             let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
             return Err(EXIT_ERROR);
         }
     }
     let format = default_format(args);
-    let mut text = render_as(format, &tree, &diags, style(args));
+    let mut text = output::render(format, &tree, &diags, style(args), links);
     if args.statistics {
         let stats = format!("{}{}", statistics(&diags), unused_report(&cfg, &usage));
         if matches!(format, Format::Full | Format::Concise) {
@@ -853,20 +844,35 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
             return Err(EXIT_ERROR);
         }
     }
+    let links = links(a, &cfg, err)?;
     if let Some(prefix) = a.path_prefix.as_ref().or(cfg.path_prefix.as_ref()) {
         add_path_prefix(&mut outcome.after, prefix, &attached);
     }
     // --output FORMAT=FILE writes what --format FORMAT prints (machine formats: the
     // findings the change introduces).
     for (format, path) in &outputs {
-        let text = render_whatif(*format, &changes, &outcome, FullStyle { color: false, width: 100 });
+        let text = output::render_whatif(
+            *format,
+            &whatif::plan(&changes, &outcome),
+            &outcome.after,
+            (&outcome.introduced, &outcome.resolved),
+            FullStyle { color: false, width: 100 },
+            links,
+        );
         if let Err(e) = std::fs::write(path, text) {
             let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
             return Err(EXIT_ERROR);
         }
     }
     let format = default_format(a);
-    let mut text = render_whatif(format, &changes, &outcome, style(a));
+    let mut text = output::render_whatif(
+        format,
+        &whatif::plan(&changes, &outcome),
+        &outcome.after,
+        (&outcome.introduced, &outcome.resolved),
+        style(a),
+        links,
+    );
     // --statistics: the number of introduced findings per rule.
     if a.statistics {
         if matches!(format, Format::Full | Format::Concise) {
@@ -879,32 +885,4 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return Err(EXIT_ERROR);
     }
     Ok(exit_code(a, &outcome.introduced))
-}
-
-/// The what-if result in one format.
-fn render_whatif(format: Format, changes: &[Change], outcome: &whatif::Outcome, style: FullStyle) -> String {
-    let tree = &outcome.after;
-    match format {
-        Format::Json => render::json_whatif(tree, &outcome.introduced, &outcome.resolved),
-        Format::Sarif => crate::formats::sarif(tree, &outcome.introduced),
-        Format::Github => crate::formats::github(tree, &outcome.introduced),
-        Format::Gitlab => crate::formats::gitlab(tree, &outcome.introduced),
-        Format::Concise => {
-            let mut t = whatif::plan(changes, outcome) + &render::concise(tree, &outcome.introduced);
-            if !outcome.resolved.is_empty() {
-                t.push_str("resolved:\n");
-                t.push_str(&render::concise(tree, &outcome.resolved));
-            }
-            t
-        }
-        Format::Full => {
-            let mut t = whatif::plan(changes, outcome) + "\n";
-            t.push_str(&render::full(tree, &outcome.introduced, style));
-            if !outcome.resolved.is_empty() {
-                t.push_str("Resolved by the change:\n");
-                t.push_str(&render::concise(tree, &outcome.resolved));
-            }
-            t
-        }
-    }
 }

@@ -7,9 +7,8 @@ pub mod config;
 pub mod discover;
 pub mod facts;
 pub mod fingerprint;
-pub mod formats;
 pub mod gen;
-pub mod render;
+pub mod output;
 pub mod whatif;
 
 use pvelint_parse::{Diagnostic, Tree, TreeInput};
@@ -36,7 +35,7 @@ pub fn lint_tree(tree: &Tree, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagno
     if !secrets.is_empty() {
         diags.iter_mut().for_each(|d| pvelint_parse::secrets::scrub(d, &secrets));
     }
-    render::sort(tree, &mut diags);
+    output::sort(tree, &mut diags);
     diags.dedup();
     diags
 }

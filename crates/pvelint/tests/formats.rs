@@ -2,7 +2,7 @@
 //! tree: snapshots, and the SARIF checked against the structure of the 2.1.0 schema
 //! (required properties, allowed properties, enums, minima, cross-references).
 
-use pvelint::formats;
+use pvelint::output as formats;
 use pvelint_parse::{Diagnostic, Tree};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -372,7 +372,7 @@ fn check_sarif(v: &Value) -> usize {
 #[test]
 fn sarif_matches_the_2_1_0_schema() {
     let (tree, diags) = incident();
-    let v: Value = serde_json::from_str(&formats::sarif(&tree, &diags)).expect("SARIF is JSON");
+    let v: Value = serde_json::from_str(&formats::sarif(&tree, &diags, Default::default())).expect("SARIF is JSON");
     assert_eq!(check_sarif(&v), diags.len());
     // Every code of the registry is described, in registry order.
     let ids: Vec<&str> =
@@ -392,7 +392,7 @@ fn sarif_matches_the_2_1_0_schema() {
 #[test]
 fn the_checker_rejects_broken_sarif() {
     let (tree, diags) = incident();
-    let good: Value = serde_json::from_str(&formats::sarif(&tree, &diags)).unwrap();
+    let good: Value = serde_json::from_str(&formats::sarif(&tree, &diags, Default::default())).unwrap();
     let broken = |f: &dyn Fn(&mut Value)| {
         let mut v = good.clone();
         f(&mut v);
@@ -433,8 +433,8 @@ fn stable_sarif(s: &str) -> String {
 #[test]
 fn incident_sarif() {
     let (tree, diags) = incident();
-    let s = formats::sarif(&tree, &diags);
-    assert_eq!(s, formats::sarif(&tree, &diags), "deterministic");
+    let s = formats::sarif(&tree, &diags, Default::default());
+    assert_eq!(s, formats::sarif(&tree, &diags, Default::default()), "deterministic");
     insta::assert_snapshot!("incident_sarif", stable_sarif(&s));
 }
 
@@ -450,7 +450,7 @@ fn parse_command(line: &str) -> (&str, Vec<(&str, &str)>, &str) {
 #[test]
 fn incident_github() {
     let (tree, diags) = incident();
-    let out = formats::github(&tree, &diags);
+    let out = formats::github(&tree, &diags, Default::default());
     assert_eq!(out.lines().count(), diags.len(), "one line per diagnostic");
     for (line, d) in out.lines().zip(&diags) {
         let (level, props, message) = parse_command(line);
@@ -470,7 +470,7 @@ fn incident_github() {
 #[test]
 fn incident_gitlab() {
     let (tree, diags) = incident();
-    let out = formats::gitlab(&tree, &diags);
+    let out = formats::gitlab(&tree, &diags, Default::default());
     let v: Value = serde_json::from_str(&out).unwrap();
     let issues = v.as_array().unwrap();
     assert_eq!(issues.len(), diags.len());

@@ -12,7 +12,7 @@
 //! unless the case lists that code in a file `expect-syntax` (one code per line), so that
 //! a typo in a fixture cannot go unseen.
 
-use pvelint::render::{self, FullStyle};
+use pvelint::output::{self as render, FullStyle, Links};
 use pvelint::whatif::Change;
 use pvelint_parse::TreeInput;
 use pvelint_rules::registry::all_meta;
@@ -173,7 +173,7 @@ fn rule_cases() {
                 failures.push(format!("{code}/{name}: expected diagnostics, got none"));
                 continue;
             }
-            let text = render::full(&tree, &diags, FullStyle { color: false, width: 80 });
+            let text = render::full(&tree, &diags, FullStyle { color: false, width: 80 }, Links::default());
             insta::with_settings!({
                 snapshot_path => "snapshots/rules",
                 prepend_module_to_snapshot => false,

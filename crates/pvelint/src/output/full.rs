@@ -1,217 +1,14 @@
-//! Rendering diagnostics: `full` (miette snippets), `concise` (one line each) and `json`
-//! (the stable contract). The only place that formats diagnostics for people.
+//! `full`: miette snippets, one block per diagnostic, labels across files through one
+//! source with global offsets; long lines shown as a window around the span; the rule's
+//! document as miette's link (a terminal hyperlink where the terminal supports them).
 
+use super::Links;
 use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan,
     SpanContents,
 };
 use pvelint_parse::{Diagnostic, Severity, Span, Tree};
-use serde::Serialize;
 use std::fmt;
-
-/// 1-based line and column of both ends of a span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Position {
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-}
-
-pub fn position(tree: &Tree, span: Span) -> Position {
-    let f = tree.file(span.file);
-    let (line, column) = f.line_col(span.start);
-    let (end_line, end_column) = f.line_col(span.end);
-    Position { line, column, end_line, end_column }
-}
-
-/// Sorts diagnostics by path, line, column, code, then message: the output order does
-/// not depend on the order files were listed or rules ran.
-pub fn sort(tree: &Tree, diags: &mut [Diagnostic]) {
-    // Keys are computed once per diagnostic, not once per comparison: a file's rank in
-    // path order (equal paths, equal ranks) and the position.
-    let mut by_path: Vec<usize> = (0..tree.files.len()).collect();
-    by_path.sort_by(|&a, &b| tree.files[a].path.cmp(&tree.files[b].path));
-    let mut rank = vec![0usize; tree.files.len()];
-    for (i, w) in by_path.iter().enumerate() {
-        let same = i > 0 && tree.files[by_path[i - 1]].path == tree.files[*w].path;
-        rank[*w] = if same { rank[by_path[i - 1]] } else { i };
-    }
-    let keys: Vec<(usize, Position)> =
-        diags.iter().map(|d| (rank[d.span.file.0 as usize], position(tree, d.span))).collect();
-    let mut order: Vec<usize> = (0..diags.len()).collect();
-    order.sort_by(|&a, &b| {
-        (keys[a], diags[a].code, &diags[a].message).cmp(&(keys[b], diags[b].code, &diags[b].message))
-    });
-    // Apply the permutation in place, one cycle at a time: slot k receives the
-    // diagnostic that was at order[k].
-    let mut done = vec![false; diags.len()];
-    for start in 0..diags.len() {
-        let mut k = start;
-        while !done[k] {
-            done[k] = true;
-            let src = order[k];
-            if src == start {
-                break;
-            }
-            diags.swap(k, src);
-            k = src;
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct Summary {
-    pub files: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub infos: usize,
-    /// The layout recognised (`a copy of /etc/pve with top-level lxc/ …`).
-    pub layout: String,
-    /// The local node assumed and why.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<String>,
-}
-
-impl Summary {
-    pub fn of(tree: &Tree, diags: &[Diagnostic]) -> Summary {
-        let count = |s| diags.iter().filter(|d| d.severity == s).count();
-        Summary {
-            // priv/ files that C103 names are listed, never read: not counted.
-            files: tree.files.len() - tree.secret_files.len(),
-            errors: count(Severity::Error),
-            warnings: count(Severity::Warning),
-            infos: count(Severity::Info),
-            layout: tree.layout_description(),
-            node: tree.node_description(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct JsonLabel<'a> {
-    path: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
-    message: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonDiag<'a> {
-    code: &'a str,
-    name: &'a str,
-    severity: &'a str,
-    message: &'a str,
-    path: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
-    labels: Vec<JsonLabel<'a>>,
-    help: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    version: u32,
-    diagnostics: Vec<JsonDiag<'a>>,
-    /// What-if only: the findings a change resolves.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resolved: Option<Vec<JsonDiag<'a>>>,
-    summary: Summary,
-}
-
-/// The JSON contract (version 1), pretty-printed, with a final newline.
-pub fn json(tree: &Tree, diags: &[Diagnostic]) -> String {
-    json_report(tree, diags, None)
-}
-
-/// The JSON contract with the `resolved` array of what-if.
-pub fn json_whatif(tree: &Tree, introduced: &[Diagnostic], resolved: &[Diagnostic]) -> String {
-    json_report(tree, introduced, Some(resolved))
-}
-
-fn json_report(tree: &Tree, diags: &[Diagnostic], resolved: Option<&[Diagnostic]>) -> String {
-    let report = JsonReport {
-        version: 1,
-        diagnostics: json_diags(tree, diags),
-        resolved: resolved.map(|r| json_diags(tree, r)),
-        summary: Summary::of(tree, diags),
-    };
-    let mut s = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
-}
-
-fn json_diags<'a>(tree: &'a Tree, diags: &'a [Diagnostic]) -> Vec<JsonDiag<'a>> {
-    diags
-        .iter()
-        .map(|d| {
-            let p = position(tree, d.span);
-            JsonDiag {
-                code: d.code,
-                name: d.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                path: &tree.file(d.span.file).path,
-                line: p.line,
-                column: p.column,
-                end_line: p.end_line,
-                end_column: p.end_column,
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let p = position(tree, l.span);
-                        JsonLabel {
-                            path: &tree.file(l.span.file).path,
-                            line: p.line,
-                            column: p.column,
-                            end_line: p.end_line,
-                            end_column: p.end_column,
-                            message: &l.message,
-                        }
-                    })
-                    .collect(),
-                help: d.help.as_deref(),
-            }
-        })
-        .collect()
-}
-
-/// One line per diagnostic: `path:line:col: severity CODE message`.
-pub fn concise(tree: &Tree, diags: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for d in diags {
-        let p = position(tree, d.span);
-        out.push_str(&format!(
-            "{}:{}:{}: {} {} {}\n",
-            tree.file(d.span.file).path,
-            p.line,
-            p.column,
-            d.severity.as_str(),
-            d.code,
-            d.message
-        ));
-    }
-    out
-}
-
-/// The human summary line.
-pub fn summary_line(s: &Summary) -> String {
-    let plural = pvelint_parse::text::count;
-    let node = s.node.as_ref().map(|n| format!("; local node {n}")).unwrap_or_default();
-    format!(
-        "layout: {}{node}\n{} checked: {}, {}, {}\n",
-        s.layout,
-        plural(s.files, "file"),
-        plural(s.errors, "error"),
-        plural(s.warnings, "warning"),
-        plural(s.infos, "info")
-    )
-}
 
 /// All files of the tree as one source with global offsets, so that one diagnostic can
 /// carry labels in several files.
@@ -419,28 +216,29 @@ impl SourceCode for TreeSource<'_> {
     }
 }
 
-struct Report<'a> {
+struct MietteReport<'a> {
     diag: &'a Diagnostic,
     source: &'a TreeSource<'a>,
     labels: Vec<LabeledSpan>,
     code: String,
+    url: String,
 }
 
-impl fmt::Debug for Report<'_> {
+impl fmt::Debug for MietteReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.diag.message)
     }
 }
 
-impl fmt::Display for Report<'_> {
+impl fmt::Display for MietteReport<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.diag.message)
     }
 }
 
-impl std::error::Error for Report<'_> {}
+impl std::error::Error for MietteReport<'_> {}
 
-impl miette::Diagnostic for Report<'_> {
+impl miette::Diagnostic for MietteReport<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(&self.code))
     }
@@ -450,6 +248,9 @@ impl miette::Diagnostic for Report<'_> {
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         })
+    }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.url))
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
@@ -470,10 +271,16 @@ pub struct FullStyle {
 }
 
 /// miette snippets, one block per diagnostic.
-pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
+pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle, links: Links) -> String {
     let source = TreeSource::new(tree, diags);
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).tab_width(4).with_links(false);
+    // On a terminal (colour on) the code is a hyperlink to the rule's document; elsewhere
+    // no link is printed (JSON, SARIF, GitHub and GitLab output carry it as text).
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .tab_width(4)
+        .with_links(style.color)
+        .with_urls(style.color);
     let mut out = String::new();
     // On a long line miette shows a window around one span: a span longer than the
     // window is cut to its start (at a character boundary), and a second span of the same
@@ -506,7 +313,13 @@ pub fn full(tree: &Tree, diags: &[Diagnostic], style: FullStyle) -> String {
             }
             labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), shown(l.span)));
         }
-        let report = Report { diag: d, source: &source, labels, code: format!("{}({})", d.code, d.name) };
+        let report = MietteReport {
+            diag: d,
+            source: &source,
+            labels,
+            code: format!("{}({})", d.code, d.name),
+            url: links.url(d.code),
+        };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {
             s = format!("{}: {}\n", d.code, d.message);

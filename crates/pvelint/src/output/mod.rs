@@ -1,0 +1,196 @@
+//! Output: every format pvelint prints, one module each, over one position service.
+//!
+//! `mod.rs` holds what the formats share: positions (line and column, counted once per
+//! file through the source's line index), the sort order, the summary, the help-text
+//! helper, [`Links`] (where rule documents live) and [`render`], the one dispatcher the
+//! CLI calls. No format calls into another's module. Pure functions over a linted tree:
+//! no I/O, and the same input always gives the same bytes.
+
+pub mod concise;
+pub mod full;
+pub mod github;
+pub mod gitlab;
+pub mod json;
+pub mod sarif;
+
+pub use concise::concise;
+pub use full::{full, FullStyle};
+pub use github::github;
+pub use gitlab::gitlab;
+pub use json::{json, json_whatif};
+pub use sarif::{sarif, FINGERPRINT_KEY};
+
+use pvelint_parse::{Diagnostic, Severity, Span, Tree};
+use serde::Serialize;
+
+/// The formats of `check --format` and `--output`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Full,
+    Concise,
+    Json,
+    Sarif,
+    Github,
+    Gitlab,
+}
+
+/// Where rule documents live: `None` is this version's tag of pvelint's repository
+/// (`explain-url` / `--explain-url` set another base, checked when read).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Links<'a> {
+    pub doc_base: Option<&'a str>,
+}
+
+impl Links<'_> {
+    /// The address of a code's document.
+    pub fn url(&self, code: &str) -> String {
+        pvelint_rules::registry::doc_url(self.doc_base, code)
+    }
+}
+
+/// Renders `diags` of `tree` in `format`; the human formats end with the summary line.
+pub fn render(format: Format, tree: &Tree, diags: &[Diagnostic], style: FullStyle, links: Links) -> String {
+    match format {
+        Format::Json => json::json(tree, diags, links),
+        Format::Sarif => sarif::sarif(tree, diags, links),
+        Format::Github => github::github(tree, diags, links),
+        Format::Gitlab => gitlab::gitlab(tree, diags, links),
+        Format::Concise => concise::concise(tree, diags) + &summary_line(&Summary::of(tree, diags)),
+        Format::Full => full::full(tree, diags, style, links) + &summary_line(&Summary::of(tree, diags)),
+    }
+}
+
+/// What-if in `format`: the plan (for people) or nothing (machine formats), the findings
+/// the change introduces, and those it resolves (`resolved` in JSON; a list after the
+/// others in the human formats; left out of SARIF, GitHub and GitLab, which report what
+/// is wrong).
+pub fn render_whatif(
+    format: Format,
+    plan: &str,
+    tree: &Tree,
+    (introduced, resolved): (&[Diagnostic], &[Diagnostic]),
+    style: FullStyle,
+    links: Links,
+) -> String {
+    let after = |heading: &str, mut t: String| {
+        if !resolved.is_empty() {
+            t.push_str(heading);
+            t.push_str(&concise::concise(tree, resolved));
+        }
+        t
+    };
+    match format {
+        Format::Json => json::json_whatif(tree, introduced, resolved, links),
+        Format::Sarif => sarif::sarif(tree, introduced, links),
+        Format::Github => github::github(tree, introduced, links),
+        Format::Gitlab => gitlab::gitlab(tree, introduced, links),
+        Format::Concise => after("resolved:\n", plan.to_string() + &concise::concise(tree, introduced)),
+        Format::Full => {
+            after("Resolved by the change:\n", format!("{plan}\n") + &full::full(tree, introduced, style, links))
+        }
+    }
+}
+
+/// 1-based line and column of both ends of a span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn position(tree: &Tree, span: Span) -> Position {
+    let f = tree.file(span.file);
+    let (line, column) = f.line_col(span.start);
+    let (end_line, end_column) = f.line_col(span.end);
+    Position { line, column, end_line, end_column }
+}
+
+/// Sorts diagnostics by path, line, column, code, then message: the output order does
+/// not depend on the order files were listed or rules ran.
+pub fn sort(tree: &Tree, diags: &mut [Diagnostic]) {
+    // Keys are computed once per diagnostic, not once per comparison: a file's rank in
+    // path order (equal paths, equal ranks) and the position.
+    let mut by_path: Vec<usize> = (0..tree.files.len()).collect();
+    by_path.sort_by(|&a, &b| tree.files[a].path.cmp(&tree.files[b].path));
+    let mut rank = vec![0usize; tree.files.len()];
+    for (i, w) in by_path.iter().enumerate() {
+        let same = i > 0 && tree.files[by_path[i - 1]].path == tree.files[*w].path;
+        rank[*w] = if same { rank[by_path[i - 1]] } else { i };
+    }
+    let keys: Vec<(usize, Position)> =
+        diags.iter().map(|d| (rank[d.span.file.0 as usize], position(tree, d.span))).collect();
+    let mut order: Vec<usize> = (0..diags.len()).collect();
+    order.sort_by(|&a, &b| {
+        (keys[a], diags[a].code, &diags[a].message).cmp(&(keys[b], diags[b].code, &diags[b].message))
+    });
+    // Apply the permutation in place, one cycle at a time: slot k receives the
+    // diagnostic that was at order[k].
+    let mut done = vec![false; diags.len()];
+    for start in 0..diags.len() {
+        let mut k = start;
+        while !done[k] {
+            done[k] = true;
+            let src = order[k];
+            if src == start {
+                break;
+            }
+            diags.swap(k, src);
+            k = src;
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// The layout recognised (`a copy of /etc/pve with top-level lxc/ …`).
+    pub layout: String,
+    /// The local node assumed and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+impl Summary {
+    pub fn of(tree: &Tree, diags: &[Diagnostic]) -> Summary {
+        let count = |s| diags.iter().filter(|d| d.severity == s).count();
+        Summary {
+            // priv/ files that C103 names are listed, never read: not counted.
+            files: tree.files.len() - tree.secret_files.len(),
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            layout: tree.layout_description(),
+            node: tree.node_description(),
+        }
+    }
+}
+
+/// The human summary line.
+pub fn summary_line(s: &Summary) -> String {
+    let plural = pvelint_parse::text::count;
+    let node = s.node.as_ref().map(|n| format!("; local node {n}")).unwrap_or_default();
+    format!(
+        "layout: {}{node}\n{} checked: {}, {}, {}\n",
+        s.layout,
+        plural(s.files, "file"),
+        plural(s.errors, "error"),
+        plural(s.warnings, "warning"),
+        plural(s.infos, "info")
+    )
+}
+
+/// The message text of a diagnostic, with its help on a second line.
+fn message_with_help(d: &Diagnostic) -> String {
+    match &d.help {
+        Some(h) => format!("{}\nhelp: {h}", d.message),
+        None => d.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
