@@ -7,6 +7,7 @@
 pub mod backing;
 pub mod context;
 pub mod partial;
+pub mod pipeline;
 pub mod registry;
 pub mod rules;
 

@@ -1,5 +1,7 @@
-//! The pvelint command line: finds and reads the tree (the only I/O), runs the parser
-//! and the rules, renders diagnostics (the only rendering).
+//! The pvelint command line: parse arguments → discover and read the tree (`discover`) →
+//! load (`pvelint_parse::load`) → lint (`pvelint_rules::pipeline`) → configuration
+//! (`config`: ignores, severities) → output (`output`). All file-system access and all
+//! rendering are in this crate.
 
 pub mod baseline;
 pub mod cli;
@@ -12,7 +14,7 @@ pub mod output;
 pub mod whatif;
 
 use pvelint_parse::{Diagnostic, Tree, TreeInput};
-use pvelint_rules::{Context, RuleMeta};
+use pvelint_rules::RuleMeta;
 
 /// Parses a tree and runs the rules `enabled` accepts, syntax codes included. The
 /// diagnostics come back sorted.
@@ -22,20 +24,8 @@ pub fn lint(input: TreeInput, enabled: impl Fn(&RuleMeta) -> bool) -> (Tree, Vec
     (tree, diags)
 }
 
-/// Runs the enabled syntax codes and rules on a parsed (possibly changed) tree.
+/// Runs the enabled syntax codes and rules on a parsed (possibly changed) tree:
+/// [`pvelint_rules::pipeline::lint`].
 pub fn lint_tree(tree: &Tree, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
-    let mut diags: Vec<Diagnostic> =
-        tree.diagnostics.iter().filter(|d| pvelint_rules::find(d.code).is_some_and(|m| enabled(&m))).cloned().collect();
-    let ctx = Context::new(tree);
-    diags.extend(pvelint_rules::run(&ctx, enabled));
-    // No message may quote the value of a sensitive line (a password written into
-    // storage.cfg, a cloud-init password hash); the full format masks its snippets too.
-    let secrets: Vec<String> =
-        tree.files.iter().flat_map(|f| pvelint_parse::secrets::sensitive_values(&f.text)).collect();
-    if !secrets.is_empty() {
-        diags.iter_mut().for_each(|d| pvelint_parse::secrets::scrub(d, &secrets));
-    }
-    output::sort(tree, &mut diags);
-    diags.dedup();
-    diags
+    pvelint_rules::pipeline::lint(tree, enabled)
 }

@@ -107,40 +107,8 @@ pub fn position(tree: &Tree, span: Span) -> Position {
     Position { line, column, end_line, end_column }
 }
 
-/// Sorts diagnostics by path, line, column, code, then message: the output order does
-/// not depend on the order files were listed or rules ran.
-pub fn sort(tree: &Tree, diags: &mut [Diagnostic]) {
-    // Keys are computed once per diagnostic, not once per comparison: a file's rank in
-    // path order (equal paths, equal ranks) and the position.
-    let mut by_path: Vec<usize> = (0..tree.files.len()).collect();
-    by_path.sort_by(|&a, &b| tree.files[a].path.cmp(&tree.files[b].path));
-    let mut rank = vec![0usize; tree.files.len()];
-    for (i, w) in by_path.iter().enumerate() {
-        let same = i > 0 && tree.files[by_path[i - 1]].path == tree.files[*w].path;
-        rank[*w] = if same { rank[by_path[i - 1]] } else { i };
-    }
-    let keys: Vec<(usize, Position)> =
-        diags.iter().map(|d| (rank[d.span.file.0 as usize], position(tree, d.span))).collect();
-    let mut order: Vec<usize> = (0..diags.len()).collect();
-    order.sort_by(|&a, &b| {
-        (keys[a], diags[a].code, &diags[a].message).cmp(&(keys[b], diags[b].code, &diags[b].message))
-    });
-    // Apply the permutation in place, one cycle at a time: slot k receives the
-    // diagnostic that was at order[k].
-    let mut done = vec![false; diags.len()];
-    for start in 0..diags.len() {
-        let mut k = start;
-        while !done[k] {
-            done[k] = true;
-            let src = order[k];
-            if src == start {
-                break;
-            }
-            diags.swap(k, src);
-            k = src;
-        }
-    }
-}
+/// The findings' order (path, position, code, message): [`pvelint_rules::pipeline::sort`].
+pub use pvelint_rules::pipeline::sort;
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
