@@ -651,9 +651,6 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     let (layout, root, wanted) = locate(args, err)?;
     let (input, attached) = read(args, &cfg, &layout, err)?;
     let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
-    if let Some(note) = crate::facts::coverage_note(&tree) {
-        let _ = writeln!(err, "pvelint: note: {note}");
-    }
     let mut usage = config::Usage::default();
     let mut diags = cfg.apply_counting(&tree, diags, &mut usage);
     for note in cfg.expired_notes() {

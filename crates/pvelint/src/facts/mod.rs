@@ -368,11 +368,7 @@ pub fn coverage_note(tree: &Tree) -> Option<String> {
     Some(if without.is_empty() {
         format!("facts of every node: {}", with.join(", "))
     } else {
-        format!(
-            "facts of {}; none for {} (rules that compare the configuration with node facts say nothing about them)",
-            with.join(", "),
-            without.join(", ")
-        )
+        format!("facts of {}; none for {} (the N rules say nothing about them)", with.join(", "), without.join(", "))
     })
 }
 

@@ -121,6 +121,10 @@ pub struct Summary {
     /// The local node assumed and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
+    /// With node facts: which nodes have them, and which have none (the `N…` rules say
+    /// nothing about those). Absent without facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<String>,
 }
 
 impl Summary {
@@ -134,6 +138,7 @@ impl Summary {
             infos: count(Severity::Info),
             layout: tree.layout_description(),
             node: tree.node_description(),
+            facts: crate::facts::coverage_note(tree),
         }
     }
 }
@@ -142,8 +147,9 @@ impl Summary {
 pub fn summary_line(s: &Summary) -> String {
     let plural = pvelint_parse::text::count;
     let node = s.node.as_ref().map(|n| format!("; local node {n}")).unwrap_or_default();
+    let facts = s.facts.as_ref().map(|f| format!("; {f}")).unwrap_or_default();
     format!(
-        "layout: {}{node}\n{} checked: {}, {}, {}\n",
+        "layout: {}{node}{facts}\n{} checked: {}, {}, {}\n",
         s.layout,
         plural(s.files, "file"),
         plural(s.errors, "error"),
