@@ -8,6 +8,7 @@
 //! Keywords (`daily`, `hourly`, …) are whole, case-sensitive strings; weekday names are
 //! case-insensitive.
 
+use crate::text::join_and;
 use nom::bytes::complete::tag;
 use nom::character::complete::{alpha1, digit1, space0};
 use nom::combinator::{all_consuming, opt};
@@ -325,14 +326,6 @@ fn list_contains(list: &[Value], v: u32) -> bool {
 
 fn expand(list: &[Value], max: u32) -> Vec<u32> {
     (0..max).filter(|v| list_contains(list, *v)).collect()
-}
-
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 impl CalendarEvent {

@@ -32,32 +32,6 @@ impl Datacenter {
     pub fn get(&self, key: &str) -> Option<&Spanned<String>> {
         self.values.get(key)
     }
-
-    /// One sub-key of a property-string value (`migration` → `network`). The default
-    /// key of `migration` is `type`.
-    pub fn sub_value(&self, key: &str, sub: &str) -> Option<Spanned<String>> {
-        let v = self.values.get(key)?;
-        let default_key = match key {
-            "migration" => Some("type"),
-            _ => None,
-        };
-        let mut pos = 0usize;
-        for part in v.value.split(',') {
-            let start = pos;
-            pos += part.len() + 1;
-            let (k, val, off) = match part.split_once('=') {
-                Some((k, val)) => (Some(k.trim()), val, k.len() + 1),
-                None => (default_key, part, 0),
-            };
-            if k == Some(sub) {
-                let lead = val.len() - val.trim_start().len();
-                let t = val.trim();
-                let s = start + off + lead;
-                return Some(Spanned::new(t.to_string(), v.span.sub(s, s + t.len())));
-            }
-        }
-        None
-    }
 }
 
 /// The keyboard layouts of `PVE::Tools::kvmkeymaplist`.
@@ -347,10 +321,6 @@ mod tests {
         let m = c.get("migration").unwrap();
         assert_eq!(&text[m.span.range()], "secure,network=10.1.0.0/24");
         assert_eq!(c.get("migration_unsecure").unwrap().value, "1");
-        let net = c.sub_value("migration", "network").unwrap();
-        assert_eq!(net.value, "10.1.0.0/24");
-        assert_eq!(&text[net.span.range()], "10.1.0.0/24");
-        assert_eq!(c.sub_value("migration", "type").unwrap().value, "secure");
         assert_eq!(&text[c.lines["keyboard"].range()], "keyboard: en-us");
     }
 

@@ -129,11 +129,6 @@ impl GuestSection {
         self.entries.iter().find(|e| e.key_str(text) == key)
     }
 
-    /// All `lxc.*` entries with this key (they accumulate).
-    pub fn get_all<'a>(&'a self, text: &'a str, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries.iter().filter(move |e| e.key_str(text) == key)
-    }
-
     /// The name as a plain string (`""` for the main section).
     pub fn name_str(&self) -> &str {
         self.name.as_ref().map_or("", |n| n.value.as_str())
@@ -1937,7 +1932,6 @@ mod tests {
         let (f, c, d) = lxc(text);
         assert_eq!(codes(&d), vec!["P007", "P007"]);
         assert!(d[0].message.contains("auto generated"));
-        assert_eq!(c.main().get_all(c.text(), "lxc.mount.entry").count(), 2);
         let e = c.get("lxc.mount.entry").unwrap();
         assert!(e.raw_lxc);
         assert_eq!(c.value(e), "/dev/dri dev/dri none bind,optional,create=dir");

@@ -80,11 +80,6 @@ impl Job {
         self.section.get("comment").map(|c| decode_text(&c.value))
     }
 
-    /// `repeat-missed 1`.
-    pub fn repeat_missed(&self) -> bool {
-        self.section.get("repeat-missed").is_some_and(|v| v.value == "1")
-    }
-
     /// The diagnostic object name, `job:<id>`.
     pub fn object(&self) -> String {
         object(&self.id.value)
@@ -118,13 +113,6 @@ impl JobsConfig {
             .iter()
             .filter(|j| !j.usable && !matches!(j.kind, JobKind::Other(_)))
             .min_by(|a, b| a.id.value.cmp(&b.id.value))
-    }
-
-    /// Jobs that pvescheduler never reaches because [`Self::scheduler_blocker`] sorts
-    /// before them (on every node).
-    pub fn never_scheduled(&self) -> Vec<&Job> {
-        let Some(b) = self.scheduler_blocker() else { return Vec::new() };
-        self.jobs.iter().filter(|j| !matches!(j.kind, JobKind::Other(_)) && j.id.value > b.id.value).collect()
     }
 }
 
@@ -449,10 +437,8 @@ mod tests {
         let text = "vzdump: b-broken\n\tvmid 100\n\nvzdump: a-ok\n\tschedule 01:00\n\nvzdump: c-ok\n\tschedule 02:00\n\nvzdump: d-bad\n\tschedule 2:99\n";
         let (_, cfg, _) = load(text);
         assert_eq!(cfg.scheduler_blocker().map(|j| j.id.value.as_str()), Some("b-broken"));
-        let later: Vec<&str> = cfg.never_scheduled().iter().map(|j| j.id.value.as_str()).collect();
-        assert_eq!(later, vec!["c-ok", "d-bad"]);
         let (_, cfg, _) = load("vzdump: a\n\tschedule 01:00\n");
-        assert!(cfg.scheduler_blocker().is_none() && cfg.never_scheduled().is_empty());
+        assert!(cfg.scheduler_blocker().is_none());
     }
 
     #[test]

@@ -94,6 +94,15 @@ pub fn count_irregular(n: usize, one: &str, many: &str) -> String {
 
 /// The plural ending of a noun counted `n` times (`""` or `"s"`), where the number is
 /// written apart from the noun.
+/// `a`, `a and b`, `a, b and c`: an English list (the caller bounds its length).
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 pub fn plural_s(n: usize) -> &'static str {
     if n == 1 {
         ""

@@ -226,10 +226,6 @@ impl Tree {
         &self.files[id.0 as usize]
     }
 
-    pub fn file_by_path(&self, path: &str) -> Option<&SourceFile> {
-        self.files.iter().find(|f| f.path == path)
-    }
-
     /// The nodes of the cluster: corosync.conf's node list, else the local node (a
     /// standalone node). `None` when neither is known: node names cannot be checked.
     pub fn cluster_nodes(&self) -> Option<BTreeSet<String>> {

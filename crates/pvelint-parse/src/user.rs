@@ -37,12 +37,7 @@ pub struct UserConfig {
     pub pools: Vec<Pool>,
 }
 
-impl UserConfig {
-    /// The pool a guest belongs to.
-    pub fn pool_of(&self, vmid: u32) -> Option<&Pool> {
-        self.pools.iter().find(|p| p.vmids.iter().any(|v| v.value == vmid))
-    }
-}
+impl UserConfig {}
 
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\x0b' | '\x0c')
@@ -223,7 +218,6 @@ acl:1:/vms/100:alice@pve:PVEVMAdmin:\n";
         assert_eq!(st, vec!["local", "nas"]);
         assert_eq!(&text[p.line.range()], "pool:prod:Production%20VMs:100,101;102:local,nas:");
         assert_eq!(c.pools[1].name.value, "empty");
-        assert_eq!(c.pool_of(101).map(|p| p.name.value.as_str()), Some("prod"));
     }
 
     #[test]
@@ -232,10 +226,8 @@ acl:1:/vms/100:alice@pve:PVEVMAdmin:\n";
         let codes: Vec<_> = d.iter().map(|d| d.code).collect();
         assert_eq!(codes, vec!["P008", "P008", "P006", "P008"]);
         assert_eq!(c.pools.len(), 3);
-        assert_eq!(c.pool_of(100).unwrap().name.value, "a");
-        assert_eq!(c.pool_of(200).unwrap().name.value, "b");
-        assert_eq!(c.pool_of(301).unwrap().name.value, "x/y");
-        assert!(c.pool_of(300).is_none());
+        let names: Vec<&str> = c.pools.iter().map(|p| p.name.value.as_str()).collect();
+        assert_eq!(names, ["a", "b", "x/y"]);
     }
 
     #[test]

@@ -364,13 +364,6 @@ impl VzdumpOptions {
         let (s, (a, b)) = p.get("storage")?;
         Some(Spanned::new(s.clone(), sub_span(v, *a, *b)))
     }
-
-    /// A sub-key of the `prune-backups` property string (`keep-last`, …).
-    pub fn prune_backups(&self) -> Option<BTreeMap<String, String>> {
-        let v = self.get("prune-backups")?;
-        let p = parse_props(&v.value, None, PRUNE).ok()?;
-        Some(p.into_iter().map(|(k, (v, _))| (k, v)).collect())
-    }
 }
 
 #[cfg(test)]
@@ -462,7 +455,6 @@ mod tests {
         let o = opts(&[("all", "1"), ("storage", "pbs"), ("prune-backups", "keep-last=4")]);
         assert!(o.all());
         assert_eq!(o.storage().unwrap().value, "pbs");
-        assert_eq!(o.prune_backups().unwrap().get("keep-last").map(String::as_str), Some("4"));
         assert!(o.tmpdir().is_none());
     }
 }

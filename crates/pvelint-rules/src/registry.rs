@@ -94,11 +94,6 @@ pub fn doc_url(base: Option<&str>, code: &str) -> String {
     }
 }
 
-/// Every code that has a document, in code order.
-pub fn documented_codes() -> impl Iterator<Item = &'static str> {
-    docs::DOCS.iter().map(|(c, _)| *c)
-}
-
 /// Declares a rule: its type, its metadata and its `Rule` impl, which calls the module's
 /// `fn check(ctx: &Context, out: &mut Vec<Diagnostic>)`. Its document is `rules/<CODE>.md`.
 #[macro_export]
@@ -230,6 +225,11 @@ pub fn run(ctx: &Context, enabled: impl Fn(&RuleMeta) -> bool) -> Vec<Diagnostic
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    /// Every code that has a document, in code order.
+    pub fn documented_codes() -> impl Iterator<Item = &'static str> {
+        docs::DOCS.iter().map(|(c, _)| *c)
+    }
 
     #[test]
     fn codes_and_names_are_unique() {

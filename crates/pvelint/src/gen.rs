@@ -34,26 +34,6 @@ pub fn man_page(cmd: &clap::Command) -> String {
     render(cmd)
 }
 
-/// The man page of `cmd` and one per subcommand (`pvelint-check.1`, …), as
-/// `(file name, roff)`; help subcommands are left out.
-pub fn man_pages(cmd: &clap::Command) -> Vec<(String, String)> {
-    let mut cmd = cmd.clone();
-    // Building names the subcommands `pvelint-check` (display name) and `pvelint check`
-    // (bin name), which the pages use.
-    cmd.build();
-    let mut out = Vec::new();
-    collect(&cmd, &mut out);
-    out
-}
-
-fn collect(cmd: &clap::Command, out: &mut Vec<(String, String)>) {
-    let name = cmd.get_display_name().unwrap_or_else(|| cmd.get_name());
-    out.push((format!("{name}.1"), render(cmd.clone())));
-    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-        collect(sub, out);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,15 +102,5 @@ mod tests {
         assert!(m.contains(".SH SUBCOMMANDS"));
         assert!(m.contains("pvelint\\-check"), "{m}");
         assert!(m.contains("1.2.3"));
-    }
-
-    #[test]
-    fn one_man_page_per_subcommand() {
-        let pages = man_pages(&cmd());
-        let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["pvelint.1", "pvelint-check.1", "pvelint-rule.1"]);
-        let check = &pages[1].1;
-        assert!(check.contains("\\-\\-exit\\-zero"), "{check}");
-        assert!(check.contains(".TH pvelint-check 1"), "{check}");
     }
 }

@@ -2,6 +2,7 @@
 //! bare minute (`30` = hourly at :30) or several `h:m` times joined by commas
 //! (`2:30,22:30` = 02:22:30 and 02:30:30; proxmox-time `calendar_event.rs` → `parse_time_spec`).
 
+use pvelint_parse::text::join_and;
 use crate::context::Context;
 use pvelint_parse::calendar::CalendarEvent;
 use pvelint_parse::Diagnostic;
@@ -101,10 +102,3 @@ fn runs_note(ev: &CalendarEvent) -> String {
     }
 }
 
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
