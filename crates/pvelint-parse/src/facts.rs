@@ -269,7 +269,7 @@ pub fn load(file: &SourceFile, folder_node: Option<&str>, diags: &mut Vec<Diagno
     };
     let mut loc = Locator { file, cursor: 0, lost: false };
     let node_span = loc.find("node", &json_str(&facts.node));
-    if !crate::storage::valid_node_name(&facts.node) {
+    if !crate::text::valid_node_name(&facts.node) {
         diags.push(syntax::INVALID_FACTS.at(node_span, "the facts name no valid node").with_object("file"));
         return None;
     }

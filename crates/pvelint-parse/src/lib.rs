@@ -13,12 +13,16 @@ pub mod facts;
 pub mod guest;
 pub mod ha;
 pub mod jobs;
+pub mod par;
 pub mod propstring;
 pub mod replication;
 pub mod secrets;
 pub mod section;
 pub mod source;
 pub mod span;
+/// The span invariant check, for property tests and fuzz targets only (feature
+/// `spancheck`; the crate's own tests turn it on).
+#[cfg(any(test, feature = "spancheck"))]
 pub mod spancheck;
 pub mod storage;
 pub mod syntax;

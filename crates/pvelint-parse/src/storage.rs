@@ -615,14 +615,7 @@ pub fn valid_storage_id(id: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
-/// `pve-node`: a DNS label.
-pub fn valid_node_name(n: &str) -> bool {
-    let b = n.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-}
+use crate::text::valid_node_name;
 
 pub use crate::text::split_list;
 

@@ -121,6 +121,15 @@ pub fn quoted<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
     crate::diag::bounded_list_of(shown, total, ", ", ", ")
 }
 
+/// `pve-node`: a DNS label.
+pub fn valid_node_name(n: &str) -> bool {
+    let b = n.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -432,30 +432,6 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
     (file, kind, model, d)
 }
 
-/// Below this many files, a second thread costs more than it saves.
-pub const PARALLEL_MIN_FILES: usize = 256;
-
-/// Runs `work` over `items` on two threads (one half each, results in input order) when
-/// there are `files` ≥ [`PARALLEL_MIN_FILES`] and two cores, else on this thread. A
-/// panic in `work` is a bug and is re-raised. Shared by the reader and the parser.
-pub fn on_two_threads<T: Send, R: Send>(items: Vec<T>, files: usize, work: impl Fn(Vec<T>) -> Vec<R> + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || files < PARALLEL_MIN_FILES {
-        return work(items);
-    }
-    let mut first = items;
-    let second = first.split_off(first.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| work(second));
-        let mut out = work(first);
-        match other.join() {
-            Ok(rest) => out.extend(rest),
-            Err(e) => std::panic::resume_unwind(e),
-        }
-        out
-    })
-}
-
 /// Files are read into, parsed from and folded out of chunks of this many, so that the
 /// per-file inputs and results of a large tree never all exist at once.
 const CHUNK: usize = 128;
@@ -469,7 +445,7 @@ fn parse_all(chunks: Vec<Vec<Job>>, prefix: &str) -> Vec<Vec<Parsed>> {
         chunks.into_iter().map(|c| c.into_iter().map(|j| parse_one(j, prefix)).collect()).collect()
     };
     let files: usize = chunks.iter().map(Vec::len).sum();
-    on_two_threads(chunks, files, parse)
+    crate::par::on_two_threads(chunks, files, parse)
 }
 
 /// Parses everything. Never fails: problems become diagnostics.

@@ -404,7 +404,7 @@ fn read(
         _ => None,
     };
     if let Some((node, _)) = &named {
-        if !pvelint_parse::storage::valid_node_name(node) {
+        if !pvelint_parse::text::valid_node_name(node) {
             let _ = writeln!(err, "pvelint: --node: '{node}' is not a valid node name");
             return Err(EXIT_ERROR);
         }
@@ -436,7 +436,7 @@ fn read(
             let _ = writeln!(err, "pvelint: --vzdump-conf takes NODE=FILE, got '{spec}'");
             return Err(EXIT_ERROR);
         };
-        if !pvelint_parse::storage::valid_node_name(node) {
+        if !pvelint_parse::text::valid_node_name(node) {
             let _ = writeln!(err, "pvelint: --vzdump-conf: '{node}' is not a valid node name");
             return Err(EXIT_ERROR);
         }

@@ -494,7 +494,7 @@ pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
     cfg.dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     for (node, file) in &raw.vzdump_conf {
         let at = byte_span(&text, &file.referenced);
-        if !pvelint_parse::storage::valid_node_name(node) {
+        if !pvelint_parse::text::valid_node_name(node) {
             return Err(err(at, format!("vzdump-conf: '{node}' is not a valid node name")));
         }
         if origin == Origin::Found {
@@ -529,7 +529,7 @@ pub fn load(path: &Path, origin: Origin) -> Result<Config, ConfigError> {
     }
     cfg.path_prefix = raw.path_prefix.clone().filter(|p| !p.trim_end_matches('/').is_empty());
     if let Some(n) = &raw.node {
-        if !pvelint_parse::storage::valid_node_name(&n.value) {
+        if !pvelint_parse::text::valid_node_name(&n.value) {
             return Err(err(byte_span(&text, &n.referenced), format!("node: '{}' is not a valid node name", n.value)));
         }
         cfg.node = Some(n.value.clone());

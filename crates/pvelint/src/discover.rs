@@ -281,7 +281,7 @@ fn local_node(pve: &Path) -> Option<(String, String)> {
             // `local` → `nodes/<name>`, `lxc` → `nodes/<name>/lxc`.
             let target = if link == "local" { target.as_path() } else { target.parent().unwrap_or(Path::new("")) };
             if let Some(name) = target.file_name().and_then(|n| n.to_str()) {
-                if pvelint_parse::storage::valid_node_name(name) {
+                if pvelint_parse::text::valid_node_name(name) {
                     return Some((name.to_string(), format!("the `{link}` link")));
                 }
             }
@@ -291,7 +291,7 @@ fn local_node(pve: &Path) -> Option<(String, String)> {
     if members.error.is_none() && members.truncated_size.is_none() {
         let v: serde_json::Value = serde_json::from_slice(&members.bytes).ok()?;
         let name = v.get("nodename")?.as_str()?;
-        if pvelint_parse::storage::valid_node_name(name) {
+        if pvelint_parse::text::valid_node_name(name) {
             return Some((name.to_string(), ".members".into()));
         }
     }
@@ -412,7 +412,7 @@ fn read_hosts(hosts: &Path, input: &mut TreeInput, notes: &mut Vec<String>) {
         .collect();
     names.sort();
     for node in names {
-        if !pvelint_parse::storage::valid_node_name(&node) {
+        if !pvelint_parse::text::valid_node_name(&node) {
             notes.push(format!("hosts/{node} was skipped: '{node}' is not a valid node name"));
             continue;
         }
@@ -435,7 +435,7 @@ fn read_all(pending: Vec<(usize, std::path::PathBuf, String)>) -> Vec<(usize, In
         items.into_iter().map(|(i, path, rel)| (i, read_file(&path, rel))).collect()
     };
     let files = pending.len();
-    pvelint_parse::tree::on_two_threads(pending, files, read)
+    pvelint_parse::par::on_two_threads(pending, files, read)
 }
 
 /// Whether the tree lies inside a git work tree (a `.git` in it or an ancestor).

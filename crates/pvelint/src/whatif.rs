@@ -2,7 +2,7 @@
 //! in memory (the tree on disk is never touched), every rule runs on the model before and
 //! after, and the difference is what the change introduces and what it resolves.
 
-use pvelint_parse::storage::valid_node_name;
+use pvelint_parse::text::valid_node_name;
 use pvelint_parse::text::{count, plural_s};
 use pvelint_parse::{Diagnostic, Severity, Spanned, Tree};
 use pvelint_rules::RuleMeta;

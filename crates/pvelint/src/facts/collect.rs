@@ -182,7 +182,7 @@ pub fn collect(args: &CollectArgs) -> Result<Report, String> {
             let ok = PMXCFS_LINKS.contains(&rel.as_str())
                 && link.as_ref().and_then(|l| l.to_str()).is_some_and(|l| {
                     l.strip_prefix("nodes/")
-                        .is_some_and(|n| pvelint_parse::storage::valid_node_name(n.split('/').next().unwrap_or("")))
+                        .is_some_and(|n| pvelint_parse::text::valid_node_name(n.split('/').next().unwrap_or("")))
                 });
             match (ok, link) {
                 (true, Some(link)) => {

@@ -117,7 +117,7 @@ impl Collector {
     fn hostname(&mut self) -> Option<String> {
         self.read("etc/hostname")
             .and_then(|t| t.lines().next().map(|l| l.trim().split('.').next().unwrap_or_default().to_string()))
-            .filter(|n| pvelint_parse::storage::valid_node_name(n))
+            .filter(|n| pvelint_parse::text::valid_node_name(n))
     }
 
     fn pve_version(&mut self) -> Option<String> {
