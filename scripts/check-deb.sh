@@ -8,7 +8,7 @@ deb=${1:?usage: $0 PACKAGE.deb}
 contents=$(dpkg-deb --contents "$deb")
 for want in \
     ./usr/bin/pvelint \
-    ./usr/share/man/man1/pvelint.1 \
+    ./usr/share/man/man1/pvelint.1.gz \
     ./usr/share/bash-completion/completions/pvelint \
     ./usr/share/zsh/vendor-completions/_pvelint \
     ./usr/share/fish/vendor_completions.d/pvelint.fish \
@@ -30,6 +30,6 @@ if [ "$(id -u)" = 0 ] && command -v dpkg >/dev/null; then
     code=$?
     set -e
     [ "$code" = 1 ] || { echo "check-deb: installed pvelint exited $code on the incident (want 1)" >&2; exit 1; }
-    man -w pvelint >/dev/null 2>&1 || [ -f /usr/share/man/man1/pvelint.1 ]
+    [ -f /usr/share/man/man1/pvelint.1.gz ] || { echo "check-deb: the man page was not installed" >&2; exit 1; }
 fi
 echo "check-deb: $deb is complete and its binary runs"
