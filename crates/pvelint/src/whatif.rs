@@ -199,37 +199,16 @@ pub struct Outcome {
     pub resolved: Vec<Diagnostic>,
 }
 
-/// The identity of a finding across the before and after models: code, file, object,
-/// key and the text under the primary span (the files are the same on both sides), and
-/// its rank among equal keys. Not line numbers, not message wording.
-fn fingerprints(tree: &Tree, diags: &[Diagnostic]) -> Vec<(String, String, String, String, String, usize)> {
-    let mut seen: BTreeMap<(String, String, String, String, String), usize> = BTreeMap::new();
-    diags
-        .iter()
-        .map(|d| {
-            let f = tree.file(d.span.file);
-            let text = f.text.get(d.span.range()).unwrap_or_default().to_string();
-            let key = (
-                d.code.to_string(),
-                f.path.clone(),
-                d.object.clone().unwrap_or_default(),
-                d.key.clone().unwrap_or_default(),
-                text,
-            );
-            let n = seen.entry(key.clone()).or_default();
-            *n += 1;
-            (key.0, key.1, key.2, key.3, key.4, *n)
-        })
-        .collect()
-}
-
 /// Runs every enabled rule before and after the changes and compares.
 pub fn what_if(before: &Tree, changes: &[Change], enabled: &dyn Fn(&RuleMeta) -> bool) -> Result<Outcome, String> {
     let after = apply(before, changes)?;
     let b = crate::lint_tree(before, enabled);
     let a = crate::lint_tree(&after, enabled);
-    let fb = fingerprints(before, &b);
-    let fa = fingerprints(&after, &a);
+    // One identity of a finding everywhere: the baseline fingerprint (code, file, object,
+    // key, normalised text under the span; not lines, not wording), made unique by rank.
+    // The files are the same on both sides.
+    let fb = crate::fingerprint::fingerprints(before, &b);
+    let fa = crate::fingerprint::fingerprints(&after, &a);
     let sev_before: BTreeMap<_, Severity> = fb.iter().cloned().zip(b.iter().map(|d| d.severity)).collect();
     let keys_after: BTreeSet<_> = fa.iter().cloned().collect();
     let introduced = a
