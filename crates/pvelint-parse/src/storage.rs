@@ -563,9 +563,6 @@ pub struct StorageConfig {
     pub shadowed: Vec<Storage>,
     /// A `nodes` line on `local`, which Proxmox deletes.
     pub local_nodes_ignored: Option<Span>,
-    /// Storages taken out of the model by a what-if change (`--remove-storage`): their
-    /// directories belong to no storage any more.
-    pub removed: Vec<Storage>,
 }
 
 impl StorageConfig {

@@ -209,9 +209,6 @@ pub struct Tree {
     /// The Proxmox VE major version the cluster runs (from the configuration; default 9),
     /// for rules about removed or deprecated options.
     pub pve_version: u8,
-    /// Guests moved by a what-if change: VMID → the node whose directory holds the config
-    /// on disk. Empty for a plain check.
-    pub moved_guests: BTreeMap<u32, String>,
     /// Key material under `priv/`: files of `files` with empty text (never read), for the
     /// diagnostic that points at them.
     pub secret_files: Vec<FileId>,

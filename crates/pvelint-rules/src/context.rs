@@ -119,6 +119,8 @@ pub enum PathOwner<'a> {
 /// What every rule sees.
 pub struct Context<'a> {
     pub tree: &'a Tree,
+    /// What a what-if change moved or removed ([`crate::scenario::NONE`] for a check).
+    pub scenario: &'a crate::scenario::Scenario,
     /// The cluster's nodes (corosync.conf, else the local node); `None` when unknown.
     pub nodes: Option<BTreeSet<String>>,
     /// Storage ID → its effective definition (the first one with that ID, as an index in
@@ -140,7 +142,7 @@ pub struct Context<'a> {
     /// first), built on first use.
     pools: std::cell::OnceCell<PoolIndex<'a>>,
     /// Storage directory → its storage (the first with that directory), and the same for
-    /// removed storages (index in `tree.storage.removed`), built on first use.
+    /// removed storages (index in `scenario.removed_storages`), built on first use.
     #[allow(clippy::type_complexity)]
     dir_index: std::cell::OnceCell<(HashMap<String, &'a Storage>, HashMap<String, usize>)>,
     /// [`Context::repeated_volumes`], built on first use.
@@ -181,7 +183,13 @@ const NO_STORAGE: u32 = u32::MAX;
 pub const SYSTEM_STORAGES: &[&str] = &["local", "local-lvm", "local-zfs", "local-btrfs"];
 
 impl<'a> Context<'a> {
+    /// The context of a plain check.
     pub fn new(tree: &'a Tree) -> Self {
+        Self::with_scenario(tree, &crate::scenario::NONE)
+    }
+
+    /// The context of a tree changed by what-if, with what the change moved and removed.
+    pub fn with_scenario(tree: &'a Tree, scenario: &'a crate::scenario::Scenario) -> Self {
         let mut storage_index = HashMap::with_capacity_and_hasher(tree.storage.storages.len(), IdHash);
         for (i, s) in tree.storage.storages.iter().enumerate() {
             storage_index.entry(s.id.as_str()).or_insert(i as u32);
@@ -202,6 +210,7 @@ impl<'a> Context<'a> {
         let vmids = vmids.windows(2).all(|w| w[0] <= w[1]).then_some(vmids);
         Context {
             tree,
+            scenario,
             nodes: tree.cluster_nodes(),
             storage_index,
             vol_start,
@@ -340,7 +349,7 @@ impl<'a> Context<'a> {
                 }
             }
             let mut removed: HashMap<String, usize> = HashMap::new();
-            for (i, s) in self.tree.storage.removed.iter().enumerate() {
+            for (i, s) in self.scenario.removed_storages.iter().enumerate() {
                 if let Some(dir) = s.fs_path() {
                     removed.entry(dir.value.clone()).or_insert(i);
                 }
@@ -368,7 +377,7 @@ impl<'a> Context<'a> {
         // The first removed storage (in order) whose directory holds the path.
         if let Some(i) = ancestors().filter(|d| *d != "/" || path == "/").filter_map(|d| removed.get(d).copied()).min()
         {
-            let s = &self.tree.storage.removed[i];
+            let s = &self.scenario.removed_storages[i];
             if let Some(dir) = s.fs_path() {
                 return Some(PathOwner::GhostMount(s.id.clone(), dir.value.clone()));
             }

@@ -10,6 +10,7 @@ pub mod partial;
 pub mod pipeline;
 pub mod registry;
 pub mod rules;
+pub mod scenario;
 
 pub use context::Context;
 pub use pvelint_parse::{Diagnostic, Label, Severity};

@@ -6,14 +6,20 @@
 
 use crate::context::Context;
 use crate::registry::{self, RuleMeta};
+use crate::scenario::Scenario;
 use pvelint_parse::{Diagnostic, Tree};
 
 /// Runs the enabled syntax codes and rules on a parsed (possibly changed) tree. The
 /// findings come back in [`sort`] order, each once.
 pub fn lint(tree: &Tree, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
+    lint_scenario(tree, &crate::scenario::NONE, enabled)
+}
+
+/// [`lint`] of a tree that what-if changed, with what the change moved and removed.
+pub fn lint_scenario(tree: &Tree, scenario: &Scenario, enabled: &dyn Fn(&RuleMeta) -> bool) -> Vec<Diagnostic> {
     let mut diags: Vec<Diagnostic> =
         tree.diagnostics.iter().filter(|d| registry::find(d.code).is_some_and(|m| enabled(&m))).cloned().collect();
-    let ctx = Context::new(tree);
+    let ctx = Context::with_scenario(tree, scenario);
     diags.extend(registry::run(&ctx, enabled));
     // No message may quote the value of a sensitive line (a password written into
     // storage.cfg, a cloud-init password hash); the full format masks its snippets too.

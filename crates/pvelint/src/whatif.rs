@@ -5,6 +5,7 @@
 use pvelint_parse::text::valid_node_name;
 use pvelint_parse::text::{count, plural_s};
 use pvelint_parse::{Diagnostic, Severity, Spanned, Tree};
+use pvelint_rules::scenario::Scenario;
 use pvelint_rules::RuleMeta;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -84,9 +85,10 @@ impl Change {
 ///
 /// n changes cost O(n log n): storages, guests and nodes are looked up through indexes
 /// built once, removed storages and nodes are marked and dropped in one pass at the end.
-pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
+pub fn apply(tree: &Tree, changes: &[Change]) -> Result<(Tree, Scenario), String> {
     use std::collections::{BTreeSet, HashMap, HashSet};
     let mut t = tree.clone();
+    let mut scenario = Scenario::default();
     let mut storage_at: HashMap<String, usize> = HashMap::new();
     for (i, s) in t.storage.storages.iter().enumerate() {
         storage_at.entry(s.id.clone()).or_insert(i);
@@ -159,7 +161,7 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
                 let i = *guest_at.get(vmid).ok_or_else(|| format!("there is no guest {vmid}"))?;
                 let g = &mut t.guests[i];
                 if g.node != *node {
-                    t.moved_guests.entry(*vmid).or_insert_with(|| g.node.clone());
+                    scenario.moved_guests.entry(*vmid).or_insert_with(|| g.node.clone());
                     g.node = node.clone();
                 }
             }
@@ -184,26 +186,28 @@ pub fn apply(tree: &Tree, changes: &[Change]) -> Result<Tree, String> {
         t.storage.storages = kept;
         for i in removed_storages {
             if let Some(s) = taken[i].take() {
-                t.storage.removed.push(s);
+                scenario.removed_storages.push(s);
             }
         }
     }
-    Ok(t)
+    Ok((t, scenario))
 }
 
 /// What a change does to the findings.
 pub struct Outcome {
     /// After the change, the tree after the change (same files as before).
     pub after: Tree,
+    /// What the change moved and removed.
+    pub scenario: Scenario,
     pub introduced: Vec<Diagnostic>,
     pub resolved: Vec<Diagnostic>,
 }
 
 /// Runs every enabled rule before and after the changes and compares.
 pub fn what_if(before: &Tree, changes: &[Change], enabled: &dyn Fn(&RuleMeta) -> bool) -> Result<Outcome, String> {
-    let after = apply(before, changes)?;
+    let (after, scenario) = apply(before, changes)?;
     let b = crate::lint_tree(before, enabled);
-    let a = crate::lint_tree(&after, enabled);
+    let a = pvelint_rules::pipeline::lint_scenario(&after, &scenario, enabled);
     // One identity of a finding everywhere: the baseline fingerprint (code, file, object,
     // key, normalised text under the span; not lines, not wording), made unique by rank.
     // The files are the same on both sides.
@@ -218,7 +222,7 @@ pub fn what_if(before: &Tree, changes: &[Change], enabled: &dyn Fn(&RuleMeta) ->
         .map(|(d, _)| d.clone())
         .collect();
     let resolved = b.iter().zip(&fb).filter(|(_, k)| !keys_after.contains(*k)).map(|(d, _)| d.clone()).collect();
-    Ok(Outcome { after, introduced, resolved })
+    Ok(Outcome { after, scenario, introduced, resolved })
 }
 
 /// The one-paragraph plan that opens the human output.

@@ -110,8 +110,9 @@ fn lint_case(
         Ok(args) => {
             let before = pvelint_parse::load(input);
             let changes: Vec<Change> = args.lines().filter(|l| !l.trim().is_empty()).map(parse_change).collect();
-            let after = pvelint::whatif::apply(&before, &changes).unwrap_or_else(|e| panic!("{code}/{name}: {e}"));
-            let diags = pvelint::lint_tree(&after, &enabled);
+            let (after, scenario) =
+                pvelint::whatif::apply(&before, &changes).unwrap_or_else(|e| panic!("{code}/{name}: {e}"));
+            let diags = pvelint_rules::pipeline::lint_scenario(&after, &scenario, &enabled);
             (after, diags)
         }
         Err(_) => pvelint::lint(input, enabled),

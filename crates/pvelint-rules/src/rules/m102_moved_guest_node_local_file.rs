@@ -14,7 +14,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for (vmid, from) in &ctx.tree.moved_guests {
+    for (vmid, from) in &ctx.scenario.moved_guests {
         let Some(g) = ctx.guest(*vmid) else { continue };
         for v in ctx.volumes_of(*vmid).filter(|v| v.in_main()) {
             let VolumeTarget::Volume(id) = &v.vol.target else { continue };
