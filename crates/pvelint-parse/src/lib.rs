@@ -1,39 +1,25 @@
 //! pvelint-parse: reads the files of a Proxmox VE cluster tree (`/etc/pve` plus each
 //! node's `/etc/vzdump.conf`) into a typed model in which every value keeps its span.
 //!
+//! `common/` holds the machinery the readers share, `readers/` one reader per file format,
+//! `tree.rs` the loader that classifies paths and runs the readers.
+//!
 //! Invariants: this crate does no I/O (the CLI reads the files and hands their bytes to
 //! [`tree::load`]), and parsing never fails: every file yields a model and diagnostics.
 
-pub mod calendar;
-pub mod corosync;
-pub mod cron;
-pub mod datacenter;
-pub mod diag;
-pub mod facts;
-pub mod guest;
-pub mod ha;
-pub mod jobs;
-pub mod par;
-pub mod propstring;
-pub mod replication;
-pub mod secrets;
-pub mod section;
-pub mod source;
-pub mod span;
-/// The span invariant check, for property tests and fuzz targets only (feature
-/// `spancheck`; the crate's own tests turn it on).
-#[cfg(any(test, feature = "spancheck"))]
-pub mod spancheck;
-pub mod storage;
-pub mod syntax;
+pub mod common;
+pub mod readers;
 #[cfg(test)]
 mod testutil;
-pub mod text;
 pub mod tree;
-pub mod user;
-pub mod volume;
-pub mod vzdump_conf;
-pub mod vzdump_opts;
+
+// The modules keep their short paths (`pvelint_parse::storage`, `pvelint_parse::span`).
+#[cfg(any(test, feature = "spancheck"))]
+pub use common::spancheck;
+pub use common::{calendar, diag, par, propstring, secrets, section, source, span, syntax, text, volume};
+pub use readers::{
+    corosync, cron, datacenter, facts, guest, ha, jobs, replication, storage, user, vzdump_conf, vzdump_opts,
+};
 
 pub use diag::{Diagnostic, Label, Severity};
 pub use source::SourceFile;
