@@ -513,6 +513,18 @@ impl<'a> Context<'a> {
         (0..self.tree.guests.len()).flat_map(|gi| self.guest_volumes(gi))
     }
 
+    /// The main-section volumes of every guest a what-if change moved, with the node its
+    /// config came from and the guest (in VMID order): what M1xx rules examine.
+    pub fn moved_guest_volumes(&self) -> impl Iterator<Item = (&'a str, &'a Guest, GuestVolume<'a>)> + '_ {
+        let scenario: &'a crate::scenario::Scenario = self.scenario;
+        scenario.moved_guests.iter().flat_map(move |(vmid, from)| {
+            let guest = self.guest(*vmid);
+            guest
+                .into_iter()
+                .flat_map(move |g| self.volumes_of(*vmid).filter(|v| v.in_main()).map(move |v| (from.as_str(), g, v)))
+        })
+    }
+
     /// The volume references of the guests with this VMID.
     pub fn volumes_of(&self, vmid: u32) -> impl Iterator<Item = GuestVolume<'a>> + '_ {
         // `tree.guests` is sorted by VMID (else scan): the guests of one VMID are a run.
@@ -584,29 +596,6 @@ impl<'a> Context<'a> {
     /// `true` for container guests.
     pub fn is_ct(g: &Guest) -> bool {
         g.kind == GuestKind::Lxc
-    }
-}
-
-/// How much a volume problem matters: a volume in backups (or that the guest needs to
-/// start) is an error, another volume of the current config a warning, a volume of a
-/// snapshot or pending section an info.
-pub fn volume_severity(v: GuestVolume) -> pvelint_parse::Severity {
-    use pvelint_parse::Severity;
-    if !v.in_main() {
-        Severity::Info
-    } else if v.backed_up() || (v.key() == "rootfs") {
-        Severity::Error
-    } else {
-        Severity::Warning
-    }
-}
-
-/// `, which is part of its backups` / `` for messages.
-pub fn backup_note(v: GuestVolume) -> &'static str {
-    if v.backed_up() {
-        " (included in its backups)"
-    } else {
-        ""
     }
 }
 
@@ -787,9 +776,4 @@ impl<'a> Context<'a> {
         let Some(s) = v.storage else { return false };
         v.backed_up() && self.is_fragile(s) && self.home_storage(v.guest).as_deref() != Some(s.id.as_str())
     }
-}
-
-/// `node 'a'` / `nodes 'a', 'b'`, for messages.
-pub fn quote_nodes(nodes: &[String]) -> String {
-    format!("node{} {}", pvelint_parse::text::plural_s(nodes.len()), pvelint_parse::text::quoted(nodes))
 }

@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod rules;
 pub mod scenario;
+pub mod wording;
 
 pub use context::Context;
 pub use pvelint_parse::{Diagnostic, Label, Severity};

@@ -1,6 +1,7 @@
 //! G101: a guest volume on a storage that storage.cfg does not define.
 
-use crate::context::{backup_note, volume_severity, Context};
+use crate::context::Context;
+use crate::wording::{backup_note, volume_severity};
 use pvelint_parse::{section::suggest, Diagnostic};
 
 crate::declare_rule!(

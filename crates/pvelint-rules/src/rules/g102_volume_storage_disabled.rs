@@ -1,6 +1,7 @@
 //! G102: a guest volume on a disabled storage.
 
-use crate::context::{backup_note, volume_severity, Context, StorageStatus};
+use crate::context::{Context, StorageStatus};
+use crate::wording::{backup_note, volume_severity};
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(

@@ -1,6 +1,7 @@
 //! G103: a guest volume on a storage that `nodes` keeps away from the guest's node.
 
-use crate::context::{backup_note, volume_severity, Context, StorageStatus};
+use crate::context::{Context, StorageStatus};
+use crate::wording::{backup_note, volume_severity};
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(
@@ -18,7 +19,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let Some(sid) = v.storage_id() else { continue };
         let listed: Vec<String> =
             v.storage.and_then(|s| s.nodes.as_ref()).map(|n| n.value.iter().cloned().collect()).unwrap_or_default();
-        let listed = if listed.is_empty() { "no node".to_string() } else { crate::context::quote_nodes(&listed) };
+        let listed = if listed.is_empty() { "no node".to_string() } else { crate::wording::quote_nodes(&listed) };
         out.push(
             META.at(
                 sid.span,

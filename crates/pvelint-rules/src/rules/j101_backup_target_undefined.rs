@@ -27,7 +27,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     format!(
                         "backup job '{}' writes to storage '{id}' on {}, but '{id}' {state}; the job fails there before backing up any guest",
                         job.id.value,
-                        crate::context::quote_nodes(&nodes)
+                        crate::wording::quote_nodes(&nodes)
                     ),
                 )
                 .with_help("set `storage` to a storage with `backup` content")

@@ -1,7 +1,8 @@
 //! J103: a backup job writes to a storage that is disabled or not available on a node
 //! where the job runs.
 
-use crate::context::{quote_nodes, Context, StorageStatus};
+use crate::context::{Context, StorageStatus};
+use crate::wording::quote_nodes;
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(

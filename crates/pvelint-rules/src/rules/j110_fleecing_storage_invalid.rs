@@ -1,7 +1,8 @@
 //! J110: backup fleecing is enabled (in a job or a node's vzdump.conf) without a usable
 //! fleecing storage on the nodes where it applies.
 
-use crate::context::{quote_nodes, Context, StorageStatus};
+use crate::context::{Context, StorageStatus};
+use crate::wording::quote_nodes;
 use pvelint_parse::guest::GuestKind;
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Diagnostic, Severity, Span};

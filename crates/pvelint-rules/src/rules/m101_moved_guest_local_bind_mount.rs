@@ -14,9 +14,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for (vmid, from) in &ctx.scenario.moved_guests {
-        let Some(g) = ctx.guest(*vmid) else { continue };
-        for v in ctx.volumes_of(*vmid).filter(|v| v.in_main()) {
+    for (from, g, v) in ctx.moved_guest_volumes() {
             let path = match v.vol.target {
                 VolumeTarget::Bind(p) | VolumeTarget::Device(p) => v.str(p),
                 _ => continue,
@@ -39,9 +37,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     "make '{path}' available on '{}' (same content) and set shared=1 on {}, or remove the mount point before the move",
                     g.node, v.key()
                 ))
-                .with_object(format!("guest:{vmid}"))
+                .with_object(format!("guest:{}", g.vmid))
                 .with_key(v.key()),
             );
-        }
     }
 }

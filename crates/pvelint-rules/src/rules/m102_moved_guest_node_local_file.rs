@@ -14,9 +14,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for (vmid, from) in &ctx.scenario.moved_guests {
-        let Some(g) = ctx.guest(*vmid) else { continue };
-        for v in ctx.volumes_of(*vmid).filter(|v| v.in_main()) {
+    for (from, g, v) in ctx.moved_guest_volumes() {
             let VolumeTarget::Volume(id) = &v.vol.target else { continue };
             let Some(s) = v.storage else { continue };
             if s.shared.value {
@@ -43,9 +41,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_help(format!("copy the file to the same storage on '{}', or move it to a shared storage first (or eject the ISO)", g.node))
-                .with_object(format!("guest:{vmid}"))
+                .with_object(format!("guest:{}", g.vmid))
                 .with_key(v.key()),
             );
-        }
     }
 }
