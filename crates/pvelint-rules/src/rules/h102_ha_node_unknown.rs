@@ -39,24 +39,13 @@ fn report(ctx: &Context, source: &NodeListSource, list: NodeList, out: &mut Vec<
                 Severity::Warning,
             )
         };
-        let mut d = META
-            .at(
-                n.span,
-                format!(
-                    "{what} lists node '{}', but '{}' is not a cluster node ({}); {effect}",
-                    n.value, n.value, source.note
-                ),
-            )
+        let d = crate::wording::unknown_node(&META, n.span, (&what, ""), &n.value, source, &effect)
             .with_severity(sev)
             .with_help(format!(
                 "replace '{}' with a current node (names are case-sensitive), or remove it from the list",
                 n.value
             ))
-            .with_object(object.clone())
-            .with_key("nodes");
-        if let Some(span) = source.span {
-            d = d.with_label(span, "the cluster's nodes are listed here");
-        }
+            .with_object(object.clone());
         out.push(d);
     }
 }

@@ -43,24 +43,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     Severity::Warning,
                 )
             };
-            let mut d = META
-                .at(
-                    n.span,
-                    format!(
-                        "storage '{}' lists node '{}' in `nodes`, but '{}' is not a cluster node ({}); {effect}",
-                        s.id, n.value, n.value, source.note
-                    ),
-                )
+            let list = format!("storage '{}'", s.id);
+            let d = crate::wording::unknown_node(&META, n.span, (&list, " in `nodes`"), &n.value, &source, &effect)
                 .with_severity(severity)
                 .with_help(format!(
                     "replace '{}' with the node that has the storage now (node names are case-sensitive), or remove it from `nodes`",
                     n.value
                 ))
-                .with_object(s.object())
-                .with_key("nodes");
-            if let Some(span) = source.span {
-                d = d.with_label(span, "the cluster's nodes are listed here");
-            }
+                .with_object(s.object());
             out.push(d);
         }
     }
