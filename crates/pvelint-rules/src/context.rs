@@ -661,6 +661,17 @@ impl<'a> Context<'a> {
         nodes.into_iter().filter(|n| with_guests.contains(n.as_str())).collect()
     }
 
+    /// Every enabled backup job with each of its targets (J101–J103): (job, storage id,
+    /// span of where it was set, nodes that write there).
+    pub fn enabled_job_targets(
+        &self,
+    ) -> impl Iterator<Item = (&'a pvelint_parse::jobs::Job, String, Option<Span>, Vec<String>)> + '_ {
+        let jobs = self.tree.jobs.iter().flat_map(|j| j.vzdump_jobs().filter(|j| j.enabled));
+        jobs.flat_map(move |job| {
+            self.job_targets(&job.opts).into_iter().map(move |(id, span, nodes)| (job, id, span, nodes))
+        })
+    }
+
     /// Backup targets of a job per node: (storage id, span of where it was set, nodes).
     pub fn job_targets(&self, opts: &VzdumpOptions) -> Vec<(String, Option<Span>, Vec<String>)> {
         let mut out: Vec<(String, Option<Span>, Vec<String>)> = Vec::new();

@@ -13,9 +13,7 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // Without storage.cfg this rule is not run at all (crate::partial).
-    let Some(jobs) = &ctx.tree.jobs else { return };
-    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
-        for (id, span, nodes) in ctx.job_targets(&job.opts) {
+    for (job, id, span, nodes) in ctx.enabled_job_targets() {
             let state = match ctx.storage(&id) {
                 None => "is not defined in storage.cfg",
                 Some(s) if !s.usable => "has a definition Proxmox cannot use",
@@ -37,6 +35,5 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 d = d.with_label(job.id.span, "for this job");
             }
             out.push(d);
-        }
     }
 }

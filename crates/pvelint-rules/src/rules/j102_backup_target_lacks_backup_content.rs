@@ -13,9 +13,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(jobs) = &ctx.tree.jobs else { return };
-    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
-        for (id, span, _) in ctx.job_targets(&job.opts) {
+    for (job, id, span, _) in ctx.enabled_job_targets() {
             let Some(s) = ctx.storage(&id) else { continue };
             if !s.usable || s.has_content(ContentType::Backup) {
                 continue;
@@ -38,6 +36,5 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 d = d.with_label(c, msg);
             }
             out.push(d);
-        }
     }
 }

@@ -14,9 +14,7 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(jobs) = &ctx.tree.jobs else { return };
-    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
-        for (id, span, nodes) in ctx.job_targets(&job.opts) {
+    for (job, id, span, nodes) in ctx.enabled_job_targets() {
             let mut bad = Vec::new();
             let mut label = None;
             for node in &nodes {
@@ -56,6 +54,5 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 d = d.with_label(l, m);
             }
             out.push(d);
-        }
     }
 }
