@@ -14,27 +14,27 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for (job, id, span, _) in ctx.enabled_job_targets() {
-            let Some(s) = ctx.storage(&id) else { continue };
-            if !s.usable || s.has_content(ContentType::Backup) {
-                continue;
-            }
-            let content: Vec<&str> = s.content.value.iter().map(|c| c.name()).collect();
-            let mut d = META
-                .at(
-                    span.unwrap_or(job.id.span),
-                    format!(
-                        "backup job '{}' writes to storage '{id}', whose content ({}) does not include backup; vzdump refuses it (\"wrong content type\") and the job fails",
-                        job.id.value,
-                        content.join(",")
-                    ),
-                )
-                .with_help(format!("add `backup` to the content of '{id}', or choose another storage"))
-                .with_object(job.object())
-                .with_key("storage");
-            if let Some(c) = s.content.span {
-                let msg = if s.content.default { "default content of this type applies" } else { "content set here" };
-                d = d.with_label(c, msg);
-            }
-            out.push(d);
+        let Some(s) = ctx.storage(&id) else { continue };
+        if !s.usable || s.has_content(ContentType::Backup) {
+            continue;
+        }
+        let content: Vec<&str> = s.content.value.iter().map(|c| c.name()).collect();
+        let mut d = META
+            .at(
+                span.unwrap_or(job.id.span),
+                format!(
+                    "backup job '{}' writes to storage '{id}', whose content ({}) does not include backup; vzdump refuses it (\"wrong content type\") and the job fails",
+                    job.id.value,
+                    content.join(",")
+                ),
+            )
+            .with_help(format!("add `backup` to the content of '{id}', or choose another storage"))
+            .with_object(job.object())
+            .with_key("storage");
+        if let Some(c) = s.content.span {
+            let msg = if s.content.default { "default content of this type applies" } else { "content set here" };
+            d = d.with_label(c, msg);
+        }
+        out.push(d);
     }
 }
