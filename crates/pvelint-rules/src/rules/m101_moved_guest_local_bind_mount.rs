@@ -15,30 +15,30 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for (from, g, v) in ctx.moved_guest_volumes() {
-            let path = match v.vol.target {
-                VolumeTarget::Bind(p) | VolumeTarget::Device(p) => v.str(p),
-                _ => continue,
-            };
-            if v.flag("shared") == Some(true) {
-                continue;
-            }
-            out.push(
-                META.at(
-                    v.vol.value,
-                    format!(
-                        "{} mounts host path '{path}' of node '{from}'; moving {} to node '{}' fails (\"cannot migrate local bind mount point '{}'\"), and the path would have to exist there too",
-                        v.describe(),
-                        g.label(),
-                        g.node,
-                        v.key()
-                    ),
-                )
-                .with_help(format!(
-                    "make '{path}' available on '{}' (same content) and set shared=1 on {}, or remove the mount point before the move",
-                    g.node, v.key()
-                ))
-                .with_object(format!("guest:{}", g.vmid))
-                .with_key(v.key()),
-            );
+        let path = match v.vol.target {
+            VolumeTarget::Bind(p) | VolumeTarget::Device(p) => v.str(p),
+            _ => continue,
+        };
+        if v.flag("shared") == Some(true) {
+            continue;
+        }
+        out.push(
+            META.at(
+                v.vol.value,
+                format!(
+                    "{} mounts host path '{path}' of node '{from}'; moving {} to node '{}' fails (\"cannot migrate local bind mount point '{}'\"), and the path would have to exist there too",
+                    v.describe(),
+                    g.label(),
+                    g.node,
+                    v.key()
+                ),
+            )
+            .with_help(format!(
+                "make '{path}' available on '{}' (same content) and set shared=1 on {}, or remove the mount point before the move",
+                g.node, v.key()
+            ))
+            .with_object(format!("guest:{}", g.vmid))
+            .with_key(v.key()),
+        );
     }
 }
