@@ -117,6 +117,14 @@ fn manifests_are_honest() {
         if krate == "pvelint-rules" {
             assert!(!m.contains("serde") && !m.contains("insta"), "pvelint-rules uses neither serde nor insta");
         }
+        // Only the CLI renders and touches the file system: the library crates depend on
+        // no terminal, file-walking or system crate.
+        if krate == "pvelint-parse" || krate == "pvelint-rules" {
+            let deps = m.split("[dependencies]").nth(1).unwrap_or_default().split("\n[").next().unwrap_or_default();
+            for banned in ["miette", "clap", "walkdir", "libc", "globset"] {
+                assert!(!deps.contains(banned), "{krate} depends on {banned}: rendering and I/O belong to the CLI");
+            }
+        }
     }
 }
 
