@@ -114,7 +114,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 let Some(owner) = ctx.path_owner(&v.value) else { continue };
                 let hazard = match owner {
                     PathOwner::GhostMount(..) => Hazard::PathOnUndefinedStorage,
-                    PathOwner::Storage(s, _) => match ctx.storage_status(&s.id, node) {
+                    PathOwner::Storage(s, _) => match ctx.status_of(Some(s), node) {
                         StorageStatus::Available if ctx.is_fragile(s) || s.is_network() => Hazard::FragilePath,
                         StorageStatus::Available => continue,
                         _ => Hazard::PathOnUnavailableStorage,

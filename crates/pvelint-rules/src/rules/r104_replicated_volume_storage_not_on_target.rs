@@ -28,7 +28,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             if s.shared.value || s.kind != StorageType::ZfsPool || !s.usable {
                 continue;
             }
-            let StorageStatus::NotOnNode(nodes) = ctx.storage_status(&s.id, &target.value) else { continue };
+            let StorageStatus::NotOnNode(nodes) = ctx.status_of(Some(s), &target.value) else { continue };
             let sev = if job.disabled { Severity::Warning } else { Severity::Error };
             out.push(
                 META.at(

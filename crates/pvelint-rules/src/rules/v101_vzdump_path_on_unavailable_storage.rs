@@ -31,7 +31,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 let mut bad = Vec::new();
                 let mut label = None;
                 for node in &p.nodes {
-                    match ctx.storage_status(&s.id, node) {
+                    match ctx.status_of(Some(s), node) {
                         StorageStatus::Available | StorageStatus::Undefined => {}
                         StorageStatus::Unusable => bad.push((node.clone(), "unusable".to_string())),
                         StorageStatus::Disabled(l) => {

@@ -15,7 +15,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for p in ctx.vzdump_paths() {
         let Some(PathOwner::Storage(s, dir)) = ctx.path_owner(&p.value.value) else { continue };
         // Unavailable storages are V101's.
-        if p.nodes.iter().any(|n| ctx.storage_status(&s.id, n) != StorageStatus::Available) {
+        if p.nodes.iter().any(|n| ctx.status_of(Some(s), n) != StorageStatus::Available) {
             continue;
         }
         let what = if s.is_network() {

@@ -27,7 +27,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     }
     for v in ctx.volumes().filter(|v| Context::is_ct(v.guest) && v.backed_up()) {
         let Some((_, s, _, vols)) = nodes.get_mut(v.guest.node.as_str()) else { continue };
-        if v.storage_id().is_some_and(|id| id.value == s.id) {
+        // The volume's storage as the context resolved it, compared by identity.
+        if v.storage.is_some_and(|x| std::ptr::eq(x, *s)) {
             vols.push(v);
         }
     }
