@@ -331,26 +331,35 @@ fn byte_span(text: &str, loc: &serde_saphyr::Location) -> Option<(usize, usize)>
     Some((start + off, start + end))
 }
 
-/// The words of the schema, which parser messages may quote ("expected `ignore`").
-const KEYWORDS: &[&str] = &[
-    "select",
-    "extend-select",
-    "ignore",
-    "severity",
-    "per-path-ignores",
-    "per-object-ignores",
-    "vzdump-conf",
-    "pve-version",
-    "path-prefix",
-    "path",
-    "rules",
-    "reason",
-    "object",
-    "error",
-    "warning",
-    "info",
-    "off",
-];
+/// The words of the schema, which parser messages may quote ("expected `ignore`"):
+/// every key and every enumerated value of [`RawConfig`]'s JSON Schema, collected once,
+/// so that a key added to the file format is known here without a second list.
+fn schema_words() -> &'static std::collections::BTreeSet<String> {
+    static WORDS: std::sync::OnceLock<std::collections::BTreeSet<String>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        fn walk(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(serde_json::Value::Object(props)) = m.get("properties") {
+                        out.extend(props.keys().cloned());
+                    }
+                    if let Some(serde_json::Value::Array(values)) = m.get("enum") {
+                        out.extend(values.iter().filter_map(|e| e.as_str().map(String::from)));
+                    }
+                    if let Some(serde_json::Value::String(c)) = m.get("const") {
+                        out.insert(c.clone());
+                    }
+                    m.values().for_each(|x| walk(x, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        walk(&serde_json::to_value(schemars::schema_for!(RawConfig)).unwrap_or_default(), &mut out);
+        out
+    })
+}
 
 /// The line of `text` that holds byte `at`.
 fn line_at(text: &str, at: usize) -> &str {
@@ -377,7 +386,7 @@ fn quote_only(msg: &str, line: &str) -> String {
         };
         let quoted = &after[..j];
         let shown = quoted.trim_matches('\\');
-        let known = KEYWORDS.contains(&shown);
+        let known = schema_words().contains(shown);
         if known || (!line.is_empty() && line.contains(shown) && !shown.contains('\n')) {
             out.push_str(quoted);
         } else {
@@ -706,6 +715,16 @@ fn object_matches(pattern: &str, object: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_and_value_of_the_schema_may_be_quoted() {
+        let words = schema_words();
+        for w in
+            ["select", "per-object-ignores", "vzdump-conf", "facts", "explain-url", "node", "expires", "reason", "off"]
+        {
+            assert!(words.contains(w), "{w}");
+        }
+    }
 
     #[test]
     fn dates_parse_and_count_from_the_epoch() {
