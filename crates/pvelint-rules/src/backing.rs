@@ -59,14 +59,7 @@ pub fn presence(s: &Storage, nf: &NodeFacts) -> Presence {
         else {
             return Presence::Unknown;
         };
-        let found = f.lvm.iter().any(|l| {
-            l.vg.as_deref() == Some(vg.value.as_str())
-                && l.lv.as_deref().is_some_and(|lv| {
-                    lv == pool.value
-                        || lv.starts_with(&format!("{}-", pool.value))
-                        || lv.starts_with(&format!("{}_", pool.value))
-                })
-        });
+        let found = f.has_thin_pool(&vg.value, &pool.value);
         return if found {
             Presence::Present
         } else {
@@ -74,7 +67,7 @@ pub fn presence(s: &Storage, nf: &NodeFacts) -> Presence {
         };
     }
     if let Some(mount) = required_mount(s) {
-        if !f.mounts.iter().any(|m| m.mount_point == mount) {
+        if !f.is_mount_point(&mount) {
             return Presence::Absent(format!("nothing is mounted at '{mount}'"));
         }
     }

@@ -176,19 +176,55 @@ pub struct PathFact {
 }
 
 impl Facts {
-    /// The mount whose mount point is the longest prefix of `path`.
+    /// Puts every list in the order the lookups below rely on (the collector writes them
+    /// so; a hand-written file may not): mounts by mount point, pools by name, LVM
+    /// volumes by VG and LV, devices by address or port, bridges and paths by name.
+    pub fn sort(&mut self) {
+        self.mounts.sort();
+        self.zfs_pools.sort();
+        self.lvm.sort_by(|a, b| (&a.vg, &a.lv, &a.dm_name).cmp(&(&b.vg, &b.lv, &b.dm_name)));
+        self.bridges.sort();
+        self.pci_devices.sort();
+        self.usb_devices.sort();
+        self.stuck_processes.sort();
+        self.paths.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// Whether a file system is mounted exactly at `path`.
+    pub fn is_mount_point(&self, path: &str) -> bool {
+        self.mounts.binary_search_by(|m| m.mount_point.as_str().cmp(path)).is_ok()
+    }
+
+    /// The mount whose mount point is the longest prefix of `path`: the path itself, then
+    /// each parent, looked up (mounts sorted by mount point).
     pub fn mount_of(&self, path: &str) -> Option<&Mount> {
-        self.mounts
-            .iter()
-            .filter(|m| {
-                let mp = m.mount_point.as_str();
-                path == mp || mp == "/" || path.strip_prefix(mp).is_some_and(|rest| rest.starts_with('/'))
-            })
-            .max_by_key(|m| m.mount_point.len())
+        let mut p = path;
+        loop {
+            let probe = if p.is_empty() { "/" } else { p };
+            let i = self.mounts.partition_point(|m| m.mount_point.as_str() < probe);
+            if let Some(m) = self.mounts.get(i).filter(|m| m.mount_point == probe) {
+                return Some(m);
+            }
+            if probe == "/" {
+                return None;
+            }
+            p = &p[..p.rfind('/')?];
+        }
     }
 
     pub fn has_pool(&self, pool: &str) -> bool {
-        self.zfs_pools.iter().any(|p| p.name == pool)
+        self.zfs_pools.binary_search_by(|p| p.name.as_str().cmp(pool)).is_ok()
+    }
+
+    /// Whether the thin pool `vg/pool` is active: a device-mapper volume of that VG whose
+    /// LV is the pool or one of its parts (`data`, `data-tpool`, `data_tdata`).
+    pub fn has_thin_pool(&self, vg: &str, pool: &str) -> bool {
+        let start = self.lvm.partition_point(|l| l.vg.as_deref() < Some(vg));
+        self.lvm[start..].iter().take_while(|l| l.vg.as_deref() == Some(vg)).any(|l| {
+            l.lv.as_deref().is_some_and(|lv| {
+                lv == pool || lv.strip_prefix(pool).is_some_and(|rest| rest.starts_with('-') || rest.starts_with('_'))
+            })
+        })
     }
 
     pub fn path(&self, path: &str) -> Option<&PathFact> {
@@ -289,16 +325,35 @@ pub fn load(file: &SourceFile, folder_node: Option<&str>, diags: &mut Vec<Diagno
         return None;
     }
     let pve_version = facts.pve_version.as_ref().map(|v| loc.find("pve_version", &json_str(v)));
-    let zfs_pools = facts.zfs_pools.iter().map(|p| loc.find("name", &json_str(&p.name))).collect();
-    let stuck_processes = facts.stuck_processes.iter().map(|p| loc.find("pid", &p.pid.to_string())).collect();
-    let spans: Vec<Span> = facts.paths.iter().map(|p| loc.find("path", &json_str(&p.path))).collect();
-    // Sorted by path (with their spans) for `path_span`; `pvelint facts` writes them so.
+    let pools: Vec<Span> = facts.zfs_pools.iter().map(|p| loc.find("name", &json_str(&p.name))).collect();
+    let stuck: Vec<Span> = facts.stuck_processes.iter().map(|p| loc.find("pid", &p.pid.to_string())).collect();
+    let paths: Vec<Span> = facts.paths.iter().map(|p| loc.find("path", &json_str(&p.path))).collect();
+    // The lists in lookup order (`Facts::sort`), each span list following its list.
     let mut facts = facts;
-    let mut pairs: Vec<(PathFact, Span)> = std::mem::take(&mut facts.paths).into_iter().zip(spans).collect();
-    pairs.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    let (sorted, paths): (Vec<PathFact>, Vec<Span>) = pairs.into_iter().unzip();
-    facts.paths = sorted;
-    Some(NodeFacts { file: file.id, facts, node_span, pve_version, zfs_pools, stuck_processes, paths })
+    let (zfs_pools, zfs_pools_spans) = sorted_with(std::mem::take(&mut facts.zfs_pools), pools, |a, b| a.cmp(b));
+    let (stuck_processes, stuck_spans) =
+        sorted_with(std::mem::take(&mut facts.stuck_processes), stuck, |a, b| a.cmp(b));
+    let (path_facts, path_spans) = sorted_with(std::mem::take(&mut facts.paths), paths, |a, b| a.path.cmp(&b.path));
+    facts.zfs_pools = zfs_pools;
+    facts.stuck_processes = stuck_processes;
+    facts.paths = path_facts;
+    facts.sort();
+    Some(NodeFacts {
+        file: file.id,
+        facts,
+        node_span,
+        pve_version,
+        zfs_pools: zfs_pools_spans,
+        stuck_processes: stuck_spans,
+        paths: path_spans,
+    })
+}
+
+/// Sorts `items` by `cmp` and `spans` with them.
+fn sorted_with<T>(items: Vec<T>, spans: Vec<Span>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> (Vec<T>, Vec<Span>) {
+    let mut pairs: Vec<(T, Span)> = items.into_iter().zip(spans).collect();
+    pairs.sort_by(|a, b| cmp(&a.0, &b.0));
+    pairs.into_iter().unzip()
 }
 
 /// Reads `facts.json`. The error says where the text stops being facts of this schema.

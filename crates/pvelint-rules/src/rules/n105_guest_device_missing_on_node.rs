@@ -33,8 +33,11 @@ fn pci_prefix(id: &str) -> String {
 }
 
 fn has_pci(f: &Facts, id: &str) -> bool {
+    // The devices are sorted by address (`Facts::sort`): the first one at or after the
+    // prefix is the only candidate.
     let p = pci_prefix(id);
-    f.pci_devices.iter().any(|d| if p.ends_with('.') { d.address.starts_with(&p) } else { d.address == p })
+    let i = f.pci_devices.partition_point(|d| d.address < p);
+    f.pci_devices.get(i).is_some_and(|d| if p.ends_with('.') { d.address.starts_with(&p) } else { d.address == p })
 }
 
 fn has_usb(f: &Facts, host: &str) -> bool {

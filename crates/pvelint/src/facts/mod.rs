@@ -51,6 +51,7 @@ pub fn collect(root: &Path, prober: &Prober) -> Result<Facts, String> {
     if let Some(tree) = &tree {
         f.paths = c.paths(tree, &f, prober);
     }
+    f.sort();
     c.problems.sort();
     c.problems.dedup();
     c.problems.truncate(MAX_RECORDS);
@@ -239,7 +240,7 @@ impl Collector {
                     used_by: uses.into_iter().collect(),
                     is_dir: None,
                     mount_point: f.mount_of(&path).map(|m| m.mount_point.clone()),
-                    is_mount_point: Some(f.mounts.iter().any(|m| m.mount_point == path)),
+                    is_mount_point: Some(f.is_mount_point(&path)),
                     free_bytes_at_least: None,
                     path,
                 };
