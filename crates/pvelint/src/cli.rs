@@ -417,18 +417,7 @@ fn read(
     // with --config and the command line's --vzdump-conf may name any file, following links.
     let mut attach: BTreeMap<String, pvelint_parse::InputFile> = BTreeMap::new();
     for (node, rel) in &cfg.vzdump_conf {
-        let display = cfg.dir.join(rel).display().to_string();
-        let f = match cfg.origin {
-            config::Origin::Found => match discover::read_beneath(&cfg.dir, rel, display) {
-                Ok(f) => f,
-                Err(why) => {
-                    let at = cfg.path.as_ref().map_or(String::new(), |p| format!(" of {}", p.display()));
-                    let _ = writeln!(err, "pvelint: vzdump-conf.{node}{at}: {why}");
-                    return Err(EXIT_ERROR);
-                }
-            },
-            config::Origin::Given => discover::read_named_file(&cfg.dir.join(rel), display),
-        };
+        let f = read_config_file(cfg, &format!("vzdump-conf.{node}"), rel, err)?;
         attach.insert(node.clone(), f);
     }
     for spec in &args.vzdump_conf {
@@ -457,18 +446,7 @@ fn read(
     // from --facts (the caller's choice). Each names its node.
     let mut facts: Vec<pvelint_parse::InputFile> = Vec::new();
     for rel in &cfg.facts {
-        let display = cfg.dir.join(rel).display().to_string();
-        match cfg.origin {
-            config::Origin::Found => match discover::read_beneath(&cfg.dir, rel, display) {
-                Ok(f) => facts.push(f),
-                Err(why) => {
-                    let at = cfg.path.as_ref().map_or(String::new(), |p| format!(" of {}", p.display()));
-                    let _ = writeln!(err, "pvelint: facts{at}: {why}");
-                    return Err(EXIT_ERROR);
-                }
-            },
-            config::Origin::Given => facts.push(discover::read_named_file(&cfg.dir.join(rel), display)),
-        }
+        facts.push(read_config_file(cfg, "facts", rel, err)?);
     }
     facts.extend(args.facts.iter().map(|p| discover::read_named_file(p, p.display().to_string())));
     let mut attached = attached;
@@ -485,6 +463,22 @@ fn read(
         let _ = writeln!(err, "pvelint: note: {n}");
     }
     Ok((input, attached))
+}
+
+/// A file that pvelint.yaml names (`key` says where, for the error), relative to the
+/// file's directory. A configuration found in the tree or its parents names files below
+/// its own directory only, read without following links; one given with --config may
+/// name any file, following links. Either way a regular file of at most 1 MiB.
+fn read_config_file(cfg: &Config, key: &str, rel: &str, err: &mut dyn Write) -> Result<pvelint_parse::InputFile, i32> {
+    let display = cfg.dir.join(rel).display().to_string();
+    match cfg.origin {
+        config::Origin::Found => discover::read_beneath(&cfg.dir, rel, display).map_err(|why| {
+            let at = cfg.path.as_ref().map_or(String::new(), |p| format!(" of {}", p.display()));
+            let _ = writeln!(err, "pvelint: {key}{at}: {why}");
+            EXIT_ERROR
+        }),
+        config::Origin::Given => Ok(discover::read_named_file(&cfg.dir.join(rel), display)),
+    }
 }
 
 /// `--path-prefix`: the tree's files shown under `prefix` (attached files keep the path
