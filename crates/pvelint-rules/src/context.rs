@@ -6,7 +6,84 @@ use pvelint_parse::guest::{Backup, GuestKind, VolumeRef, VolumeTarget};
 use pvelint_parse::storage::{Storage, StorageType};
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Guest, Span, Spanned, Tree};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// A set of node names, sorted by name and shared: the list of every node a job runs on
+/// is built once and handed to every such job (a clone is a reference count), so that
+/// jobs × nodes never costs jobs × nodes.
+pub type NodeSet = Arc<[String]>;
+
+/// The nodes of a set where something fails: how many, and the first few (in name order)
+/// that messages show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SomeNodes {
+    pub count: usize,
+    pub first: Vec<String>,
+}
+
+impl SomeNodes {
+    /// Every node of a set.
+    pub fn all(nodes: &[String]) -> Self {
+        SomeNodes { count: nodes.len(), first: nodes.iter().take(pvelint_parse::diag::MAX_RELATED).cloned().collect() }
+    }
+
+    /// `node 'a'` / `nodes 'a', 'b' and 3 more`, for messages.
+    pub fn quote(&self) -> String {
+        let shown = self.first.iter().map(|n| format!("'{n}'"));
+        format!(
+            "node{} {}",
+            pvelint_parse::text::plural_s(self.count),
+            pvelint_parse::diag::bounded_list_of(shown, self.count, ", ", ", ")
+        )
+    }
+}
+
+/// Where an enabled backup job writes on some of its nodes (J101–J103): the job's own
+/// `storage`, the implicit `local`, or a node's vzdump.conf `storage`. A node's default
+/// is one target for every job that relies on it (one finding at the line to fix, with
+/// the jobs named), so jobs × nodes is never walked.
+pub struct JobTarget<'a> {
+    /// The storage ID.
+    pub storage: &'a str,
+    /// Where it is set: the job's `storage`, a vzdump.conf's `storage`; `None` for the
+    /// implicit `local`.
+    pub set_at: Option<Span>,
+    /// The nodes that write there (sorted).
+    pub nodes: NodeSet,
+    /// The jobs that write there, in jobs.cfg order: the first few of [`JobTarget::job_count`].
+    pub jobs: Vec<&'a pvelint_parse::jobs::Job>,
+    pub job_count: usize,
+    /// The job, or `node:<name>` for a node's default.
+    pub object: String,
+}
+
+impl JobTarget<'_> {
+    /// `backup job 'a' writes` / `backup jobs 'a' and 'b' write`, for messages.
+    pub fn subject(&self, verb_one: &str, verb_many: &str) -> String {
+        let shown = self.jobs.iter().map(|j| format!("'{}'", j.id.value));
+        if self.job_count == 1 {
+            format!("backup job {} {verb_one}", pvelint_parse::diag::bounded_list_of(shown, 1, ", ", " and "))
+        } else {
+            format!(
+                "backup jobs {} {verb_many}",
+                pvelint_parse::diag::bounded_list_of(shown, self.job_count, ", ", " and ")
+            )
+        }
+    }
+}
+
+/// What a job that sets neither `storage` nor `dumpdir` writes to on a node: the node's
+/// vzdump.conf decides.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NodeDefault {
+    /// vzdump.conf sets `storage`.
+    Storage,
+    /// vzdump.conf sets `dumpdir` (no storage).
+    Dumpdir,
+    /// Neither: the implicit `local`.
+    Local,
+}
 
 /// A volume reference together with the guest that holds it and, for a
 /// `storage:volname` volume, the storage its ID names (made on the fly by
@@ -147,10 +224,23 @@ pub struct Context<'a> {
     dir_index: std::cell::OnceCell<(HashMap<String, &'a Storage>, HashMap<String, usize>)>,
     /// [`Context::repeated_volumes`], built on first use.
     repeated: std::cell::OnceCell<Vec<(&'a str, Vec<GuestVolume<'a>>)>>,
+    /// [`Context::all_job_nodes`], built on first use.
+    all_nodes: std::cell::OnceCell<NodeSet>,
+    /// The nodes of [`Context::all_job_nodes`] whose default backup target is `local`.
+    local_default: std::cell::OnceCell<NodeSet>,
+    /// [`Context::job_targets`], built on first use.
+    targets: std::cell::OnceCell<Vec<JobTarget<'a>>>,
+    /// Per `(pool, node)` selection of pool jobs: the nodes of its guests where such a
+    /// job runs, and whether it holds a VM (many jobs of one large pool walk it once).
+    #[allow(clippy::type_complexity)]
+    pool_jobs: std::cell::RefCell<HashMap<(String, Option<String>), (NodeSet, bool)>>,
+    /// The number of VMs in the tree and on each node, counted on first use.
+    vm_count: std::cell::OnceCell<(usize, HashMap<&'a str, usize>)>,
 }
 
-/// Pool name → index in user.cfg's pools, and lower-case name → the first such pool.
-type PoolIndex<'a> = (HashMap<&'a str, usize>, HashMap<String, usize>);
+/// Pool name → index in user.cfg's pools, lower-case name → the first such pool, and
+/// VMID → the name of the pool that holds it.
+type PoolIndex<'a> = (HashMap<&'a str, usize>, HashMap<String, usize>, HashMap<u32, &'a String>);
 
 /// A fast hash for short IDs from the configs (storage IDs are looked up once per volume
 /// by several rules): FNV-1a over the bytes. No protection against crafted collisions
@@ -220,6 +310,11 @@ impl<'a> Context<'a> {
             repeated: Default::default(),
             pools: Default::default(),
             dir_index: Default::default(),
+            all_nodes: Default::default(),
+            local_default: Default::default(),
+            targets: Default::default(),
+            vm_count: Default::default(),
+            pool_jobs: Default::default(),
         }
     }
 
@@ -287,6 +382,39 @@ impl<'a> Context<'a> {
             }
         }
         StorageStatus::Available
+    }
+
+    /// The nodes of `nodes` (sorted) where storage `s` cannot be used, and why
+    /// (`Unusable`, `Disabled` or `NotOnNode`, the same for all of them); `None` when it is
+    /// available on all. Costs the length of `s`'s `nodes` list, not of `nodes`: a job
+    /// on every node of a large cluster is judged without walking them.
+    pub fn unavailable_on(&self, s: &Storage, nodes: &[String]) -> Option<(StorageStatus, SomeNodes)> {
+        debug_assert!(nodes.windows(2).all(|w| w[0] <= w[1]));
+        if nodes.is_empty() {
+            return None;
+        }
+        if !s.usable {
+            return Some((StorageStatus::Unusable, SomeNodes::all(nodes)));
+        }
+        if let Some(d) = s.disabled {
+            return Some((StorageStatus::Disabled(d), SomeNodes::all(nodes)));
+        }
+        let listed = s.nodes.as_ref()?;
+        let placeholder = pvelint_parse::tree::PLACEHOLDER_NODE;
+        let bad = |n: &&String| !listed.value.contains(*n) && n.as_str() != placeholder;
+        let count = if nodes.len() <= listed.value.len() + 1 {
+            nodes.iter().filter(bad).count()
+        } else {
+            let has = |n: &str| nodes.binary_search_by(|x| x.as_str().cmp(n)).is_ok();
+            let kept = listed.value.iter().filter(|n| has(n)).count();
+            nodes.len() - kept - usize::from(has(placeholder) && !listed.value.contains(placeholder))
+        };
+        if count == 0 {
+            return None;
+        }
+        // At most the listed nodes are skipped before the first few are found.
+        let first = nodes.iter().filter(bad).take(pvelint_parse::diag::MAX_RELATED).cloned().collect();
+        Some((StorageStatus::NotOnNode(listed.span), SomeNodes { count, first }))
     }
 
     /// Whether the node is known not to be in the cluster. `false` when the node list
@@ -398,11 +526,15 @@ impl<'a> Context<'a> {
         self.pools.get_or_init(|| {
             let mut exact = HashMap::new();
             let mut folded = HashMap::new();
+            let mut member = HashMap::new();
             for (i, p) in self.tree.user.iter().flat_map(|u| u.pools.iter()).enumerate() {
                 exact.entry(p.name.value.as_str()).or_insert(i);
                 folded.entry(p.name.value.to_ascii_lowercase()).or_insert(i);
+                for v in &p.vmids {
+                    member.entry(v.value).or_insert(&p.name.value);
+                }
             }
-            (exact, folded)
+            (exact, folded, member)
         })
     }
 
@@ -425,6 +557,24 @@ impl<'a> Context<'a> {
             Some(run) => self.tree.guests[run].iter().collect(),
             None => self.tree.guests.iter().filter(|g| g.vmid == vmid).collect(),
         }
+    }
+
+    /// Whether a backup job selects this guest ([`Context::selected_guests`] for one
+    /// guest, without building the selection): a pool's membership is looked up, a
+    /// `vmid` or `exclude` list read.
+    pub fn job_selects(&self, opts: &VzdumpOptions, g: &Guest) -> bool {
+        if opts.node().is_some_and(|n| n.value != g.node) {
+            return false;
+        }
+        if let Some(pool) = opts.pool() {
+            return self
+                .pool(&pool.value)
+                .is_some_and(|p| self.pool_index().2.get(&g.vmid).is_some_and(|n| **n == p.name.value));
+        }
+        if !opts.vmids().is_empty() {
+            return opts.vmids().iter().any(|v| v.value == g.vmid);
+        }
+        (opts.all() || !opts.excludes().is_empty()) && !opts.excludes().iter().any(|v| v.value == g.vmid)
     }
 
     /// Nodes that hold guest configs.
@@ -471,14 +621,26 @@ impl<'a> Context<'a> {
 
     /// The nodes a job runs on: its `node`, else every cluster node (or, when the
     /// node list is unknown, every node that holds guests).
-    pub fn job_nodes(&self, opts: &VzdumpOptions) -> Vec<String> {
-        if let Some(n) = opts.node() {
-            return vec![n.value.clone()];
+    pub fn job_nodes(&self, opts: &VzdumpOptions) -> NodeSet {
+        match opts.node() {
+            Some(n) => Arc::from([n.value.clone()]),
+            None => self.all_job_nodes().clone(),
         }
-        match &self.nodes {
+    }
+
+    /// The nodes a job without `node` runs on: every cluster node (or, when the node
+    /// list is unknown, every node that holds guests), sorted; built once.
+    pub fn all_job_nodes(&self) -> &NodeSet {
+        self.all_nodes.get_or_init(|| match &self.nodes {
             Some(n) => n.iter().cloned().collect(),
             None => self.guest_nodes().into_iter().map(String::from).collect(),
-        }
+        })
+    }
+
+    /// Whether a job backs up every guest of every node it runs on, on every node: no
+    /// `node`, `pool` or `vmid` (its workers are [`Context::all_job_nodes`]).
+    pub fn job_runs_everywhere(opts: &VzdumpOptions) -> bool {
+        opts.node().is_none() && opts.pool().is_none() && opts.vmids().is_empty()
     }
 
     /// The backup target on `node`: the job's `storage`, else (when the job sets no
@@ -604,8 +766,8 @@ pub struct VzdumpPath<'a> {
     /// `tmpdir`, `dumpdir` or `script`.
     pub key: &'static str,
     pub value: &'a Spanned<String>,
-    /// The nodes it applies on.
-    pub nodes: Vec<String>,
+    /// The nodes it applies on (sorted).
+    pub nodes: NodeSet,
     /// `fun-bedbug's vzdump.conf` / `job 'backup-…'`.
     pub source: String,
     pub object: String,
@@ -622,7 +784,7 @@ impl<'a> Context<'a> {
                     out.push(VzdumpPath {
                         key,
                         value: v,
-                        nodes: vec![node.clone()],
+                        nodes: Arc::from([node.clone()]),
                         source: format!("the vzdump.conf of node '{node}'"),
                         object: format!("node:{node}"),
                     });
@@ -652,41 +814,169 @@ impl<'a> Context<'a> {
     /// The nodes on which a backup job really starts a worker that activates its target:
     /// every node it runs on for `all`/`exclude` jobs, else the nodes holding selected
     /// guests (pve-manager `PVE/API2/VZDump.pm` → `vzdump` starts a worker on every node for `all`).
-    pub fn job_worker_nodes(&self, opts: &VzdumpOptions) -> Vec<String> {
+    pub fn job_worker_nodes(&self, opts: &VzdumpOptions) -> NodeSet {
+        if opts.pool().is_some() {
+            return self.pool_job(opts).0;
+        }
+        self.find_worker_nodes(opts)
+    }
+
+    /// [`Context::job_worker_nodes`] and whether the job selects a VM, for a `pool` job:
+    /// computed once per pool and `node`.
+    fn pool_job(&self, opts: &VzdumpOptions) -> (NodeSet, bool) {
+        let key = (opts.pool().map(|p| p.value.clone()).unwrap_or_default(), opts.node().map(|n| n.value.clone()));
+        if let Some(hit) = self.pool_jobs.borrow().get(&key) {
+            return hit.clone();
+        }
+        let has_vm = self.selected_guests(opts).iter().any(|g| g.kind == GuestKind::Qemu);
+        let value = (self.find_worker_nodes(opts), has_vm);
+        self.pool_jobs.borrow_mut().insert(key, value.clone());
+        value
+    }
+
+    fn find_worker_nodes(&self, opts: &VzdumpOptions) -> NodeSet {
         let nodes = self.job_nodes(opts);
         if opts.pool().is_none() && opts.vmids().is_empty() {
             return nodes;
         }
+        // The nodes of the selected guests (a set as large as the selection), kept when
+        // the job runs there.
         let with_guests: BTreeSet<&str> = self.selected_guests(opts).iter().map(|g| g.node.as_str()).collect();
-        nodes.into_iter().filter(|n| with_guests.contains(n.as_str())).collect()
+        with_guests
+            .into_iter()
+            .filter(|n| nodes.binary_search_by(|x| x.as_str().cmp(n)).is_ok())
+            .map(String::from)
+            .collect()
     }
 
-    /// Every enabled backup job with each of its targets (J101–J103): (job, storage id,
-    /// span of where it was set, nodes that write there).
-    pub fn enabled_job_targets(
-        &self,
-    ) -> impl Iterator<Item = (&'a pvelint_parse::jobs::Job, String, Option<Span>, Vec<String>)> + '_ {
-        let jobs = self.tree.jobs.iter().flat_map(|j| j.vzdump_jobs().filter(|j| j.enabled));
-        jobs.flat_map(move |job| {
-            self.job_targets(&job.opts).into_iter().map(move |(id, span, nodes)| (job, id, span, nodes))
-        })
+    /// What a job without `storage` and `dumpdir` writes to on `node`.
+    fn node_default(&self, node: &str) -> NodeDefault {
+        match self.tree.vzdump_confs.get(node) {
+            Some(c) if c.opts.storage().is_some() => NodeDefault::Storage,
+            Some(c) if c.opts.dumpdir().is_some() => NodeDefault::Dumpdir,
+            _ => NodeDefault::Local,
+        }
     }
 
-    /// Backup targets of a job per node: (storage id, span of where it was set, nodes).
-    pub fn job_targets(&self, opts: &VzdumpOptions) -> Vec<(String, Option<Span>, Vec<String>)> {
-        let mut out: Vec<(String, Option<Span>, Vec<String>)> = Vec::new();
-        let mut at: HashMap<(String, Option<Span>), usize> = HashMap::new();
-        for node in self.job_worker_nodes(opts) {
-            let Some((id, span)) = self.backup_target(opts, &node) else { continue };
-            match at.get(&(id.clone(), span)) {
-                Some(&k) => out[k].2.push(node),
-                None => {
-                    at.insert((id.clone(), span), out.len());
-                    out.push((id, span, vec![node]));
+    /// Every target of every enabled backup job (J101–J103), built once.
+    pub fn job_targets(&self) -> &[JobTarget<'a>] {
+        self.targets.get_or_init(|| self.find_job_targets())
+    }
+
+    fn find_job_targets(&self) -> Vec<JobTarget<'a>> {
+        let Some(jobs) = &self.tree.jobs else { return Vec::new() };
+        let tree: &'a Tree = self.tree;
+        let mut out = Vec::new();
+        // Jobs that rely on the nodes' defaults: those on every node, and per node those
+        // that run on some (index in the enabled jobs, the job).
+        type Users<'j> = Vec<(usize, &'j pvelint_parse::jobs::Job)>;
+        let mut everywhere: Users<'a> = Vec::new();
+        let mut on_node: BTreeMap<String, Users<'a>> = BTreeMap::new();
+        let enabled: Vec<&'a pvelint_parse::jobs::Job> = jobs.vzdump_jobs().filter(|j| j.enabled).collect();
+        for (i, &job) in enabled.iter().enumerate() {
+            let opts = &job.opts;
+            if let Some(s) = opts.storage() {
+                let nodes = self.job_worker_nodes(opts);
+                out.push(JobTarget {
+                    storage: &s.value,
+                    set_at: Some(s.span),
+                    nodes,
+                    jobs: vec![job],
+                    job_count: 1,
+                    object: job.object(),
+                });
+                continue;
+            }
+            if opts.dumpdir().is_some() {
+                continue;
+            }
+            let local: NodeSet = if Self::job_runs_everywhere(opts) {
+                everywhere.push((i, job));
+                self.local_default
+                    .get_or_init(|| {
+                        let all = self.all_job_nodes();
+                        all.iter().filter(|n| self.node_default(n) == NodeDefault::Local).cloned().collect()
+                    })
+                    .clone()
+            } else {
+                let nodes = self.job_worker_nodes(opts);
+                for n in nodes.iter() {
+                    on_node.entry(n.clone()).or_default().push((i, job));
                 }
+                nodes.iter().filter(|n| self.node_default(n) == NodeDefault::Local).cloned().collect()
+            };
+            if !local.is_empty() {
+                out.push(JobTarget {
+                    storage: "local",
+                    set_at: None,
+                    nodes: local,
+                    jobs: vec![job],
+                    job_count: 1,
+                    object: job.object(),
+                });
             }
         }
+        let all = self.all_job_nodes();
+        for (node, conf) in &tree.vzdump_confs {
+            let Some(s) = conf.opts.storage() else { continue };
+            let from_all: &[(usize, &pvelint_parse::jobs::Job)] =
+                if all.binary_search(node).is_ok() { &everywhere } else { &[] };
+            let from_node = on_node.get(node).map_or(&[][..], Vec::as_slice);
+            let job_count = from_all.len() + from_node.len();
+            if job_count == 0 {
+                continue;
+            }
+            // The first few in jobs.cfg order: a merge of two ascending lists.
+            let (mut a, mut b) = (from_all.iter().peekable(), from_node.iter().peekable());
+            let mut shown = Vec::new();
+            while shown.len() < pvelint_parse::diag::MAX_RELATED {
+                let next = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) if x.0 < y.0 => a.next(),
+                    (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                    (Some(_), None) => a.next(),
+                    (None, None) => break,
+                };
+                shown.extend(next.map(|&(_, j)| j));
+            }
+            out.push(JobTarget {
+                storage: &s.value,
+                set_at: Some(s.span),
+                nodes: Arc::from([node.clone()]),
+                jobs: shown,
+                job_count,
+                object: format!("node:{node}"),
+            });
+        }
         out
+    }
+
+    /// Whether a job selects at least one VM (guests of other kinds are not affected by
+    /// VM-only settings such as fleecing). For `all`/`exclude` jobs: the VMs of its scope
+    /// minus the excluded ones, counted without walking the guests.
+    pub fn selects_vm(&self, opts: &VzdumpOptions) -> bool {
+        if opts.pool().is_some() {
+            return self.pool_job(opts).1;
+        }
+        let every = opts.all() || !opts.excludes().is_empty();
+        if !opts.vmids().is_empty() || !every {
+            return self.selected_guests(opts).iter().any(|g| g.kind == GuestKind::Qemu);
+        }
+        let in_scope = |g: &Guest| g.kind == GuestKind::Qemu && opts.node().is_none_or(|n| n.value == g.node);
+        let (total, by_node) = self.vm_count.get_or_init(|| {
+            let mut by_node: HashMap<&'a str, usize> = HashMap::new();
+            for g in self.tree.guests.iter().filter(|g| g.kind == GuestKind::Qemu) {
+                *by_node.entry(g.node.as_str()).or_default() += 1;
+            }
+            (by_node.values().sum(), by_node)
+        });
+        let vms = match opts.node() {
+            Some(n) => by_node.get(n.value.as_str()).copied().unwrap_or(0),
+            None => *total,
+        };
+        let ex: BTreeSet<u32> = opts.excludes().iter().map(|v| v.value).collect();
+        let excluded: usize =
+            ex.iter().map(|&id| self.guests_with_vmid(id).into_iter().filter(|g| in_scope(g)).count()).sum();
+        vms > excluded
     }
 }
 
@@ -786,5 +1076,51 @@ impl<'a> Context<'a> {
     pub fn on_extra_fragile_device(&self, v: GuestVolume) -> bool {
         let Some(s) = v.storage else { return false };
         v.backed_up() && self.is_fragile(s) && self.home_storage(v.guest).as_deref() != Some(s.id.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvelint_parse::tree::{InputFile, TreeInput};
+
+    fn tree(storage: &str) -> Tree {
+        let file = |path: &str, text: &str| InputFile::new(path, text.as_bytes().to_vec());
+        let mut nodes = String::from("nodelist {\n");
+        for i in 1..=40 {
+            nodes.push_str(&format!(
+                "  node {{\n    name: n{i:02}\n    nodeid: {i}\n    ring0_addr: 10.0.0.{i}\n  }}\n"
+            ));
+        }
+        nodes.push_str("}\n");
+        pvelint_parse::load(TreeInput {
+            files: vec![file("storage.cfg", storage), file("corosync.conf", &nodes)],
+            ..TreeInput::default()
+        })
+    }
+
+    /// The unavailable nodes are counted from the storage's `nodes` list (both ways of
+    /// counting agree), and only the first few are named.
+    #[test]
+    fn unavailable_on_counts_without_walking_every_node() {
+        let t =
+            tree("dir: dd\n\tpath /d\n\tcontent backup\n\tnodes n03,n07,ghost\n\ndir: off\n\tpath /o\n\tdisable 1\n");
+        let ctx = Context::new(&t);
+        let all = ctx.all_job_nodes().clone();
+        assert_eq!(all.len(), 40);
+        let d = ctx.storage("dd").unwrap();
+        let (status, bad) = ctx.unavailable_on(d, &all).unwrap();
+        assert!(matches!(status, StorageStatus::NotOnNode(_)));
+        assert_eq!(bad.count, 38);
+        assert_eq!(bad.first, ["n01", "n02", "n04", "n05", "n06"]);
+        assert_eq!(bad.quote(), "nodes 'n01', 'n02', 'n04', 'n05', 'n06' and 33 more");
+        // A short list is filtered directly: the same answer.
+        let few: Vec<String> = ["n03", "n05", "n07"].map(String::from).into();
+        let (_, bad) = ctx.unavailable_on(d, &few).unwrap();
+        assert_eq!((bad.count, bad.first.as_slice()), (1, &["n05".to_string()][..]));
+        assert!(ctx.unavailable_on(d, &["n03".to_string()]).is_none());
+        let (status, bad) = ctx.unavailable_on(ctx.storage("off").unwrap(), &all).unwrap();
+        assert!(matches!(status, StorageStatus::Disabled(_)));
+        assert_eq!(bad.count, 40);
     }
 }

@@ -217,6 +217,23 @@ fn user_pools(dir: &Path, n: usize) -> Vec<String> {
     tree_arg(dir)
 }
 
+fn pool_jobs(dir: &Path, n: usize) -> Vec<String> {
+    write(&dir.join("storage.cfg"), STORAGE);
+    write(&dir.join("corosync.conf"), &corosync(4));
+    let mut members = Vec::new();
+    let mut jobs = String::new();
+    for i in 0..n {
+        let vmid = 100 + i;
+        members.push(vmid.to_string());
+        write(&dir.join(format!("nodes/pve{}/lxc/{vmid}.conf", 1 + i % 4)), &ct(vmid, ""));
+        let _ = write!(jobs, "vzdump: backup-{i}\n\tschedule 02:00\n\tpool big\n\tfleecing 1\n\n");
+    }
+    let users = format!("user:root@pam:1:0:::root@example.invalid:::\n\npool:big:all:{}::\n", members.join(","));
+    write(&dir.join("user.cfg"), &users);
+    write(&dir.join("jobs.cfg"), &jobs);
+    tree_arg(dir)
+}
+
 fn check_files(dir: &Path, n: usize) -> Vec<String> {
     write(&dir.join("storage.cfg"), STORAGE);
     write(&dir.join("corosync.conf"), &corosync(1));
@@ -392,6 +409,12 @@ fn shapes() -> Vec<Shape> {
             grows: "n nodes with a vzdump.conf, n jobs, n storages holding tmpdirs",
             factor: 0.25,
             build: vzdump_confs_jobs,
+        },
+        Shape {
+            name: "pool-jobs",
+            grows: "n jobs back up one pool of n guests (J101–J103, J109, J110)",
+            factor: 0.25,
+            build: pool_jobs,
         },
         Shape { name: "fifos", grows: "a tree of n FIFOs", factor: 1.0, build: fifos },
     ]

@@ -1,6 +1,6 @@
 //! J101: a backup job writes to a storage that storage.cfg does not define.
 
-use crate::context::Context;
+use crate::context::{Context, JobTarget, SomeNodes};
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(
@@ -13,27 +13,37 @@ crate::declare_rule!(
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     // Without storage.cfg this rule is not run at all (crate::partial).
-    for (job, id, span, nodes) in ctx.enabled_job_targets() {
-        let state = match ctx.storage(&id) {
+    for t in ctx.job_targets() {
+        let id = t.storage;
+        let state = match ctx.storage(id) {
             None => "is not defined in storage.cfg",
             Some(s) if !s.usable => "has a definition Proxmox cannot use",
             Some(_) => continue,
         };
-        let mut d = META
-            .at(
-                span.unwrap_or(job.id.span),
-                format!(
-                    "backup job '{}' writes to storage '{id}' on {}, but '{id}' {state}; the job fails there before backing up any guest",
-                    job.id.value,
-                    crate::wording::quote_nodes(&nodes)
-                ),
-            )
-            .with_help("set `storage` to a storage with `backup` content")
-            .with_object(job.object())
-            .with_key("storage");
-        if span.is_some_and(|s| s.file != job.header.file) {
-            d = d.with_label(job.id.span, "for this job");
-        }
-        out.push(d);
+        out.push(finding(t, state));
     }
+}
+
+fn finding(t: &JobTarget, state: &str) -> Diagnostic {
+    let id = t.storage;
+    let first = t.jobs[0];
+    let fails = if t.job_count == 1 { "the job fails" } else { "each of them fails" };
+    let mut d = META
+        .at(
+            t.set_at.unwrap_or(first.id.span),
+            format!(
+                "{} to storage '{id}' on {}, but '{id}' {state}; {fails} there before backing up any guest",
+                t.subject("writes", "write"),
+                SomeNodes::all(&t.nodes).quote()
+            ),
+        )
+        .with_help("set `storage` to a storage with `backup` content")
+        .with_object(t.object.clone())
+        .with_key("storage");
+    if t.set_at.is_some_and(|s| s.file != first.header.file) {
+        for j in &t.jobs {
+            d = d.with_label(j.id.span, "for this job");
+        }
+    }
+    d
 }

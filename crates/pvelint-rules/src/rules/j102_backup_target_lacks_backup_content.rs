@@ -13,23 +13,25 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for (job, id, span, _) in ctx.enabled_job_targets() {
-        let Some(s) = ctx.storage(&id) else { continue };
+    for t in ctx.job_targets() {
+        let id = t.storage;
+        let Some(s) = ctx.storage(id) else { continue };
         if !s.usable || s.has_content(ContentType::Backup) {
             continue;
         }
         let content: Vec<&str> = s.content.value.iter().map(|c| c.name()).collect();
+        let fails = if t.job_count == 1 { "the job fails" } else { "each of them fails" };
         let mut d = META
             .at(
-                span.unwrap_or(job.id.span),
+                t.set_at.unwrap_or(t.jobs[0].id.span),
                 format!(
-                    "backup job '{}' writes to storage '{id}', whose content ({}) does not include backup; vzdump refuses it (\"wrong content type\") and the job fails",
-                    job.id.value,
+                    "{} to storage '{id}', whose content ({}) does not include backup; vzdump refuses it (\"wrong content type\") and {fails}",
+                    t.subject("writes", "write"),
                     content.join(",")
                 ),
             )
             .with_help(format!("add `backup` to the content of '{id}', or choose another storage"))
-            .with_object(job.object())
+            .with_object(t.object.clone())
             .with_key("storage");
         if let Some(c) = s.content.span {
             let msg = if s.content.default { "default content of this type applies" } else { "content set here" };

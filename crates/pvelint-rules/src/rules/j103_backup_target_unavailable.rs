@@ -2,7 +2,6 @@
 //! where the job runs.
 
 use crate::context::{Context, StorageStatus};
-use crate::wording::quote_nodes;
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(
@@ -14,45 +13,30 @@ crate::declare_rule!(
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for (job, id, span, nodes) in ctx.enabled_job_targets() {
-        let mut bad = Vec::new();
-        let mut label = None;
-        for node in &nodes {
-            match ctx.storage_status(&id, node) {
-                StorageStatus::Disabled(l) => {
-                    label = Some((l, "disabled here".to_string()));
-                    bad.push(node.clone());
-                }
-                StorageStatus::NotOnNode(l) => {
-                    label = Some((l, "available only on these nodes".to_string()));
-                    bad.push(node.clone());
-                }
-                _ => {}
-            }
-        }
-        if bad.is_empty() {
-            continue;
-        }
-        let why = if ctx.storage(&id).is_some_and(|s| s.is_disabled()) {
+    for t in ctx.job_targets() {
+        let id = t.storage;
+        let Some(s) = ctx.storage(id) else { continue };
+        let (label, bad) = match ctx.unavailable_on(s, &t.nodes) {
+            Some((StorageStatus::Disabled(l), bad)) => ((l, "disabled here"), bad),
+            Some((StorageStatus::NotOnNode(l), bad)) => ((l, "available only on these nodes"), bad),
+            // Unusable definitions are J101's.
+            _ => continue,
+        };
+        let why = if s.is_disabled() {
             "it is disabled".to_string()
         } else {
-            format!("storage.cfg does not make it available on {}", quote_nodes(&bad))
+            format!("storage.cfg does not make it available on {}", bad.quote())
         };
-        let mut d = META
-            .at(
-                span.unwrap_or(job.id.span),
-                format!(
-                    "backup job '{}' writes to storage '{id}' on {}, but {why}; the job fails there before backing up any guest",
-                    job.id.value,
-                    quote_nodes(&bad)
-                ),
+        let fails = if t.job_count == 1 { "the job fails" } else { "each of them fails" };
+        out.push(
+            META.at(
+                t.set_at.unwrap_or(t.jobs[0].id.span),
+                format!("{} to storage '{id}' on {}, but {why}; {fails} there before backing up any guest", t.subject("writes", "write"), bad.quote()),
             )
             .with_help(format!("make '{id}' available on those nodes, restrict the job with `node`, or choose another storage"))
-            .with_object(job.object())
-            .with_key("storage");
-        if let Some((l, m)) = label {
-            d = d.with_label(l, m);
-        }
-        out.push(d);
+            .with_object(t.object.clone())
+            .with_key("storage")
+            .with_label(label.0, label.1),
+        );
     }
 }

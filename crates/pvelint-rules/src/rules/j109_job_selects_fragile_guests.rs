@@ -3,6 +3,7 @@
 
 use crate::context::{Context, PathOwner, StorageStatus};
 use pvelint_parse::{Diagnostic, Label, Span};
+use std::collections::{BTreeSet, HashMap};
 
 crate::declare_rule!(
     JobSelectsFragileGuests,
@@ -82,33 +83,48 @@ fn guest_hazards(ctx: &Context) -> (Vec<GuestHazard>, Vec<usize>) {
     (hazards, start)
 }
 
-pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(jobs) = &ctx.tree.jobs else { return };
-    let mut per_guest = None;
-    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
-        let (all, start) = per_guest.get_or_insert_with(|| guest_hazards(ctx));
-        let mut hazards: Vec<(Span, String)> = Vec::new();
-        // References that already fail (not just fragile ones), and all references.
-        let mut broken = 0usize;
-        let mut n = 0usize;
-        let mut count = |h: Hazard| {
-            broken += usize::from(h.broken());
-            n += 1;
-        };
-        let guests = ctx.selected_guests(&job.opts);
-        for g in &guests {
-            let Some(i) = ctx.guest_index(g) else { continue };
-            for h in &all[start[i]..start[i + 1]] {
-                count(h.hazard);
-                // Only the labels shown are written out.
-                if hazards.len() < MAX_LABELS {
-                    hazards.push((h.span, format!("{} {}: {}", g.label(), h.key, h.hazard.why())));
-                }
+/// What every job shares, computed once: each guest's hazards, the guests that have
+/// any (per node too) with their totals, and each node's vzdump.conf path hazards. A job
+/// of every guest is then judged from the totals minus its excluded guests, never by
+/// walking the guests again (jobs × guests).
+struct Shared {
+    hazards: Vec<GuestHazard>,
+    /// `hazards[start[i]..start[i + 1]]` belong to `tree.guests[i]`.
+    start: Vec<usize>,
+    /// Indexes of the guests with hazards, in tree order: all, and per node.
+    with_hazards: Vec<usize>,
+    by_node: HashMap<String, Vec<usize>>,
+    /// (all references, broken ones) over all guests, and per node.
+    total: (usize, usize),
+    node_total: HashMap<String, (usize, usize)>,
+    /// Each node's vzdump.conf `tmpdir`/`dumpdir` on fragile or unusable storage.
+    paths: HashMap<String, Vec<(Span, String, Hazard)>>,
+    /// The path hazards of every node in [`Context::all_job_nodes`]: totals and the
+    /// first labels.
+    paths_everywhere: ((usize, usize), Vec<(Span, String)>),
+}
+
+impl Shared {
+    fn new(ctx: &Context) -> Self {
+        let (hazards, start) = guest_hazards(ctx);
+        let mut with_hazards = Vec::new();
+        let mut by_node: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut total = (0, 0);
+        let mut node_total: HashMap<String, (usize, usize)> = HashMap::new();
+        for (i, g) in ctx.tree.guests.iter().enumerate() {
+            let hs = &hazards[start[i]..start[i + 1]];
+            if hs.is_empty() {
+                continue;
             }
+            with_hazards.push(i);
+            by_node.entry(g.node.clone()).or_default().push(i);
+            let broken = hs.iter().filter(|h| h.hazard.broken()).count();
+            let t = node_total.entry(g.node.clone()).or_default();
+            *t = (t.0 + hs.len(), t.1 + broken);
+            total = (total.0 + hs.len(), total.1 + broken);
         }
-        let worker_nodes = ctx.job_worker_nodes(&job.opts);
-        for node in &worker_nodes {
-            let Some(conf) = ctx.tree.vzdump_confs.get(node) else { continue };
+        let mut paths: HashMap<String, Vec<(Span, String, Hazard)>> = HashMap::new();
+        for (node, conf) in &ctx.tree.vzdump_confs {
             for key in ["tmpdir", "dumpdir"] {
                 let Some(v) = conf.opts.get(key) else { continue };
                 let Some(owner) = ctx.path_owner(&v.value) else { continue };
@@ -120,18 +136,140 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                         _ => Hazard::PathOnUnavailableStorage,
                     },
                 };
-                count(hazard);
-                hazards.push((v.span, format!("{key} of node '{node}' {}", hazard.why())));
+                let label = format!("{key} of node '{node}' {}", hazard.why());
+                paths.entry(node.clone()).or_default().push((v.span, label, hazard));
             }
         }
-        if hazards.is_empty() {
+        let mut everywhere = ((0, 0), Vec::new());
+        for node in ctx.all_job_nodes().iter() {
+            for (span, label, hazard) in paths.get(node).into_iter().flatten() {
+                everywhere.0 .0 += 1;
+                everywhere.0 .1 += usize::from(hazard.broken());
+                if everywhere.1.len() < MAX_LABELS {
+                    everywhere.1.push((*span, label.clone()));
+                }
+            }
+        }
+        Shared { hazards, start, with_hazards, by_node, total, node_total, paths, paths_everywhere: everywhere }
+    }
+
+    fn of(&self, i: usize) -> &[GuestHazard] {
+        &self.hazards[self.start[i]..self.start[i + 1]]
+    }
+}
+
+/// What one job depends on: (references, broken ones) and the first labels.
+#[derive(Clone, Default)]
+struct Tally {
+    n: usize,
+    broken: usize,
+    labels: Vec<(Span, String)>,
+}
+
+impl Tally {
+    fn guest(&mut self, g: &pvelint_parse::Guest, hs: &[GuestHazard]) {
+        for h in hs {
+            self.n += 1;
+            self.broken += usize::from(h.hazard.broken());
+            // Only the labels shown are written out.
+            if self.labels.len() < MAX_LABELS {
+                self.labels.push((h.span, format!("{} {}: {}", g.label(), h.key, h.hazard.why())));
+            }
+        }
+    }
+}
+
+/// The guest hazards of a job that selects every guest (of its node) but its excludes.
+fn every_guest(ctx: &Context, shared: &Shared, opts: &pvelint_parse::vzdump_opts::VzdumpOptions, t: &mut Tally) {
+    let excluded: BTreeSet<u32> = opts.excludes().iter().map(|v| v.value).collect();
+    let node = opts.node().map(|n| n.value.as_str());
+    let (list, (n, broken)) = match node {
+        Some(n) => (shared.by_node.get(n).map_or(&[][..], Vec::as_slice), shared.node_total.get(n).copied().unwrap_or_default()),
+        None => (shared.with_hazards.as_slice(), shared.total),
+    };
+    // The totals, less the excluded guests' hazards.
+    t.n += n;
+    t.broken += broken;
+    for &id in &excluded {
+        for g in ctx.guests_with_vmid(id) {
+            if node.is_some_and(|n| n != g.node) {
+                continue;
+            }
+            let Some(i) = ctx.guest_index(g) else { continue };
+            let hs = shared.of(i);
+            t.n -= hs.len();
+            t.broken -= hs.iter().filter(|h| h.hazard.broken()).count();
+        }
+    }
+    // The first labels: excluded guests are skipped (at most as many as excluded).
+    for &i in list {
+        if t.labels.len() >= MAX_LABELS {
+            break;
+        }
+        let g = &ctx.tree.guests[i];
+        if excluded.contains(&g.vmid) {
             continue;
         }
-        let scope = if job.opts.all() || !job.opts.excludes().is_empty() {
+        for h in shared.of(i) {
+            if t.labels.len() < MAX_LABELS {
+                t.labels.push((h.span, format!("{} {}: {}", g.label(), h.key, h.hazard.why())));
+            }
+        }
+    }
+}
+
+pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(jobs) = &ctx.tree.jobs else { return };
+    let mut shared = None;
+    // Pool jobs by (pool, node): many jobs of one large pool walk it once.
+    let mut pools: HashMap<(String, Option<String>), (Tally, usize)> = HashMap::new();
+    for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
+        let shared = shared.get_or_insert_with(|| Shared::new(ctx));
+        let mut t = Tally::default();
+        let every = job.opts.pool().is_none() && job.opts.vmids().is_empty() && (job.opts.all() || !job.opts.excludes().is_empty());
+        let scope = if every {
+            every_guest(ctx, shared, &job.opts, &mut t);
             "all guests".to_string()
         } else {
-            pvelint_parse::text::count(guests.len(), "guest")
+            let key = job.opts.pool().map(|p| (p.value.clone(), job.opts.node().map(|n| n.value.clone())));
+            let (tally, selected) = match key.as_ref().and_then(|k| pools.get(k)) {
+                Some(hit) => hit.clone(),
+                None => {
+                    let guests = ctx.selected_guests(&job.opts);
+                    for g in &guests {
+                        let Some(i) = ctx.guest_index(g) else { continue };
+                        t.guest(g, shared.of(i));
+                    }
+                    if let Some(k) = key {
+                        pools.insert(k, (t.clone(), guests.len()));
+                    }
+                    (t, guests.len())
+                }
+            };
+            t = tally;
+            pvelint_parse::text::count(selected, "guest")
         };
+        if Context::job_runs_everywhere(&job.opts) {
+            let ((n, broken), labels) = &shared.paths_everywhere;
+            t.n += n;
+            t.broken += broken;
+            let room = MAX_LABELS.saturating_sub(t.labels.len());
+            t.labels.extend(labels.iter().take(room).cloned());
+        } else {
+            for node in ctx.job_worker_nodes(&job.opts).iter() {
+                for (span, label, hazard) in shared.paths.get(node).into_iter().flatten() {
+                    t.n += 1;
+                    t.broken += usize::from(hazard.broken());
+                    if t.labels.len() < MAX_LABELS {
+                        t.labels.push((*span, label.clone()));
+                    }
+                }
+            }
+        }
+        if t.n == 0 {
+            continue;
+        }
+        let broken = t.broken;
         let mut d = META
             .at(
                 job.id.span,
@@ -139,7 +277,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     "backup job '{}' ({scope}, schedule '{}') depends on {}{}: when one device is gone, its runs fail or hang and later runs queue behind them",
                     job.id.value,
                     job.schedule.as_ref().map_or("", |s| s.value.as_str()),
-                    pvelint_parse::text::count(n, "fragile storage reference"),
+                    pvelint_parse::text::count(t.n, "fragile storage reference"),
                     if broken > 0 { format!(", {broken} of them already broken") } else { String::new() }
                 ),
             )
@@ -148,7 +286,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         if broken > 0 {
             d = d.with_severity(crate::Severity::Error);
         }
-        d.labels.extend(hazards.into_iter().take(MAX_LABELS).map(|(span, message)| Label { span, message }));
+        d.labels.extend(t.labels.into_iter().map(|(span, message)| Label { span, message }));
         out.push(d);
     }
 }

@@ -1,9 +1,7 @@
 //! J110: backup fleecing is enabled (in a job or a node's vzdump.conf) without a usable
 //! fleecing storage on the nodes where it applies.
 
-use crate::context::{Context, StorageStatus};
-use crate::wording::quote_nodes;
-use pvelint_parse::guest::GuestKind;
+use crate::context::{Context, SomeNodes, StorageStatus};
 use pvelint_parse::vzdump_opts::VzdumpOptions;
 use pvelint_parse::{Diagnostic, Severity, Span};
 
@@ -15,37 +13,44 @@ crate::declare_rule!(
     "Backup fleecing is enabled without a fleecing storage, or on one that is missing, disabled or not on the node."
 );
 
-/// Why fleecing cannot work on a node: (primary span, reason, optional label).
-type Problem = (Span, String, Option<(Span, &'static str)>);
+/// Why fleecing cannot work on some nodes: (primary span, reason, optional label, the
+/// nodes).
+type Problem = (Span, String, Option<(Span, &'static str)>, SomeNodes);
 
-fn problem(ctx: &Context, opts: &VzdumpOptions, node: &str) -> Option<Problem> {
-    if !opts.fleecing_enabled() {
+/// Why fleecing cannot work on the nodes `nodes` (sorted), judged once for all of them.
+fn problem(ctx: &Context, opts: &VzdumpOptions, nodes: &[String]) -> Option<Problem> {
+    if !opts.fleecing_enabled() || nodes.is_empty() {
         return None;
     }
     let whole = opts.get("fleecing")?;
     let Some(s) = opts.fleecing_storage() else {
-        return Some((whole.span, "enables fleecing without naming a fleecing storage (`storage=`)".to_string(), None));
+        let why = "enables fleecing without naming a fleecing storage (`storage=`)".to_string();
+        return Some((whole.span, why, None, SomeNodes::all(nodes)));
     };
     let id = &s.value;
-    match ctx.storage_status(id, node) {
-        StorageStatus::Available => None,
-        StorageStatus::Undefined => {
-            Some((s.span, format!("uses fleecing storage '{id}', which storage.cfg does not define"), None))
+    let Some(storage) = ctx.storage(id) else {
+        if !ctx.storage_known() {
+            return None;
         }
-        StorageStatus::Unusable => Some((
+        let why = format!("uses fleecing storage '{id}', which storage.cfg does not define");
+        return Some((s.span, why, None, SomeNodes::all(nodes)));
+    };
+    Some(match ctx.unavailable_on(storage, nodes)? {
+        (StorageStatus::Unusable, on) => (
             s.span,
             format!("uses fleecing storage '{id}', whose storage.cfg section is invalid, so Proxmox cannot use it"),
             None,
-        )),
-        StorageStatus::Disabled(l) => {
-            Some((s.span, format!("uses fleecing storage '{id}', which is disabled"), Some((l, "disabled here"))))
+            on,
+        ),
+        (StorageStatus::Disabled(l), on) => {
+            (s.span, format!("uses fleecing storage '{id}', which is disabled"), Some((l, "disabled here")), on)
         }
-        StorageStatus::NotOnNode(l) => Some((
-            s.span,
-            format!("uses fleecing storage '{id}', which is not available on node '{node}'"),
-            Some((l, "restricted to other nodes here")),
-        )),
-    }
+        (StorageStatus::NotOnNode(l), on) => {
+            let why = format!("uses fleecing storage '{id}', which is not available on {}", on.quote());
+            (s.span, why, Some((l, "restricted to other nodes here")), on)
+        }
+        (StorageStatus::Undefined | StorageStatus::Available, _) => return None,
+    })
 }
 
 const EFFECT: &str =
@@ -57,22 +62,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             if job.opts.get("fleecing").is_none() {
                 continue;
             }
-            // Group the nodes by problem.
-            let mut groups: Vec<(Problem, Vec<String>)> = Vec::new();
-            for node in ctx.job_worker_nodes(&job.opts) {
-                let Some(p) = problem(ctx, &job.opts, &node) else { continue };
-                match groups.iter_mut().find(|g| g.0 .0 == p.0 && g.0 .1 == p.1) {
-                    Some(g) => g.1.push(node),
-                    None => groups.push((p, vec![node])),
-                }
-            }
-            let selects_vm =
-                ctx.tree.guests.is_empty() || ctx.selected_guests(&job.opts).iter().any(|g| g.kind == GuestKind::Qemu);
-            for ((span, why, label), nodes) in groups {
+            let nodes = ctx.job_worker_nodes(&job.opts);
+            let Some((span, why, label, on)) = problem(ctx, &job.opts, &nodes) else { continue };
+            let selects_vm = ctx.tree.guests.is_empty() || ctx.selects_vm(&job.opts);
+            {
                 let mut d = META
                     .at(
                         span,
-                        format!("backup job '{}' {why}: on {} {EFFECT}", job.id.value, quote_nodes(&nodes)),
+                        format!("backup job '{}' {why}: on {} {EFFECT}", job.id.value, on.quote()),
                     )
                     .with_help("set `fleecing enabled=1,storage=<id>` to a fast local storage available on every node the job runs on, or disable fleecing")
                     .with_object(job.object())
@@ -89,7 +86,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     for (node, conf) in &ctx.tree.vzdump_confs {
-        let Some((span, why, label)) = problem(ctx, &conf.opts, node) else { continue };
+        let Some((span, why, label, _)) = problem(ctx, &conf.opts, std::slice::from_ref(node)) else { continue };
         let mut d = META
             .at(
                 span,

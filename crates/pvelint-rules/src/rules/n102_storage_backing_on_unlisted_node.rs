@@ -86,7 +86,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             for vp in ctx.vzdump_paths() {
                 let p = pvelint_parse::storage::canonpath(&vp.value.value);
                 let inside = p == dir.value || p.starts_with(&format!("{}/", dir.value));
-                if inside && vp.nodes.iter().any(|n| nodes.value.contains(n)) {
+                if inside && nodes.value.iter().any(|n| vp.nodes.binary_search(n).is_ok()) {
                     places.push((vp.value.span, format!("{} `{}` points into it", vp.source, vp.key)));
                 }
             }
@@ -94,7 +94,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         // Enabled backup jobs that select those guests (their volumes are backed up).
         if let Some(jobs) = &ctx.tree.jobs {
             for job in jobs.vzdump_jobs().filter(|j| j.enabled) {
-                let hit = ctx.selected_guests(&job.opts).iter().filter(|g| stranded.contains(&g.vmid)).count();
+                let hit = stranded
+                    .iter()
+                    .flat_map(|&id| ctx.guests_with_vmid(id))
+                    .filter(|g| ctx.job_selects(&job.opts, g))
+                    .count();
                 if hit > 0 {
                     let what = if hit == 1 { "a guest".to_string() } else { format!("{hit} guests") };
                     places.push((job.id.span, format!("job '{}' backs up {what} with volumes on it", job.id.value)));

@@ -30,8 +30,13 @@ fn problem(key: &str, state: PathState) -> Option<&'static str> {
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for vp in ctx.vzdump_paths() {
         let path = pvelint_parse::storage::canonpath(&vp.value.value);
-        for node in &vp.nodes {
-            let Some(nf) = ctx.tree.facts.get(node) else { continue };
+        // The nodes with facts among those the setting applies on: the smaller side is walked.
+        let with_facts: Vec<(&String, &pvelint_parse::facts::NodeFacts)> = if ctx.tree.facts.len() < vp.nodes.len() {
+            ctx.tree.facts.iter().filter(|(n, _)| vp.nodes.binary_search(n).is_ok()).collect()
+        } else {
+            vp.nodes.iter().filter_map(|n| ctx.tree.facts.get_key_value(n)).collect()
+        };
+        for (node, nf) in with_facts {
             let Some(fact) = nf.facts.path(&path) else { continue };
             let at = nf.path_span(&path).unwrap_or(nf.node_span);
             let text = if let Some(p) = problem(vp.key, fact.state) {

@@ -28,32 +28,18 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     .with_key(p.key),
             ),
             PathOwner::Storage(s, dir) => {
-                let mut bad = Vec::new();
-                let mut label = None;
-                for node in &p.nodes {
-                    match ctx.status_of(Some(s), node) {
-                        StorageStatus::Available | StorageStatus::Undefined => {}
-                        StorageStatus::Unusable => bad.push((node.clone(), "unusable".to_string())),
-                        StorageStatus::Disabled(l) => {
-                            label = Some((l, "disabled here".to_string()));
-                            bad.push((node.clone(), "disabled".to_string()));
-                        }
-                        StorageStatus::NotOnNode(l) => {
-                            label = Some((l, "restricted to other nodes here".to_string()));
-                            bad.push((node.clone(), format!("not available on node '{node}'")));
-                        }
+                let (why, label) = match ctx.unavailable_on(s, &p.nodes) {
+                    None => continue,
+                    Some((StorageStatus::Disabled(l), _)) => ("disabled".to_string(), Some((l, "disabled here"))),
+                    Some((StorageStatus::NotOnNode(l), bad)) => {
+                        (format!("not available on {}", bad.quote()), Some((l, "restricted to other nodes here")))
                     }
-                }
-                if bad.is_empty() {
-                    continue;
-                }
-                let reasons: Vec<String> = bad.iter().map(|(_, r)| r.clone()).collect();
-                let mut reasons_dedup = reasons.clone();
-                reasons_dedup.dedup();
+                    Some(_) => ("unusable".to_string(), None),
+                };
                 let mut d = META
                     .at(
                         p.value.span,
-                        format!("{head} is inside {dir}, the directory of storage '{}', which is {}; {effect}", s.id, reasons_dedup.join(" and ")),
+                        format!("{head} is inside {dir}, the directory of storage '{}', which is {why}; {effect}", s.id),
                     )
                     .with_help(format!(
                         "point {} at a directory on a disk that is always present on the node (e.g. under /var/tmp), or fix storage '{}'",

@@ -1,6 +1,6 @@
 //! V102: a vzdump `tmpdir`, `dumpdir` or `script` inside a removable or remote storage.
 
-use crate::context::{Context, PathOwner, StorageStatus};
+use crate::context::{Context, PathOwner};
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(
@@ -15,7 +15,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for p in ctx.vzdump_paths() {
         let Some(PathOwner::Storage(s, dir)) = ctx.path_owner(&p.value.value) else { continue };
         // Unavailable storages are V101's.
-        if p.nodes.iter().any(|n| ctx.status_of(Some(s), n) != StorageStatus::Available) {
+        if ctx.unavailable_on(s, &p.nodes).is_some() {
             continue;
         }
         let what = if s.is_network() {

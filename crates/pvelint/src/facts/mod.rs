@@ -413,7 +413,7 @@ pub fn config_paths(tree: &Tree, node: &str) -> BTreeMap<String, BTreeSet<PathUs
     }
     let ctx = pvelint_rules::Context::new(tree);
     for vp in ctx.vzdump_paths() {
-        if vp.nodes.iter().any(|n| n == node) {
+        if vp.nodes.binary_search_by(|n| n.as_str().cmp(node)).is_ok() {
             let object = if vp.object.starts_with("node:") { "vzdump.conf".to_string() } else { vp.object.clone() };
             add(&vp.value.value, object, vp.key);
         }
