@@ -4,7 +4,7 @@
 //! touches the file system.
 
 use crate::diag::Diagnostic;
-use crate::source::SourceFile;
+use crate::source::{Origin, SourceFile};
 use crate::span::{FileId, Span};
 use crate::{corosync, cron, datacenter, facts, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
 use std::collections::{BTreeMap, BTreeSet};
@@ -209,16 +209,21 @@ pub struct Tree {
     /// The Proxmox VE major version the cluster runs (from the configuration; default 9),
     /// for rules about removed or deprecated options.
     pub pve_version: u8,
-    /// Key material under `priv/`: files of `files` with empty text (never read), for the
-    /// diagnostic that points at them.
-    pub secret_files: Vec<FileId>,
     /// Whether the tree lies inside a git work tree ([`TreeInput::in_git_work_tree`]).
     pub in_git_work_tree: bool,
-    /// Files attached from outside the tree ([`InputFile::outside_tree`]).
-    pub outside_tree: Vec<FileId>,
 }
 
 impl Tree {
+    /// The files known by name only (key material under `priv/`, never opened).
+    pub fn name_only_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter().filter(|f| f.origin == Origin::NameOnly)
+    }
+
+    /// The files whose text was read (the tree's and attached ones).
+    pub fn read_files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter().filter(|f| f.origin != Origin::NameOnly)
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
@@ -559,18 +564,19 @@ pub fn load(input: TreeInput) -> Tree {
     secrets.dedup();
     for path in secrets {
         let id = FileId(tree.files.len() as u32);
-        tree.files.push(SourceFile::new(id, format!("{}{path}", input.prefix), String::new()));
-        tree.secret_files.push(id);
+        let mut file = SourceFile::new(id, format!("{}{path}", input.prefix), String::new());
+        file.origin = Origin::NameOnly;
+        tree.files.push(file);
     }
     let mut confs = input.vzdump_confs;
     confs.sort_by(|a, b| a.0.cmp(&b.0));
     for (node, mut input_file) in confs {
         let id = FileId(tree.files.len() as u32);
         let display = input_file.path.clone();
+        let mut file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
         if input_file.outside_tree {
-            tree.outside_tree.push(id);
+            file.origin = Origin::Attached;
         }
-        let file = to_text(&mut input_file, display, id, &mut tree.diagnostics);
         let conf = vzdump_conf::parse(&file, &mut tree.diagnostics);
         tree.vzdump_confs.insert(node, conf);
         tree.files.push(file);
@@ -607,6 +613,28 @@ pub fn load(input: TreeInput) -> Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Key material is known by name only (never read, not counted as checked);
+    /// attached files are marked so that outputs quote only their spans.
+    #[test]
+    fn files_carry_their_origin() {
+        let mut attached = InputFile::new("/srv/pve1-vzdump.conf", b"tmpdir: /tmp\n".to_vec());
+        attached.outside_tree = true;
+        let tree = load(TreeInput {
+            files: vec![InputFile::new("storage.cfg", b"dir: local\n\tpath /var/lib/vz\n".to_vec())],
+            secret_files: vec!["priv/authkey.key".into()],
+            vzdump_confs: vec![("pve1".into(), attached)],
+            ..TreeInput::default()
+        });
+        let origin = |path: &str| tree.files.iter().find(|f| f.path == path).map(|f| f.origin);
+        assert_eq!(origin("storage.cfg"), Some(Origin::Tree));
+        assert_eq!(origin("priv/authkey.key"), Some(Origin::NameOnly));
+        assert_eq!(origin("/srv/pve1-vzdump.conf"), Some(Origin::Attached));
+        let names: Vec<&str> = tree.name_only_files().map(|f| f.path.as_str()).collect();
+        assert_eq!(names, ["priv/authkey.key"]);
+        assert_eq!(tree.read_files().count(), 2);
+        assert!(tree.name_only_files().all(|f| f.text.is_empty()));
+    }
 
     #[test]
     fn classifies_paths() {

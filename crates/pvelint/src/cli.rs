@@ -594,8 +594,7 @@ fn nothing_usable(tree: &Tree) -> bool {
         .filter(|d| d.code == "P015" && d.severity == Severity::Error)
         .map(|d| d.span.file)
         .collect();
-    let secret: std::collections::HashSet<_> = tree.secret_files.iter().collect();
-    let mut read = tree.files.iter().filter(|f| !secret.contains(&f.id)).peekable();
+    let mut read = tree.read_files().peekable();
     read.peek().is_some() && read.all(|f| unreadable.contains(&f.id))
 }
 

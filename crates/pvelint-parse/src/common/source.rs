@@ -14,6 +14,23 @@ pub struct SourceFile {
     /// Offsets of line starts and of multi-byte characters, computed on the first
     /// [`SourceFile::line_col`]: only files with findings need them.
     index: std::sync::OnceLock<LineIndex>,
+    /// Where the file comes from: read from the tree, attached from outside it, or known
+    /// by name only.
+    pub origin: Origin,
+}
+
+/// Where a [`SourceFile`] comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// A file of the tree, read.
+    #[default]
+    Tree,
+    /// A file from outside the tree (`--vzdump-conf`, a file named by `pvelint.yaml`):
+    /// outputs quote no more of it than the spans of its findings.
+    Attached,
+    /// A file pvelint knows by name only and never opens (key material under `priv/`):
+    /// its text is empty, findings point at its start, and it is not counted as checked.
+    NameOnly,
 }
 
 /// Where lines start and where characters take more than one byte, so that a position
@@ -57,7 +74,13 @@ fn newline_ends(text: &str) -> impl Iterator<Item = u32> + '_ {
 
 impl SourceFile {
     pub fn new(id: FileId, path: impl Into<String>, text: String) -> Self {
-        SourceFile { id, path: path.into(), text: std::sync::Arc::new(text), index: Default::default() }
+        SourceFile {
+            id,
+            path: path.into(),
+            text: std::sync::Arc::new(text),
+            index: Default::default(),
+            origin: Origin::Tree,
+        }
     }
 
     fn index(&self) -> &LineIndex {

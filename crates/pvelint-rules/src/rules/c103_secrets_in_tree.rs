@@ -16,8 +16,9 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     if !tree.in_git_work_tree {
         return;
     }
-    let Some((&first, rest)) = tree.secret_files.split_first() else { return };
-    let names: Vec<&str> = tree.secret_files.iter().map(|id| tree.file(*id).path.as_str()).collect();
+    let secret: Vec<&pvelint_parse::SourceFile> = tree.name_only_files().collect();
+    let Some((first, rest)) = secret.split_first() else { return };
+    let names: Vec<&str> = secret.iter().map(|f| f.path.as_str()).collect();
     let what = if names.len() == 1 {
         format!("{} holds key material", names[0])
     } else {
@@ -29,7 +30,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     };
     let mut d = META
         .at(
-            tree.file(first).span(),
+            first.span(),
             format!(
                 "{what}, and this tree is inside a git work tree: whoever can read the repository or its history has the secret (pmxcfs makes priv/ readable by root only); pvelint saw only the names and opened none of them"
             ),
@@ -38,6 +39,6 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             "keep priv/ out of the repository (`git rm -r --cached priv`, add `priv/` to .gitignore), and rotate every secret that was committed; pvelint needs nothing from priv/",
         )
         .with_object("file");
-    d = d.with_related(rest, |id| (tree.file(*id).span(), "key material too".to_string()));
+    d = d.with_related(rest, |f| (f.span(), "key material too".to_string()));
     out.push(d);
 }

@@ -149,9 +149,9 @@ impl<'a> TreeSource<'a> {
         }
         let mut texts: Vec<std::borrow::Cow<'a, str>> =
             tree.files.iter().map(|f| pvelint_parse::secrets::redact(&f.text)).collect();
-        for id in &tree.outside_tree {
-            if let Some(t) = texts.get_mut(id.0 as usize) {
-                *t = std::borrow::Cow::Owned(only_spans(t, *id, diags));
+        for f in tree.files.iter().filter(|f| f.origin == pvelint_parse::source::Origin::Attached) {
+            if let Some(t) = texts.get_mut(f.id.0 as usize) {
+                *t = std::borrow::Cow::Owned(only_spans(t, f.id, diags));
             }
         }
         let line_starts = tree.files.iter().map(|_| std::sync::OnceLock::new()).collect();

@@ -131,8 +131,8 @@ impl Summary {
     pub fn of(tree: &Tree, diags: &[Diagnostic]) -> Summary {
         let count = |s| diags.iter().filter(|d| d.severity == s).count();
         Summary {
-            // priv/ files that C103 names are listed, never read: not counted.
-            files: tree.files.len() - tree.secret_files.len(),
+            // priv/ files that C103 names are known by name, never read: not counted.
+            files: tree.read_files().count(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),

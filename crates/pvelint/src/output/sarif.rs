@@ -263,7 +263,7 @@ fn snippets(masked: &Masked, span: Span) -> (String, String, Option<(usize, usiz
     } else {
         exact.to_string()
     };
-    if masked.tree.outside_tree.contains(&span.file) {
+    if masked.tree.file(span.file).origin == pvelint_parse::source::Origin::Attached {
         // A file attached from outside the tree: nothing beyond the span is quoted.
         return (exact.clone(), exact, None);
     }
