@@ -36,7 +36,9 @@ fn cluster() -> tempfile::TempDir {
     write(
         r,
         "pve/corosync.conf",
-        "nodelist {\n  node {\n    name: pve1\n    nodeid: 1\n  }\n  node {\n    name: pve2\n    nodeid: 2\n  }\n}\n",
+        "nodelist {\n  node {\n    name: pve1\n    nodeid: 1\n  }\n  node {\n    name: pve2\n    nodeid: 2\n  }\n}\n\
+         quorum {\n  provider: corosync_votequorum\n  two_node: 1\n}\n\
+         totem {\n  cluster_name: lab\n  config_version: 2\n  secauth: on\n  version: 2\n}\n",
     );
     write(
         r,

@@ -93,6 +93,11 @@ pub struct Corosync {
     pub nodes: Vec<CorosyncNode>,
     /// The whole file as blocks.
     pub root: Block,
+    /// The version pmxcfs reads to decide whether to copy the file to
+    /// `/etc/corosync/corosync.conf`: the digits of the first match of
+    /// `config_version\s*:\s*(\d+)` anywhere in the text, comments included (pve-cluster
+    /// `src/pmxcfs/cfs-utils.c` → `cluster_config_version`). `None` when nothing matches.
+    pub pmxcfs_version: Option<Spanned<String>>,
 }
 
 impl Corosync {
@@ -392,7 +397,38 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Corosync {
         config_version: totem.and_then(|t| t.get("config_version")).cloned(),
         nodes,
         root,
+        pmxcfs_version: pmxcfs_version(file),
     }
+}
+
+/// The first `config_version\s*:\s*(\d+)` of the raw text, as pmxcfs's regex finds it.
+fn pmxcfs_version(file: &SourceFile) -> Option<Spanned<String>> {
+    let text = file.text.as_str();
+    let bytes = text.as_bytes();
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c');
+    let mut from = 0;
+    while let Some(found) = text[from..].find("config_version") {
+        let mut i = from + found + "config_version".len();
+        from = from + found + 1;
+        while i < bytes.len() && space(bytes[i]) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b':') {
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && space(bytes[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i > start {
+            return Some(Spanned::new(text[start..i].to_string(), file.span().sub(start, i)));
+        }
+    }
+    None
 }
 
 /// `^(ring|link)(\d+)_addr$`.
