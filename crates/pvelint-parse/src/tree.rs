@@ -6,7 +6,9 @@
 use crate::diag::Diagnostic;
 use crate::source::{Origin, SourceFile};
 use crate::span::{FileId, Span};
-use crate::{corosync, cron, datacenter, facts, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
+use crate::{
+    corosync, cron, datacenter, facts, guest, ha, jobs, notifications, replication, storage, syntax, user, vzdump_conf,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Proxmox VE major version assumed when the configuration names none.
@@ -28,6 +30,7 @@ pub enum FileKind {
     HaGroups,
     HaRules,
     User,
+    Notifications,
     Guest {
         node: String,
         kind: guest::GuestKind,
@@ -63,6 +66,7 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ["datacenter.cfg"] => FileKind::Datacenter,
         ["replication.cfg"] => FileKind::Replication,
         ["user.cfg"] => FileKind::User,
+        ["notifications.cfg"] => FileKind::Notifications,
         ["ha", "resources.cfg"] => FileKind::HaResources,
         ["ha", "groups.cfg"] => FileKind::HaGroups,
         ["ha", "rules.cfg"] => FileKind::HaRules,
@@ -192,6 +196,8 @@ pub struct Tree {
     pub replication: Option<replication::ReplicationConfig>,
     pub ha: ha::HaConfig,
     pub user: Option<user::UserConfig>,
+    /// `notifications.cfg` (endpoints and matchers; the private part in `priv/` is never read).
+    pub notifications: Option<notifications::Notifications>,
     pub local_node: Option<String>,
     /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
     /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
@@ -404,6 +410,7 @@ enum Model {
     HaGroups(Box<ha::HaGroups>),
     HaRules(Box<ha::HaRules>),
     User(Box<user::UserConfig>),
+    Notifications(Box<notifications::Notifications>),
     Guest(Box<(std::sync::Arc<guest::GuestConfig>, std::sync::Arc<[guest::VolumeRef]>)>),
 }
 
@@ -424,6 +431,7 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::HaGroups => Model::HaGroups(Box::new(ha::parse_groups(&file, &mut d))),
         FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
+        FileKind::Notifications => Model::Notifications(Box::new(notifications::parse(&file, &mut d))),
         FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
@@ -544,6 +552,7 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::HaGroups(m)) => tree.ha.groups = Some(*m),
             (_, Model::HaRules(m)) => tree.ha.rules = Some(*m),
             (_, Model::User(m)) => tree.user = Some(*m),
+            (_, Model::Notifications(m)) => tree.notifications = Some(*m),
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
                 if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {

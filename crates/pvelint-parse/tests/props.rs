@@ -17,8 +17,8 @@ use pvelint_parse::span::{FileId, Span, Spanned};
 use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
-    calendar, corosync, cron, datacenter, guest, ha, jobs, propstring, replication, storage, user, volume, vzdump_conf,
-    SourceFile,
+    calendar, corosync, cron, datacenter, guest, ha, jobs, notifications, propstring, replication, storage, user,
+    volume, vzdump_conf, SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -287,6 +287,7 @@ file_parser_props! {
     corosync_never_panics => |f, d| corosync::parse(&f, &mut d);
     datacenter_never_panics => |f, d| datacenter::parse(&f, &mut d);
     user_never_panics => |f, d| user::parse(&f, &mut d);
+    notifications_never_panic => |f, d| notifications::parse(&f, &mut d);
 }
 
 /// A value embedded in a file after a prefix, as the parsers hand values on.
@@ -351,6 +352,7 @@ const TREE_PATHS: &[&str] = &[
     "datacenter.cfg",
     "replication.cfg",
     "user.cfg",
+    "notifications.cfg",
     "ha/resources.cfg",
     "ha/groups.cfg",
     "ha/rules.cfg",

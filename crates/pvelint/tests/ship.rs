@@ -188,6 +188,12 @@ fn pre_commit_hooks_select_every_file_pvelint_reads() {
             "lxc/100.conf",
             "local/qemu-server/101.conf",
             "pve/ha/rules.cfg",
+            "pve/notifications.cfg",
+            "corosync.conf",
+            "datacenter.cfg",
+            "replication.cfg",
+            "user.cfg",
+            "vzdump.cron",
             "hosts/pve1/facts.json",
             "hosts/pve1/vzdump.conf",
         ] {

@@ -63,6 +63,8 @@ codes! {
         "A file that cannot be read as a Proxmox configuration (not text, too large, not a regular file).";
     INVALID_FACTS = "P016", "invalid-facts-file", Error,
         "A node's facts.json that is not facts of this schema, or names another node than its folder; the node counts as having no facts.";
+    STRICT_FILE_REJECTED = "P017", "strict-file-rejected", Error,
+        "A line that Proxmox's strict section-config parser (notifications.cfg) rejects: the whole file fails to load.";
 }
 
 /// Looks a syntax code up by its code (`P001`) or name.

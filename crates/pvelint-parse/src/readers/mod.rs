@@ -8,6 +8,7 @@ pub mod facts;
 pub mod guest;
 pub mod ha;
 pub mod jobs;
+pub mod notifications;
 pub mod replication;
 pub mod storage;
 pub mod user;

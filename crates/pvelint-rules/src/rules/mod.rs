@@ -5,6 +5,9 @@
 //! adds a line here.
 
 crate::rule_table! {
+    a101_notification_target_undefined::NotificationTargetUndefined,
+    a102_notification_legacy_section::NotificationLegacySection,
+    a103_notifications_reach_no_target::NotificationsReachNoTarget,
     c101_duplicate_vmid::DuplicateVmid,
     c102_guests_on_node_outside_cluster::GuestsOnNodeOutsideCluster,
     c103_secrets_in_tree::SecretsInTree,
