@@ -21,7 +21,7 @@ pub use readers::{
     corosync, cron, datacenter, facts, guest, ha, jobs, replication, storage, user, vzdump_conf, vzdump_opts,
 };
 
-pub use diag::{Diagnostic, Label, Severity};
+pub use diag::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 pub use source::SourceFile;
 pub use span::{FileId, Span, Spanned};
 pub use tree::{load, Guest, InputFile, Tree, TreeInput};

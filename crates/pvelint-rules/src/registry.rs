@@ -12,6 +12,11 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
+    /// The most a fix of this code may do (`None`: the code offers no fix). A rule that
+    /// declares `Safe` may offer an unsafe fix for some findings (its document says
+    /// which); one that declares `Unsafe` offers no safe fix. The document's
+    /// `## Automatic fix` section starts with the same word (`registry::tests`).
+    pub fix: Option<pvelint_parse::Applicability>,
 }
 
 impl RuleMeta {
@@ -96,9 +101,18 @@ pub fn doc_url(base: Option<&str>, code: &str) -> String {
 
 /// Declares a rule: its type, its metadata and its `Rule` impl, which calls the module's
 /// `fn check(ctx: &Context, out: &mut Vec<Diagnostic>)`. Its document is `rules/<CODE>.md`.
+///
+/// A rule that offers fixes says how far they go with a last argument `fix = Safe` or
+/// `fix = Unsafe`; without it the rule offers none.
 #[macro_export]
 macro_rules! declare_rule {
     ($ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal) => {
+        $crate::declare_rule!(@meta $ty, $code, $name, $sev, $summary, None);
+    };
+    ($ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal, fix = $fix:ident) => {
+        $crate::declare_rule!(@meta $ty, $code, $name, $sev, $summary, Some($crate::Applicability::$fix));
+    };
+    (@meta $ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal, $fix:expr) => {
         pub struct $ty;
 
         pub static META: $crate::registry::RuleMeta = $crate::registry::RuleMeta {
@@ -106,6 +120,7 @@ macro_rules! declare_rule {
             name: $name,
             severity: $crate::Severity::$sev,
             summary: $summary,
+            fix: $fix,
         };
 
         impl $crate::registry::Rule for $ty {
@@ -148,7 +163,13 @@ fn metas() -> &'static [RuleMeta] {
     METAS.get_or_init(|| {
         let mut out: Vec<RuleMeta> = syntax::ALL
             .iter()
-            .map(|c| RuleMeta { code: c.code, name: c.name, severity: c.severity, summary: c.summary })
+            .map(|c| RuleMeta {
+                code: c.code,
+                name: c.name,
+                severity: c.severity,
+                summary: c.summary,
+                fix: crate::fix::syntax_fix(c.code),
+            })
             .collect();
         out.extend(RULES.iter().map(|r| *r.meta()));
         out

@@ -3,14 +3,15 @@
 
 use crate::context::Context;
 use pvelint_parse::storage::{ContentType, StorageType};
-use pvelint_parse::{Diagnostic, Severity, Span};
+use pvelint_parse::{Diagnostic, Edit, Fix, Severity, Span};
 
 crate::declare_rule!(
     StorageMaxfiles,
     "S105",
     "storage-maxfiles",
     Warning,
-    "`maxfiles` is set; PVE 9 removed it, so that retention limit no longer applies."
+    "`maxfiles` is set; PVE 9 removed it, so that retention limit no longer applies.",
+    fix = Unsafe
 );
 
 /// The fix, in the syntax of the file: `sep` is `" "` (storage.cfg, jobs.cfg) or `": "`
@@ -22,6 +23,44 @@ fn help(sep: &str, sev: Severity) -> String {
     } else {
         format!("replace `maxfiles{sep}N` with `prune-backups{sep}keep-last=N` (`maxfiles{sep}0` meant keep-all=1)")
     }
+}
+
+/// The fix: the `maxfiles` line rewritten as the `prune-backups` it meant (`sep` between
+/// key and value as the file writes it), or removed where `prune-backups` is set already.
+/// `line` is the line without its newline; `command` the Proxmox command line (words),
+/// completed with the options.
+fn fix(ctx: &Context, line: Span, value: &str, sep: &str, has_prune: bool, command: Option<Vec<String>>) -> Option<Fix> {
+    let file = ctx.tree.file(line.file);
+    let value = value.trim();
+    if !value.bytes().all(|b| b.is_ascii_digit()) || value.is_empty() {
+        return None;
+    }
+    let (fix, opts) = if has_prune {
+        (
+            Fix::unsafe_(
+                "remove the `maxfiles` line: `prune-backups` is set",
+                vec![Edit::delete(crate::fix::whole_line(file, line))],
+            ),
+            vec!["--delete".to_string(), "maxfiles".to_string()],
+        )
+    } else {
+        let meant = was(value);
+        (
+            Fix::unsafe_(
+                format!("replace `maxfiles` with `prune-backups {meant}`"),
+                vec![crate::fix::replace_line_body(file, line, &format!("prune-backups{sep}{meant}"))],
+            ),
+            vec!["--delete".into(), "maxfiles".into(), "--prune-backups".into(), meant],
+        )
+    };
+    let command = command.and_then(|mut words| {
+        words.extend(opts);
+        crate::fix::command(&words.iter().map(String::as_str).collect::<Vec<_>>())
+    });
+    Some(match command {
+        Some(c) => fix.with_command(c),
+        None => fix,
+    })
 }
 
 /// Where `maxfiles` no longer changes anything: why, for an info. pve8to9 still fails on
@@ -135,7 +174,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_severity(severity(ctx, sev))
             .with_help(help(" ", sev))
             .with_object(s.object())
-            .with_key("maxfiles"),
+            .with_key("maxfiles")
+            .with_fix_opt(sec.key_line("maxfiles").and_then(|line| {
+                let command = ["pvesm", "set", &s.id].map(String::from).to_vec();
+                fix(ctx, line, &v.value, " ", sec.get("prune-backups").is_some(), Some(command))
+            })),
         );
     }
     for (node, conf) in &ctx.tree.vzdump_confs {
@@ -166,7 +209,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_severity(severity(ctx, sev))
             .with_help(help(": ", sev))
             .with_object(format!("node:{node}"))
-            .with_key("maxfiles"),
+            .with_key("maxfiles")
+            .with_fix_opt(conf.line_of("maxfiles").and_then(|(k, _)| {
+                let line = ctx.tree.file(k.span.file).line_span(k.span.start);
+                fix(ctx, line, &v.value, ": ", conf.opts.get("prune-backups").is_some(), None)
+            })),
         );
     }
     if let Some(jobs) = &ctx.tree.jobs {
@@ -196,7 +243,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 .with_severity(severity(ctx, sev))
                 .with_help(help(" ", sev))
                 .with_object(job.object())
-                .with_key("maxfiles"),
+                .with_key("maxfiles")
+                .with_fix_opt({
+                    let command = ["pvesh", "set", &format!("/cluster/backup/{}", job.id.value)].map(String::from).to_vec();
+                    fix(ctx, span, &v.value, " ", job.opts.get("prune-backups").is_some(), Some(command))
+                }),
             );
         }
     }
