@@ -278,6 +278,53 @@ mod tests {
         }
     }
 
+    /// The `## Automatic fix` section (the convention of every rule document): right after
+    /// `## How to fix`, its body starts with `Safe:`, `Unsafe:` or `None:` and a reason
+    /// (not the `TODO` of the scaffold), and that word is what the code declares
+    /// (`declare_rule!(…, fix = Safe)`, [`crate::fix::syntax_fix`]). The rule harness
+    /// (`tests/rules.rs`) checks that the fixes a rule offers agree with the declaration.
+    #[test]
+    fn every_document_says_whether_and_how_its_code_fixes() {
+        for m in all_meta() {
+            let doc = m.doc();
+            let how =
+                doc.find("\n## How to fix\n").unwrap_or_else(|| panic!("rules/{}.md lacks '## How to fix'", m.code));
+            let next = doc[how + 1..].find("\n## ").map(|i| how + 1 + i);
+            assert_eq!(
+                next.and_then(|i| doc[i + 1..].lines().next()),
+                Some("## Automatic fix"),
+                "rules/{}.md: '## Automatic fix' must follow '## How to fix'",
+                m.code
+            );
+            let body = section_body(doc, "Automatic fix").unwrap_or_default();
+            let (word, reason) = body.split_once(':').unwrap_or_default();
+            let declared = match word {
+                "Safe" => Some(pvelint_parse::Applicability::Safe),
+                "Unsafe" => Some(pvelint_parse::Applicability::Unsafe),
+                "None" => None,
+                _ => panic!("rules/{}.md: '## Automatic fix' must start with Safe:, Unsafe: or None:", m.code),
+            };
+            let reason = reason.trim();
+            assert!(
+                reason.len() > 10 && !reason.contains("TODO"),
+                "rules/{}.md: '## Automatic fix' needs the reason for its decision, not {reason:?}",
+                m.code
+            );
+            assert_eq!(declared, m.fix, "rules/{}.md says {word}: but the code declares {:?}", m.code, m.fix);
+        }
+        let scaffold = "## How to fix\nx\n\n## Automatic fix\nNone: TODO\n";
+        let body = section_body(scaffold, "Automatic fix").unwrap_or_default();
+        assert!(body.split_once(':').is_some_and(|(_, r)| r.contains("TODO")), "the scaffold's placeholder is refused");
+    }
+
+    /// The trimmed body of `## <heading>`.
+    fn section_body<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+        let marker = format!("## {heading}\n");
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
+        Some(rest[..rest.find("\n## ").unwrap_or(rest.len())].trim())
+    }
+
     #[test]
     fn every_document_says_when_its_code_came_and_changed() {
         let changelog = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../CHANGELOG.md"));

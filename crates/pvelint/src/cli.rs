@@ -704,7 +704,7 @@ fn fix_tree(
         );
     }
     let files = pvelint_parse::text::count(run.changed.len(), "file");
-    let fixes = pvelint_parse::text::count(run.fixed, "fix");
+    let fixes = pvelint_parse::text::count_irregular(run.fixed, "fix", "fixes");
     let unsafe_note = if args.unsafe_fixes { "" } else { "; unsafe fixes need --unsafe-fixes" };
     if args.diff {
         let prefix = args

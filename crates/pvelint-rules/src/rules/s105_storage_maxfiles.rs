@@ -35,25 +35,27 @@ fn fix(ctx: &Context, line: Span, value: &str, sep: &str, has_prune: bool, comma
     if !value.bytes().all(|b| b.is_ascii_digit()) || value.is_empty() {
         return None;
     }
-    let (fix, opts) = if has_prune {
-        (
-            Fix::unsafe_(
-                "remove the `maxfiles` line: `prune-backups` is set",
-                vec![Edit::delete(crate::fix::whole_line(file, line))],
-            ),
-            vec!["--delete".to_string(), "maxfiles".to_string()],
+    // PVE 9's API knows no `maxfiles` (`--delete maxfiles` fails: pve-storage
+    // `API2/Storage/Config.pm` "no such option", pve-manager `API2/Backup.pm` "unknown
+    // option"); its parser drops the key, so the next write of the file removes it.
+    let mut opts: Vec<String> = Vec::new();
+    if ctx.tree.pve_version < 9 {
+        opts.extend(["--delete".to_string(), "maxfiles".to_string()]);
+    }
+    let fix = if has_prune {
+        Fix::unsafe_(
+            "remove the `maxfiles` line: `prune-backups` is set",
+            vec![Edit::delete(crate::fix::whole_line(file, line))],
         )
     } else {
         let meant = was(value);
-        (
-            Fix::unsafe_(
-                format!("replace `maxfiles` with `prune-backups {meant}`"),
-                vec![crate::fix::replace_line_body(file, line, &format!("prune-backups{sep}{meant}"))],
-            ),
-            vec!["--delete".into(), "maxfiles".into(), "--prune-backups".into(), meant],
+        opts.extend(["--prune-backups".to_string(), meant.clone()]);
+        Fix::unsafe_(
+            format!("replace `maxfiles` with `prune-backups {meant}`"),
+            vec![crate::fix::replace_line_body(file, line, &format!("prune-backups{sep}{meant}"))],
         )
     };
-    let command = command.and_then(|mut words| {
+    let command = command.filter(|_| !opts.is_empty()).and_then(|mut words| {
         words.extend(opts);
         crate::fix::command(&words.iter().map(String::as_str).collect::<Vec<_>>())
     });

@@ -47,7 +47,7 @@ pub fn commands(tree: &Tree, diags: &[Diagnostic]) -> String {
             None => out.push_str(&format!("# no Proxmox command does this: {}\n", comment(&where_to_edit(tree, d)))),
         }
     }
-    out.push_str(&format!("\n# {}\n", pvelint_parse::text::count(count, "fix")));
+    out.push_str(&format!("\n# {}\n", pvelint_parse::text::count_irregular(count, "fix", "fixes")));
     out
 }
 
