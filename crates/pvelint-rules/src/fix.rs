@@ -263,10 +263,10 @@ mod tests {
         ];
         let (edits, fixed) = plan(&diags, false, &|_| true);
         assert_eq!(fixed, vec![0, 2, 5]);
-        assert_eq!(apply_edits("0123456789", &edits), "AI3456789");
+        assert_eq!(apply_edits("0123456789", &edits), "A3I456789");
         let (edits, fixed) = plan(&diags, true, &|_| true);
         assert_eq!(fixed, vec![0, 2, 4, 5]);
-        assert_eq!(apply_edits("0123456789", &edits), "AI345U789");
+        assert_eq!(apply_edits("0123456789", &edits), "A3I45U789");
         let (edits, _) = plan(&diags, true, &|_| false);
         assert!(edits.is_empty());
     }

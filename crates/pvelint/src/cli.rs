@@ -650,7 +650,7 @@ fn strip_unsafe_fix(d: &mut Diagnostic) {
 /// What `--diff` or `--fix` leaves to do: exit with a code, or go on with the fixed tree.
 enum FixOutcome {
     Done(i32),
-    Fixed(pvelint_parse::TreeInput),
+    Fixed(Box<pvelint_parse::TreeInput>),
 }
 
 /// `--diff` (print, exit 1 when there is a diff) and `--fix` (write the files of a copy,
@@ -754,7 +754,7 @@ fn fix_tree(
         }
     }
     let _ = writeln!(err, "pvelint: applied {fixes} to {files}{unsafe_note}");
-    Ok(FixOutcome::Fixed(fixed))
+    Ok(FixOutcome::Fixed(Box::new(fixed)))
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -777,7 +777,7 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     if args.fix || args.diff {
         match fix_tree(args, &cfg, (&layout, &root, &wanted), &attached, &input, out, err)? {
             FixOutcome::Done(code) => return Ok(code),
-            FixOutcome::Fixed(fixed) => input = fixed,
+            FixOutcome::Fixed(fixed) => input = *fixed,
         }
     }
     let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
@@ -973,6 +973,8 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     })?;
     outcome.introduced = cfg.apply(&outcome.after, std::mem::take(&mut outcome.introduced));
     outcome.resolved = cfg.apply(&outcome.after, std::mem::take(&mut outcome.resolved));
+    // A fix edits the files as they are; what-if reports on a tree that does not exist yet.
+    outcome.introduced.iter_mut().chain(outcome.resolved.iter_mut()).for_each(|d| d.fix = None);
     for (_, path) in &outputs {
         if let Some(msg) = refuse_tree_file(path, &outcome.after, &root) {
             let _ = writeln!(err, "pvelint: {msg}");

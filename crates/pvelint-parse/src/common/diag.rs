@@ -50,7 +50,7 @@ pub struct Diagnostic {
     pub key: Option<String>,
     /// The automatic fix, when the rule offers one (`--diff`, `--fix`, `--format
     /// commands`; docs/user-guide.md "Fixing findings").
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
 }
 
 /// Whether applying a fix keeps what Proxmox does.
@@ -171,13 +171,13 @@ impl Diagnostic {
     }
 
     pub fn with_fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
+        self.fix = Some(Box::new(fix));
         self
     }
 
     /// [`Diagnostic::with_fix`] when there is one.
     pub fn with_fix_opt(mut self, fix: Option<Fix>) -> Self {
-        self.fix = fix;
+        self.fix = fix.map(Box::new);
         self
     }
 

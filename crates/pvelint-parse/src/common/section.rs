@@ -240,7 +240,7 @@ pub fn parse_sections(
                         .with_help("separate sections with an exactly empty line"),
                 );
                 if let (Some(fix), Some(d)) = (separate, diags.last_mut()) {
-                    d.fix = Some(fix);
+                    d.fix = Some(Box::new(fix));
                 }
                 let header = line.trim_matches(is_perl_space).to_string();
                 let header = match match_header(line) {
@@ -302,7 +302,7 @@ fn crlf_fix(file: &SourceFile, after: &mut [Diagnostic]) {
     let message = "convert the file to LF line endings";
     let fix = if merged { Fix::unsafe_(message, edits) } else { Fix::safe(message, edits) };
     if let Some(d) = after.first_mut() {
-        d.fix = Some(fix);
+        d.fix = Some(Box::new(fix));
     }
 }
 
