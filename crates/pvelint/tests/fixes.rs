@@ -2,6 +2,8 @@
 //! on the incident and on scratch trees. (Every rule's fixes are checked case by case in
 //! `tests/rules.rs`.)
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -18,21 +20,6 @@ fn pvelint(args: &[&str], cwd: &Path) -> Output {
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(e.file_name());
-        let t = e.file_type().unwrap();
-        if t.is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(e.path()).unwrap(), dest).unwrap();
-        } else if t.is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 fn text(b: &[u8]) -> String {
@@ -64,7 +51,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 fn incident_copy() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    copy_dir(&workspace().join("testdata/incident"), d.path());
+    common::copy_tree(&workspace().join("testdata/incident"), d.path());
     d
 }
 

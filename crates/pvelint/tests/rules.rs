@@ -12,6 +12,8 @@
 //! unless the case lists that code in a file `expect-syntax` (one code per line), so that
 //! a typo in a fixture cannot go unseen.
 
+mod common;
+
 use pvelint::output::{self as render, FullStyle, Links};
 use pvelint::whatif::Change;
 use pvelint_parse::TreeInput;
@@ -188,23 +190,6 @@ fn rule_cases() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Copies a case (links as links) to a scratch directory.
-fn copy_case(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap().flatten() {
-        let dest = to.join(e.file_name());
-        let t = e.file_type().unwrap();
-        if t.is_symlink() {
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(fs::read_link(e.path()).unwrap(), dest).unwrap();
-        } else if t.is_dir() {
-            copy_case(&e.path(), &dest);
-        } else {
-            fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// The findings of a case, linted as `lint_case` does but without its checks (the tree
 /// after fixes), and their fingerprints.
 fn relint(code: &str, dir: &Path) -> (pvelint_parse::Tree, Vec<pvelint_parse::Diagnostic>, Vec<String>) {
@@ -289,7 +274,7 @@ fn fixes_are_precise_idempotent_and_remove_their_findings() {
             let all_before: std::collections::BTreeSet<&String> = fps.iter().collect();
             // Apply to a scratch copy through the writer the CLI uses.
             let scratch = tempfile::tempdir().unwrap();
-            copy_case(&dir, scratch.path());
+            common::copy_tree(&dir, scratch.path());
             let (_, run) = fix::fix_input(&read_case(scratch.path()), &lint, true, fix::MAX_PASSES);
             if run.changed.is_empty() || run.unfinished {
                 failures.push(format!("{code}/{name}: fixes changed nothing or did not settle ({run:?})"));
