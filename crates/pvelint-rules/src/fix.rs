@@ -288,6 +288,48 @@ mod tests {
         assert_eq!(command(&["pct", "set", "a\rb"]), None);
     }
 
+    fn input(files: &[(&str, &[u8])]) -> TreeInput {
+        TreeInput { files: files.iter().map(|(p, b)| InputFile::new(*p, b.to_vec())).collect(), ..TreeInput::default() }
+    }
+
+    fn syntax(t: &Tree) -> Vec<Diagnostic> {
+        crate::pipeline::lint(t, &|m| m.code.starts_with('P'))
+    }
+
+    #[test]
+    fn passes_repeat_until_nothing_changes_and_leave_other_bytes_alone() {
+        // CR-LF with merged sections: P003 (unsafe) takes every CR in pass 1; P001's edit of
+        // the separator overlaps it and waits, and in pass 2 nothing is left to fix.
+        let crlf = b"dir: a\r\n\tpath /a\r\n\r\ndir: b\r\n\tpath /b\r\n";
+        let bad_utf8 = b"dir: c\r\n\tpath /\xff\r\n";
+        let (out, run) = fix_input(&input(&[("storage.cfg", crlf), ("jobs.cfg", bad_utf8)]), &syntax, true, MAX_PASSES);
+        assert_eq!(run.passes, 1, "{run:?}");
+        assert_eq!(run.changed.keys().collect::<Vec<_>>(), ["storage.cfg"]);
+        assert_eq!(out.files[0].bytes, b"dir: a\n\tpath /a\n\ndir: b\n\tpath /b\n");
+        assert_eq!(out.files[1].bytes, bad_utf8, "a file whose text is not its bytes is never rewritten");
+        assert_eq!(run.notes["storage.cfg"], ["P003 line 1: convert the file to LF line endings (unsafe fix)"]);
+        // Without unsafe fixes, only the safe ones.
+        let (_, run) = fix_input(&input(&[("storage.cfg", crlf)]), &syntax, false, MAX_PASSES);
+        assert!(run.changed.is_empty(), "{run:?}");
+        // Idempotent.
+        let (_, again) = fix_input(&out, &syntax, true, MAX_PASSES);
+        assert!(again.changed.is_empty());
+    }
+
+    #[test]
+    fn passes_are_bounded() {
+        // A "rule" whose fix never settles: the passes stop at the bound and say so.
+        let endless = |t: &Tree| {
+            let span = Span { file: FileId(0), start: 0, end: 0 };
+            vec![Diagnostic::new("X", "x", Severity::Info, span, "m")
+                .with_fix(Fix::safe("grow", vec![Edit::insert(t.files[0].id, 0, "x")]))]
+        };
+        let (out, run) = fix_input(&input(&[("storage.cfg", b"")]), &endless, false, 3);
+        assert!(run.unfinished);
+        assert_eq!(run.passes, 3);
+        assert_eq!(out.files[0].bytes, b"xxx");
+    }
+
     /// The quoting round-trips through a real shell for hostile words.
     #[test]
     fn quoted_words_reach_the_shell_unchanged() {

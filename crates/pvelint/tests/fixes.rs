@@ -255,3 +255,27 @@ fn fixes_never_show_or_move_a_secret() {
     let j108 = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "J108").unwrap();
     assert!(j108.get("fix").is_some(), "a fix away from the secret stays: {j108}");
 }
+
+#[test]
+fn with_files_given_only_those_files_are_fixed_and_ignored_findings_never() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let storage = "dir: backup\n\tpath /mnt/backup\n\tis_mountpoint yes\n\tcontent backup\n\t\n\ndir: local\n\tpath /var/lib/vz\n\tcontent iso\n";
+    let jobs = "vzdump: j1\n\tschedule 2:30,22:30\n\tall 1\n\tstorage backup\n\n\nvzdump: j2\n\tschedule 02:00\n\tall 1\n\tstorage backup\n\t \n";
+    fs::write(root.join("storage.cfg"), storage).unwrap();
+    fs::write(root.join("jobs.cfg"), jobs).unwrap();
+    let out = pvelint(&["check", "storage.cfg", "--fix"], root);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out.stderr));
+    assert_eq!(fs::read_to_string(root.join("jobs.cfg")).unwrap(), jobs, "a file not given is not fixed");
+    assert_eq!(fs::read_to_string(root.join("storage.cfg")).unwrap(), storage.replace("\t\n\n", "\n\n"));
+    // An ignored code is not fixed.
+    let out = pvelint(&["check", ".", "--fix", "--unsafe-fixes", "--ignore", "J108"], root);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out.stderr));
+    let now = fs::read_to_string(root.join("jobs.cfg")).unwrap();
+    assert!(now.contains("schedule 2:30,22:30") && !now.contains("\t \n"), "{now}");
+    // --output commands=FILE writes the commands too.
+    let out = pvelint(&["check", ".", "--unsafe-fixes", "--output", "commands=cmds.sh", "--format", "concise"], root);
+    assert!(out.status.code().is_some_and(|c| c <= 1));
+    let cmds = fs::read_to_string(root.join("cmds.sh")).unwrap();
+    assert!(cmds.contains("pvesh set /cluster/backup/j1 --schedule 2,22:30\n"), "{cmds}");
+}
