@@ -279,3 +279,64 @@ fn with_files_given_only_those_files_are_fixed_and_ignored_findings_never() {
     let cmds = fs::read_to_string(root.join("cmds.sh")).unwrap();
     assert!(cmds.contains("pvesh set /cluster/backup/j1 --schedule 2,22:30\n"), "{cmds}");
 }
+
+/// Through the binary, on every rule's fail cases (what-if cases aside): `--diff` writes
+/// nothing and exits 1 exactly when it prints a diff; `--format commands` prints only
+/// comments and Proxmox commands; `--fix` on a copy leaves nothing for a second `--diff`.
+#[test]
+fn every_fail_case_through_the_binary() {
+    let rules = workspace().join("testdata/rules");
+    let mut cases: Vec<(String, PathBuf)> = Vec::new();
+    for code in fs::read_dir(&rules).unwrap().flatten() {
+        for case in fs::read_dir(code.path()).unwrap().flatten() {
+            let name = case.file_name().to_string_lossy().into_owned();
+            if name.starts_with("fail_") && !case.path().join("whatif.args").exists() {
+                cases.push((code.file_name().to_string_lossy().into_owned(), case.path()));
+            }
+        }
+    }
+    cases.sort();
+    let mut with_diff = 0;
+    for (code, dir) in &cases {
+        let scratch = tempfile::tempdir().unwrap();
+        common::copy_tree(dir, scratch.path());
+        let before = files(scratch.path());
+        let r = scratch.path().to_str().unwrap();
+        let select = format!("{code},P");
+        let out = pvelint(&["check", r, "--select", &select, "--diff", "--unsafe-fixes"], scratch.path());
+        let diff = text(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(if diff.is_empty() { 0 } else { 1 }),
+            "{code} {}: {}",
+            dir.display(),
+            text(&out.stderr)
+        );
+        assert_eq!(files(scratch.path()), before, "{code}: --diff wrote");
+        let out = pvelint(&["check", r, "--select", &select, "--format", "commands", "--unsafe-fixes"], scratch.path());
+        for line in text(&out.stdout).lines() {
+            let ok = line.is_empty()
+                || line.starts_with('#')
+                || ["pvesm set ", "pvesh set /cluster/backup/", "pct set ", "pct unlock ", "qm unlock "]
+                    .iter()
+                    .any(|p| line.starts_with(p));
+            assert!(ok, "{code} {}: {line:?}", dir.display());
+        }
+        if diff.is_empty() {
+            continue;
+        }
+        with_diff += 1;
+        let out = pvelint(&["check", r, "--select", &select, "--fix", "--unsafe-fixes"], scratch.path());
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{code}: {}", text(&out.stderr));
+        assert_ne!(files(scratch.path()), before, "{code}: --fix changed nothing");
+        let out = pvelint(&["check", r, "--select", &select, "--diff", "--unsafe-fixes"], scratch.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{code} {}: still a diff after --fix:\n{}",
+            dir.display(),
+            text(&out.stdout)
+        );
+    }
+    assert!(with_diff >= 10, "{with_diff} cases with a diff");
+}
