@@ -7,6 +7,9 @@
 use pvelint_parse::secrets::redact;
 use similar::TextDiff;
 
+/// Files larger than this (bytes, before and after) get a linear-time diff.
+const LARGE: usize = 256 * 1024;
+
 /// One changed file: the path shown, its text before and after, the fixes applied.
 pub struct FileDiff<'a> {
     pub path: &'a str,
@@ -23,7 +26,15 @@ pub fn diff(files: &[FileDiff]) -> String {
             out.push_str(&format!("# {}\n", super::commands::comment(n)));
         }
         let (old, new) = (redact(f.old), redact(f.new));
-        let d = TextDiff::from_lines(old.as_ref(), new.as_ref());
+        let mut config = TextDiff::configure();
+        if f.old.len() + f.new.len() > LARGE {
+            // Myers costs O(n·d): past this size the lines between the common prefix and
+            // suffix are shown as one replacement (a deadline already passed makes similar
+            // give up at once, the same way every run).
+            let past = std::time::Instant::now().checked_sub(std::time::Duration::from_secs(1));
+            config.deadline(past.unwrap_or_else(std::time::Instant::now));
+        }
+        let d = config.diff_lines(old.as_ref(), new.as_ref());
         out.push_str(&format!("diff --git a/{0} b/{0}\n", f.path));
         let (a, b) = (format!("a/{}", f.path), format!("b/{}", f.path));
         out.push_str(&d.unified_diff().context_radius(3).missing_newline_hint(true).header(&a, &b).to_string());
@@ -44,6 +55,17 @@ mod tests {
         assert!(out.starts_with("# X101 line 8: fix g (safe fix)\ndiff --git a/storage.cfg b/storage.cfg\n--- a/storage.cfg\n+++ b/storage.cfg\n@@ -5,7 +5,7 @@\n"), "{out}");
         assert!(out.contains("-g\n+G\n") && !out.contains("hunter22") && out.contains("password: ********"), "{out}");
         assert!(!out.contains("\n a\n"), "only three lines of context: {out}");
+    }
+
+    #[test]
+    fn large_files_diff_in_linear_time_and_the_same_way_every_run() {
+        let old: String = (0..40_000).map(|i| format!("line {i}\r\n")).collect();
+        let new = old.replace("\r\n", "\n");
+        let t = std::time::Instant::now();
+        let a = diff(&[FileDiff { path: "x", old: &old, new: &new, notes: &[] }]);
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(a, diff(&[FileDiff { path: "x", old: &old, new: &new, notes: &[] }]));
+        assert!(a.contains("@@ -1,40000 +1,40000 @@\n"), "{}", &a[..200]);
     }
 
     #[test]
