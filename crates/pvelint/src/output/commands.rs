@@ -57,7 +57,10 @@ fn where_to_edit(tree: &Tree, d: &Diagnostic) -> String {
     let file = d.span.file;
     match tree.vzdump_confs.iter().find(|(_, c)| c.file == file) {
         Some((node, _)) => format!("edit /etc/vzdump.conf on node {node} (the file edit of `pvelint check --diff`)"),
-        None => format!("edit {} in /etc/pve as `pvelint check --diff` shows", tree.file(file).path),
+        None => format!(
+            "apply the edit `pvelint check --diff` shows to {} (in the copy you deploy from, or by hand in /etc/pve)",
+            tree.file(file).path
+        ),
     }
 }
 
