@@ -69,6 +69,9 @@ What Proxmox does with this, cited from its sources (repository, file, function)
 ## How to fix
 What the admin changes, and what to decide first.
 
+## Automatic fix
+None: TODO (Safe:, Unsafe: or None:, then why; the registry test refuses TODO)
+
 ## Related
 
 ## History

@@ -22,7 +22,7 @@ pub use readers::{
     vzdump_opts,
 };
 
-pub use diag::{Diagnostic, Label, Severity};
+pub use diag::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 pub use source::SourceFile;
 pub use span::{FileId, Span, Spanned};
 pub use tree::{load, Guest, InputFile, Tree, TreeInput};

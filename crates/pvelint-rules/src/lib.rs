@@ -6,6 +6,7 @@
 
 pub mod backing;
 pub mod context;
+pub mod fix;
 pub mod partial;
 pub mod pipeline;
 pub mod registry;
@@ -14,5 +15,5 @@ pub mod scenario;
 pub mod wording;
 
 pub use context::Context;
-pub use pvelint_parse::{Diagnostic, Label, Severity};
+pub use pvelint_parse::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 pub use registry::{find, run, Rule, RuleMeta, RULES};

@@ -28,9 +28,37 @@ pub fn lint_scenario(tree: &Tree, scenario: &Scenario, enabled: &dyn Fn(&RuleMet
     if !secrets.is_empty() {
         diags.iter_mut().for_each(|d| pvelint_parse::secrets::scrub(d, &secrets));
     }
+    drop_fixes_touching_secrets(tree, &mut diags, &secrets);
     sort(tree, &mut diags);
     diags.dedup();
     diags
+}
+
+/// No fix may show or move a secret: a fix whose edits touch a line with a sensitive
+/// value, or whose replacement, message or command quotes one, is not offered (a diff
+/// would print the line, a command the value).
+fn drop_fixes_touching_secrets(tree: &Tree, diags: &mut [Diagnostic], secrets: &[String]) {
+    // The masked text of each file that a fix edits, computed once per file.
+    let mut masked: std::collections::HashMap<pvelint_parse::FileId, std::borrow::Cow<'_, str>> =
+        std::collections::HashMap::new();
+    for d in diags.iter_mut() {
+        let Some(fix) = &d.fix else { continue };
+        let quotes = |s: &str| secrets.iter().any(|v| s.contains(v.as_str()));
+        let mut touches = quotes(&fix.message) || fix.command.as_deref().is_some_and(quotes);
+        for e in &fix.edits {
+            let f = tree.file(e.span.file);
+            let m = masked.entry(f.id).or_insert_with(|| pvelint_parse::secrets::redact(&f.text));
+            let lines = pvelint_parse::Span {
+                start: f.line_span(e.span.start).start,
+                end: f.line_span(e.span.end).end,
+                ..e.span
+            };
+            touches |= quotes(&e.replacement) || m[lines.range()] != f.text[lines.range()];
+        }
+        if touches {
+            d.fix = None;
+        }
+    }
 }
 
 /// Sorts findings by path, position (start, then end), code, then message: the output

@@ -12,6 +12,11 @@ pub struct RuleMeta {
     pub name: &'static str,
     pub severity: Severity,
     pub summary: &'static str,
+    /// The most a fix of this code may do (`None`: the code offers no fix). A rule that
+    /// declares `Safe` may offer an unsafe fix for some findings (its document says
+    /// which); one that declares `Unsafe` offers no safe fix. The document's
+    /// `## Automatic fix` section starts with the same word (`registry::tests`).
+    pub fix: Option<pvelint_parse::Applicability>,
 }
 
 impl RuleMeta {
@@ -96,9 +101,18 @@ pub fn doc_url(base: Option<&str>, code: &str) -> String {
 
 /// Declares a rule: its type, its metadata and its `Rule` impl, which calls the module's
 /// `fn check(ctx: &Context, out: &mut Vec<Diagnostic>)`. Its document is `rules/<CODE>.md`.
+///
+/// A rule that offers fixes says how far they go with a last argument `fix = Safe` or
+/// `fix = Unsafe`; without it the rule offers none.
 #[macro_export]
 macro_rules! declare_rule {
     ($ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal) => {
+        $crate::declare_rule!(@meta $ty, $code, $name, $sev, $summary, None);
+    };
+    ($ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal, fix = $fix:ident) => {
+        $crate::declare_rule!(@meta $ty, $code, $name, $sev, $summary, Some($crate::Applicability::$fix));
+    };
+    (@meta $ty:ident, $code:literal, $name:literal, $sev:ident, $summary:literal, $fix:expr) => {
         pub struct $ty;
 
         pub static META: $crate::registry::RuleMeta = $crate::registry::RuleMeta {
@@ -106,6 +120,7 @@ macro_rules! declare_rule {
             name: $name,
             severity: $crate::Severity::$sev,
             summary: $summary,
+            fix: $fix,
         };
 
         impl $crate::registry::Rule for $ty {
@@ -148,7 +163,13 @@ fn metas() -> &'static [RuleMeta] {
     METAS.get_or_init(|| {
         let mut out: Vec<RuleMeta> = syntax::ALL
             .iter()
-            .map(|c| RuleMeta { code: c.code, name: c.name, severity: c.severity, summary: c.summary })
+            .map(|c| RuleMeta {
+                code: c.code,
+                name: c.name,
+                severity: c.severity,
+                summary: c.summary,
+                fix: crate::fix::syntax_fix(c.code),
+            })
             .collect();
         out.extend(RULES.iter().map(|r| *r.meta()));
         out
@@ -255,6 +276,53 @@ mod tests {
             }
             assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{} is not kebab-case", m.name);
         }
+    }
+
+    /// The `## Automatic fix` section (the convention of every rule document): right after
+    /// `## How to fix`, its body starts with `Safe:`, `Unsafe:` or `None:` and a reason
+    /// (not the `TODO` of the scaffold), and that word is what the code declares
+    /// (`declare_rule!(…, fix = Safe)`, [`crate::fix::syntax_fix`]). The rule harness
+    /// (`tests/rules.rs`) checks that the fixes a rule offers agree with the declaration.
+    #[test]
+    fn every_document_says_whether_and_how_its_code_fixes() {
+        for m in all_meta() {
+            let doc = m.doc();
+            let how =
+                doc.find("\n## How to fix\n").unwrap_or_else(|| panic!("rules/{}.md lacks '## How to fix'", m.code));
+            let next = doc[how + 1..].find("\n## ").map(|i| how + 1 + i);
+            assert_eq!(
+                next.and_then(|i| doc[i + 1..].lines().next()),
+                Some("## Automatic fix"),
+                "rules/{}.md: '## Automatic fix' must follow '## How to fix'",
+                m.code
+            );
+            let body = section_body(doc, "Automatic fix").unwrap_or_default();
+            let (word, reason) = body.split_once(':').unwrap_or_default();
+            let declared = match word {
+                "Safe" => Some(pvelint_parse::Applicability::Safe),
+                "Unsafe" => Some(pvelint_parse::Applicability::Unsafe),
+                "None" => None,
+                _ => panic!("rules/{}.md: '## Automatic fix' must start with Safe:, Unsafe: or None:", m.code),
+            };
+            let reason = reason.trim();
+            assert!(
+                reason.len() > 10 && !reason.contains("TODO"),
+                "rules/{}.md: '## Automatic fix' needs the reason for its decision, not {reason:?}",
+                m.code
+            );
+            assert_eq!(declared, m.fix, "rules/{}.md says {word}: but the code declares {:?}", m.code, m.fix);
+        }
+        let scaffold = "## How to fix\nx\n\n## Automatic fix\nNone: TODO\n";
+        let body = section_body(scaffold, "Automatic fix").unwrap_or_default();
+        assert!(body.split_once(':').is_some_and(|(_, r)| r.contains("TODO")), "the scaffold's placeholder is refused");
+    }
+
+    /// The trimmed body of `## <heading>`.
+    fn section_body<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
+        let marker = format!("## {heading}\n");
+        let start = doc.find(&marker)? + marker.len();
+        let rest = &doc[start..];
+        Some(rest[..rest.find("\n## ").unwrap_or(rest.len())].trim())
     }
 
     #[test]

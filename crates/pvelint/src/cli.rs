@@ -166,6 +166,19 @@ struct CheckArgs {
     /// `node` of pvelint.yaml.
     #[arg(long, value_name = "NAME")]
     node: Option<String>,
+    /// Print the fixes of the findings as a unified diff (git style) and change nothing;
+    /// exit 1 when there is a diff.
+    #[arg(long, conflicts_with = "fix")]
+    diff: bool,
+    /// Apply the fixes to the tree's files, then report what remains. Only on a copy:
+    /// refused (exit 2) for /etc/pve, a FUSE (pmxcfs) mount or a tree with pmxcfs status
+    /// files.
+    #[arg(long)]
+    fix: bool,
+    /// Also apply (and show, in every format) the fixes that change what Proxmox does;
+    /// without it only safe fixes apply.
+    #[arg(long = "unsafe-fixes")]
+    unsafe_fixes: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -617,13 +630,130 @@ fn parse_outputs(args: &CheckArgs, err: &mut dyn Write) -> Result<Vec<(Format, P
             _ => {
                 let _ = writeln!(
                     err,
-                    "pvelint: --output takes FORMAT=FILE with FORMAT one of full, concise, json, sarif, github, gitlab; got '{spec}'"
+                    "pvelint: --output takes FORMAT=FILE with FORMAT one of full, concise, json, sarif, github, gitlab, commands; got '{spec}'"
                 );
                 return Err(EXIT_ERROR);
             }
         }
     }
     Ok(outs)
+}
+
+/// Leaves a finding's fix only if it is safe.
+fn strip_unsafe_fix(d: &mut Diagnostic) {
+    if d.fix.as_ref().is_some_and(|f| f.applicability != pvelint_parse::Applicability::Safe) {
+        d.fix = None;
+    }
+}
+
+/// What `--diff` or `--fix` leaves to do: exit with a code, or go on with the fixed tree.
+enum FixOutcome {
+    Done(i32),
+    Fixed(Box<pvelint_parse::TreeInput>),
+}
+
+/// `--diff` (print, exit 1 when there is a diff) and `--fix` (write the files of a copy,
+/// then lint what remains): the fixes of the findings the run reports (configuration
+/// applied; with files given, of those files), pass after pass
+/// (`pvelint_rules::fix::fix_input`).
+fn fix_tree(
+    args: &CheckArgs,
+    cfg: &Config,
+    (layout, root, wanted): (&Layout, &Path, &[PathBuf]),
+    attached: &BTreeSet<String>,
+    input: &pvelint_parse::TreeInput,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<FixOutcome, i32> {
+    if args.fix {
+        let mountinfo = crate::fixes::read_mountinfo();
+        if let Some(why) =
+            crate::fixes::live_reason(&layout.pve, &mountinfo).or_else(|| crate::fixes::live_reason(root, &mountinfo))
+        {
+            let _ = writeln!(
+                err,
+                "pvelint: --fix refused: {why}; pvelint never writes the live configuration. Fix a copy (`pvelint collect`, a git checkout) and review it with --diff, or print the Proxmox commands with --format commands"
+            );
+            return Err(EXIT_ERROR);
+        }
+    }
+    let wanted: std::collections::HashSet<&PathBuf> = wanted.iter().collect();
+    let only_wanted = !wanted.is_empty() && !args.all_files_in_tree;
+    let lint = |tree: &Tree| {
+        let mut diags = cfg.apply(tree, crate::lint_tree(tree, &|m| cfg.enabled(m)));
+        if only_wanted {
+            let keep: Vec<bool> = tree
+                .files
+                .iter()
+                .map(|f| {
+                    let p = root.join(&f.path);
+                    wanted.contains(&std::fs::canonicalize(&p).unwrap_or(p))
+                })
+                .collect();
+            diags.retain(|d| keep.get(d.span.file.0 as usize).copied().unwrap_or(false));
+        }
+        diags
+    };
+    let (fixed, run) = pvelint_rules::fix::fix_input(input, &lint, args.unsafe_fixes, pvelint_rules::fix::MAX_PASSES);
+    if run.unfinished {
+        let _ = writeln!(
+            err,
+            "pvelint: the fixes still changed the tree after {} passes; what the last pass left is shown",
+            pvelint_rules::fix::MAX_PASSES
+        );
+    }
+    let files = pvelint_parse::text::count(run.changed.len(), "file");
+    let fixes = pvelint_parse::text::count_irregular(run.fixed, "fix", "fixes");
+    let unsafe_note = if args.unsafe_fixes { "" } else { "; unsafe fixes need --unsafe-fixes" };
+    if args.diff {
+        let prefix = args
+            .path_prefix
+            .as_ref()
+            .or(cfg.path_prefix.as_ref())
+            .map(|p| p.trim_start_matches("./").trim_end_matches('/'));
+        let shown: Vec<String> = run
+            .changed
+            .keys()
+            .map(|p| match prefix {
+                Some(pre) if !pre.is_empty() && !attached.contains(p) => format!("{pre}/{p}"),
+                _ => p.clone(),
+            })
+            .collect();
+        let diffs: Vec<output::diff::FileDiff> = run
+            .changed
+            .iter()
+            .zip(&shown)
+            .map(|((p, (old, new)), path)| output::diff::FileDiff {
+                path,
+                old,
+                new,
+                notes: run.notes.get(p).map_or(&[], Vec::as_slice),
+            })
+            .collect();
+        if emit(out, &output::diff::diff(&diffs)) != EXIT_CLEAN {
+            return Err(EXIT_ERROR);
+        }
+        let _ = writeln!(err, "pvelint: {fixes} would change {files}; nothing was written{unsafe_note}");
+        return Ok(FixOutcome::Done(if run.changed.is_empty() { EXIT_CLEAN } else { EXIT_FINDINGS }));
+    }
+    // Every file is checked before any is written.
+    for (path, (old, _)) in &run.changed {
+        if let Err(why) = crate::fixes::target(root, path, old) {
+            let _ = writeln!(err, "pvelint: --fix: refusing to write {path}: {why}; nothing was written");
+            return Err(EXIT_ERROR);
+        }
+    }
+    for (path, (old, new)) in &run.changed {
+        if let Err(why) = crate::fixes::write(root, path, old, new) {
+            let _ = writeln!(
+                err,
+                "pvelint: --fix: cannot write {path}: {why}; the files before it (in path order) were written"
+            );
+            return Err(EXIT_ERROR);
+        }
+    }
+    let _ = writeln!(err, "pvelint: applied {fixes} to {files}{unsafe_note}");
+    Ok(FixOutcome::Fixed(Box::new(fixed)))
 }
 
 fn check(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -642,10 +772,20 @@ fn check_inner(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Re
     }
     let outputs = parse_outputs(args, err)?;
     let (layout, root, wanted) = locate(args, err)?;
-    let (input, attached) = read(args, &cfg, &layout, err)?;
+    let (mut input, attached) = read(args, &cfg, &layout, err)?;
+    if args.fix || args.diff {
+        match fix_tree(args, &cfg, (&layout, &root, &wanted), &attached, &input, out, err)? {
+            FixOutcome::Done(code) => return Ok(code),
+            FixOutcome::Fixed(fixed) => input = *fixed,
+        }
+    }
     let (mut tree, diags) = crate::lint(input, |m| cfg.enabled(m));
     let mut usage = config::Usage::default();
     let mut diags = cfg.apply_counting(&tree, diags, &mut usage);
+    if !args.unsafe_fixes {
+        // Every format shows the fixes this run would apply.
+        diags.iter_mut().for_each(strip_unsafe_fix);
+    }
     for note in cfg.expired_notes() {
         let _ = writeln!(err, "pvelint: info: {note}");
     }
@@ -804,6 +944,10 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         (a.baseline.is_some(), "--baseline"),
         (a.write_baseline.is_some(), "--write-baseline"),
         (a.all_files_in_tree, "--all-files-in-tree"),
+        (a.diff, "--diff"),
+        (a.fix, "--fix"),
+        (a.unsafe_fixes, "--unsafe-fixes"),
+        (a.format == Some(Format::Commands), "--format commands"),
     ];
     if let Some((_, flag)) = refused.iter().find(|(set, _)| *set) {
         let _ = writeln!(err, "pvelint: what-if does not take {flag}: it reports what a change would introduce and resolve, not the findings of the tree as it is");
@@ -828,6 +972,8 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
     })?;
     outcome.introduced = cfg.apply(&outcome.after, std::mem::take(&mut outcome.introduced));
     outcome.resolved = cfg.apply(&outcome.after, std::mem::take(&mut outcome.resolved));
+    // A fix edits the files as they are; what-if reports on a tree that does not exist yet.
+    outcome.introduced.iter_mut().chain(outcome.resolved.iter_mut()).for_each(|d| d.fix = None);
     for (_, path) in &outputs {
         if let Some(msg) = refuse_tree_file(path, &outcome.after, &root) {
             let _ = writeln!(err, "pvelint: {msg}");

@@ -9,6 +9,7 @@ pub mod config;
 pub mod discover;
 pub mod facts;
 pub mod fingerprint;
+pub mod fixes;
 pub mod gen;
 pub mod output;
 pub mod whatif;

@@ -335,6 +335,18 @@ fn incident_with_facts_names_the_move_without_what_if() {
     // Not also reported as "absent" on fun-bedbug: the move is one finding.
     assert!(!text.contains(" N101 "), "{text}");
     insta::assert_snapshot!("incident_with_facts", text);
+    // The fix of the move: only with node facts, `nodes` follows the pool (issue 16).
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_pvelint")).args(args).arg(&repo).output().unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (_, cmds) = run(&["check", "--format", "commands", "--unsafe-fixes", "--select", "N,J108"]);
+    assert!(cmds.contains("\npvesm set local-3TB-backup --nodes still-fawn\n"), "{cmds}");
+    insta::assert_snapshot!("incident_with_facts_commands", cmds);
+    let (code, _) = run(&["check", "--fix", "--unsafe-fixes", "--select", "N102"]);
+    assert_eq!(code, Some(0));
+    let storage = std::fs::read_to_string(repo.join("pve/storage.cfg")).unwrap();
+    assert!(storage.contains("\tnodes still-fawn\n"), "{storage}");
 }
 
 #[test]

@@ -184,7 +184,46 @@ const REGION: Kind = Kind {
 
 const ARTIFACT_CONTENT: Kind = Kind { allowed: &["text", "binary", "rendered", "properties"], required: &[] };
 
+const FIX: Kind = Kind { allowed: &["description", "artifactChanges", "properties"], required: &["artifactChanges"] };
+const ARTIFACT_CHANGE: Kind = Kind {
+    allowed: &["artifactLocation", "replacements", "properties"],
+    required: &["artifactLocation", "replacements"],
+};
+const REPLACEMENT: Kind =
+    Kind { allowed: &["deletedRegion", "insertedContent", "properties"], required: &["deletedRegion"] };
+
 const LEVELS: &[&str] = &["none", "note", "warning", "error"];
+
+/// A result's `fixes`: each with at least one artifact change, each change with at least
+/// one replacement whose deleted region has lines (1-based) or a byte offset (0-based).
+fn check_fixes(v: &Value, at: &str) {
+    for (i, f) in array(v, at).iter().enumerate() {
+        let at = format!("{at}[{i}]");
+        let f = object(f, &FIX, &at);
+        if let Some(d) = f.get("description") {
+            check_message(d, &format!("{at}.description"));
+        }
+        let changes = array(&f["artifactChanges"], &at);
+        assert!(!changes.is_empty(), "{at}: artifactChanges needs an item");
+        for (j, c) in changes.iter().enumerate() {
+            let at = format!("{at}.artifactChanges[{j}]");
+            let c = object(c, &ARTIFACT_CHANGE, &at);
+            let al = object(&c["artifactLocation"], &ARTIFACT_LOCATION, &at);
+            check_uri_reference(string(&al["uri"], &at), &at);
+            for (k, r) in array(&c["replacements"], &at).iter().enumerate() {
+                let at = format!("{at}.replacements[{k}]");
+                let r = object(r, &REPLACEMENT, &at);
+                let d = object(&r["deletedRegion"], &REGION, &format!("{at}.deletedRegion"));
+                int_at_least(&d["startLine"], 1, &at);
+                int_at_least(&d["byteOffset"], 0, &at);
+                int_at_least(&d["byteLength"], 0, &at);
+                if let Some(ic) = r.get("insertedContent") {
+                    object(ic, &ARTIFACT_CONTENT, &format!("{at}.insertedContent"));
+                }
+            }
+        }
+    }
+}
 
 fn object<'a>(v: &'a Value, kind: &Kind, at: &str) -> &'a serde_json::Map<String, Value> {
     let o = v.as_object().unwrap_or_else(|| panic!("{at}: not an object: {v}"));
@@ -365,6 +404,9 @@ fn check_sarif(v: &Value) -> usize {
         if let Some(p) = o.get("properties") {
             check_property_bag(p, &format!("{at}.properties"));
         }
+        if let Some(f) = o.get("fixes") {
+            check_fixes(f, &format!("{at}.fixes"));
+        }
     }
     results.len()
 }
@@ -387,6 +429,10 @@ fn sarif_matches_the_2_1_0_schema() {
         .map(|r| r["partialFingerprints"][formats::FINGERPRINT_KEY].as_str().unwrap())
         .collect();
     assert_eq!(fps.len(), diags.len());
+    // The incident's fix (J108) is carried as SARIF `fixes`.
+    let with_fix = v["runs"][0]["results"].as_array().unwrap().iter().filter(|r| r.get("fixes").is_some()).count();
+    assert_eq!(with_fix, diags.iter().filter(|d| d.fix.is_some()).count());
+    assert!(with_fix > 0);
 }
 
 #[test]
@@ -485,4 +531,16 @@ fn incident_gitlab() {
         assert!(fps.insert(i["fingerprint"].as_str().unwrap().to_string()), "fingerprints are unique");
     }
     insta::assert_snapshot!("incident_gitlab", out);
+}
+
+/// `--format commands` on the incident (all fixes, as with `--unsafe-fixes`): one comment
+/// per finding with a fix, then its command; nothing else.
+#[test]
+fn incident_commands() {
+    let (tree, diags) = incident();
+    let out = formats::commands(&tree, &diags);
+    for line in out.lines() {
+        assert!(line.is_empty() || line.starts_with('#') || line.starts_with("pvesh "), "{line:?}");
+    }
+    insta::assert_snapshot!("incident_commands", out);
 }

@@ -12,6 +12,8 @@
 //! unless the case lists that code in a file `expect-syntax` (one code per line), so that
 //! a typo in a fixture cannot go unseen.
 
+mod common;
+
 use pvelint::output::{self as render, FullStyle, Links};
 use pvelint::whatif::Change;
 use pvelint_parse::TreeInput;
@@ -183,6 +185,146 @@ fn rule_cases() {
             }, {
                 insta::assert_snapshot!(format!("{code}__{}", name), text);
             });
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The findings of a case, linted as `lint_case` does but without its checks (the tree
+/// after fixes), and their fingerprints.
+fn relint(code: &str, dir: &Path) -> (pvelint_parse::Tree, Vec<pvelint_parse::Diagnostic>, Vec<String>) {
+    let enabled = |m: &pvelint_rules::RuleMeta| m.code == code || m.code.starts_with('P');
+    let (tree, diags) = pvelint::lint(read_case(dir), enabled);
+    let fps = pvelint::fingerprint::fingerprints(&tree, &diags);
+    (tree, diags, fps)
+}
+
+/// Fixes, generically, for every case of every code: the fixes a rule offers agree with
+/// what it declares (`fix = Safe/Unsafe` in `declare_rule!`, the `## Automatic fix` of
+/// its document); every code that declares a fix offers one in a fail case; and for each
+/// case with fixes, applied (unsafe ones too) to a scratch copy through the CLI's writer:
+/// only the lines the edits touch change (byte-precise), the fixed findings are gone and
+/// no finding appeared, and fixing again changes nothing (idempotent). The diff of each
+/// case is an insta snapshot `fixes/<CODE>__<case>`.
+#[test]
+fn fixes_are_precise_idempotent_and_remove_their_findings() {
+    use pvelint_parse::Applicability;
+    use pvelint_rules::fix;
+    let mut failures = Vec::new();
+    let mut offered: std::collections::BTreeSet<String> = Default::default();
+    for (code, list) in cases() {
+        if code.starts_with('M') {
+            continue; // what-if cases: a fix edits files, not a scenario
+        }
+        let declared = all_meta().into_iter().find(|m| m.code == code).and_then(|m| m.fix);
+        for (name, dir) in list {
+            if dir.join("whatif.args").exists() {
+                continue;
+            }
+            let enabled = |m: &pvelint_rules::RuleMeta| m.code == code || m.code.starts_with('P');
+            let input = read_case(&dir);
+            let lint = |t: &pvelint_parse::Tree| pvelint::lint_tree(t, &enabled);
+            let (tree, diags) = pvelint::lint(input.clone(), enabled);
+            let own: Vec<_> = diags.iter().filter(|d| d.code == code && d.fix.is_some()).collect();
+            for d in &own {
+                let a = d.fix.as_ref().map(|f| f.applicability);
+                let ok = match declared {
+                    None => false,
+                    Some(Applicability::Safe) => true,
+                    Some(Applicability::Unsafe) => a == Some(Applicability::Unsafe),
+                };
+                if !ok {
+                    failures.push(format!("{code}/{name}: offers a {a:?} fix, but the rule declares {declared:?}"));
+                }
+            }
+            if own.is_empty() {
+                continue;
+            }
+            offered.insert(code.clone());
+            // Byte-precise: in one pass, only the lines the edits touch differ.
+            let (edits, _) = fix::plan(&diags, true, &|_| true);
+            for f in &tree.files {
+                let mine: Vec<_> = edits.iter().filter(|e| e.span.file == f.id).cloned().collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let new = fix::apply_edits(&f.text, &mine);
+                // Lines no edit touches (1-based), each with its line ending.
+                let touched: std::collections::BTreeSet<usize> = mine
+                    .iter()
+                    .flat_map(|e| f.line_col(e.span.start).0..=f.line_col(e.span.end.max(e.span.start + 1) - 1).0)
+                    .collect();
+                let kept: Vec<&str> = f
+                    .text
+                    .split_inclusive('\n')
+                    .enumerate()
+                    .filter(|(i, _)| !touched.contains(&(i + 1)))
+                    .map(|(_, l)| l)
+                    .collect();
+                // …are in the fixed text, byte for byte and in order.
+                let mut rest = new.split_inclusive('\n');
+                if !kept.iter().all(|k| rest.any(|l| l == *k)) {
+                    failures.push(format!("{code}/{name}: {} changed outside the lines its edits touch", f.path));
+                }
+            }
+            // The findings before: all of them, and those the fixes fix.
+            let fps = pvelint::fingerprint::fingerprints(&tree, &diags);
+            let fixed_fps: Vec<&String> =
+                diags.iter().zip(&fps).filter(|(d, _)| fix::wanted(d, true)).map(|(_, fp)| fp).collect();
+            let all_before: std::collections::BTreeSet<&String> = fps.iter().collect();
+            // Apply to a scratch copy through the writer the CLI uses.
+            let scratch = tempfile::tempdir().unwrap();
+            common::copy_tree(&dir, scratch.path());
+            let (_, run) = fix::fix_input(&read_case(scratch.path()), &lint, true, fix::MAX_PASSES);
+            if run.changed.is_empty() || run.unfinished {
+                failures.push(format!("{code}/{name}: fixes changed nothing or did not settle ({run:?})"));
+                continue;
+            }
+            for (path, (old, new)) in &run.changed {
+                if let Err(e) = pvelint::fixes::write(scratch.path(), path, old, new) {
+                    failures.push(format!("{code}/{name}: cannot write {path}: {e}"));
+                }
+            }
+            let (_, _, after) = relint(&code, scratch.path());
+            for fp in &fixed_fps {
+                if after.contains(*fp) {
+                    failures.push(format!("{code}/{name}: a fixed finding is still there after --fix"));
+                }
+            }
+            for fp in &after {
+                if !all_before.contains(fp) {
+                    failures.push(format!("{code}/{name}: --fix made a new finding appear"));
+                }
+            }
+            // Idempotent: fixing the fixed tree changes nothing.
+            let (_, again) = fix::fix_input(&read_case(scratch.path()), &lint, true, fix::MAX_PASSES);
+            if !again.changed.is_empty() {
+                failures.push(format!("{code}/{name}: a second --fix changed {:?}", again.changed.keys()));
+            }
+            let diffs: Vec<pvelint::output::diff::FileDiff> = run
+                .changed
+                .iter()
+                .map(|(p, (old, new))| pvelint::output::diff::FileDiff {
+                    path: p,
+                    old,
+                    new,
+                    notes: run.notes.get(p).map_or(&[], Vec::as_slice),
+                })
+                .collect();
+            let text = pvelint::output::diff::diff(&diffs);
+            insta::with_settings!({
+                snapshot_path => "snapshots/fixes",
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                description => format!("{code}/{name}: --diff --unsafe-fixes"),
+            }, {
+                insta::assert_snapshot!(format!("{code}__{}", name), text);
+            });
+        }
+    }
+    for m in all_meta().iter().filter(|m| m.fix.is_some()) {
+        if !offered.contains(m.code) {
+            failures.push(format!("{} declares a fix but no fail case shows one", m.code));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -92,8 +92,8 @@ fn secrets_never_appear_in_any_output_format() {
     secret_tree(d.path());
     let root = d.path().to_str().unwrap();
     let mut seen_findings = false;
-    for format in ["full", "concise", "json", "sarif", "github", "gitlab"] {
-        for extra in [&[][..], &["--color", "always"][..], &["--select", "P"][..]] {
+    for format in ["full", "concise", "json", "sarif", "github", "gitlab", "commands"] {
+        for extra in [&[][..], &["--color", "always"][..], &["--select", "P"][..], &["--unsafe-fixes"][..]] {
             let mut args = vec!["check", root, "--format", format];
             args.extend_from_slice(extra);
             let out = pvelint(&args, d.path());
@@ -107,6 +107,7 @@ fn secrets_never_appear_in_any_output_format() {
         vec!["what-if", root, "--move-guest", "100=b", "--format", "json"],
         vec!["check", "storage.cfg", "user.cfg", "--format", "full"],
         vec!["check", root, "--statistics", "--format", "concise"],
+        vec!["check", root, "--diff", "--unsafe-fixes"],
     ] {
         let out = pvelint(&args, d.path());
         assert_no_canary(&out, &format!("{args:?}"));
@@ -192,6 +193,9 @@ fn the_tree_is_never_written() {
         vec!["check", "storage.cfg", "nodes/a/lxc/100.conf", "--format", "sarif"],
         vec!["check", r, "--format", "github", "--statistics"],
         vec!["check", r, "--format", "gitlab"],
+        vec!["check", r, "--diff", "--unsafe-fixes"],
+        vec!["check", r, "--format", "commands", "--unsafe-fixes"],
+        vec!["check", r, "--fix", "--vzdump-conf", &attach],
         vec!["what-if", r, "--move-guest", "100=b", "--format", "json"],
         vec!["what-if", r, "--remove-node", "a"],
         vec!["what-if", r, "--remove-storage", "pbs1", "--disable-storage", "local", "--format", "concise"],

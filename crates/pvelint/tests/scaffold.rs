@@ -40,7 +40,14 @@ fn new_rule_writes_file_document_cases_and_table_line_in_order() {
     let doc = std::fs::read_to_string(root.join("rules/G199.md")).unwrap();
     assert!(doc.starts_with("# G199 volume-on-the-moon\n"));
     assert!(doc.ends_with("## History\n- 9.8.7: added.\n"), "{doc}");
-    for h in ["## What it finds", "## Why it matters", "## Example", "## How to fix", "## Related"] {
+    for h in [
+        "## What it finds",
+        "## Why it matters",
+        "## Example",
+        "## How to fix",
+        "## Automatic fix\nNone: TODO",
+        "## Related",
+    ] {
         assert!(doc.contains(h), "document lacks {h}");
     }
     for case in ["fail_example", "pass_example"] {

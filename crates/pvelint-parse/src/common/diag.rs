@@ -48,6 +48,84 @@ pub struct Diagnostic {
     pub object: Option<String>,
     /// The key (or other part of the object) the finding is about, for fingerprints.
     pub key: Option<String>,
+    /// The automatic fix, when the rule offers one (`--diff`, `--fix`, `--format
+    /// commands`; docs/user-guide.md "Fixing findings").
+    pub fix: Option<Box<Fix>>,
+}
+
+/// Whether applying a fix keeps what Proxmox does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Proxmox reads the fixed file exactly as it read the old one, with the meaning the
+    /// admin visibly intended.
+    Safe,
+    /// The fix changes what Proxmox does (applied only with `--unsafe-fixes`).
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// One replacement of a byte range of one file (`span.file`). An empty span inserts,
+/// an empty replacement deletes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+/// An automatic fix of a finding: byte-precise edits of the tree's files and, where
+/// Proxmox has one, the command line that makes the same change on a live cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does, in one sentence ("remove the `dumpdir` line").
+    pub message: String,
+    /// Sorted by span; never overlapping one another.
+    pub edits: Vec<Edit>,
+    /// The Proxmox command line (shell-quoted) that applies the fix on a live cluster.
+    pub command: Option<String>,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, message: impl Into<String>, mut edits: Vec<Edit>) -> Self {
+        edits.sort();
+        Fix { applicability, message: message.into(), edits, command: None }
+    }
+
+    pub fn safe(message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix::new(Applicability::Safe, message, edits)
+    }
+
+    pub fn unsafe_(message: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix::new(Applicability::Unsafe, message, edits)
+    }
+
+    pub fn with_command(mut self, command: impl Into<String>) -> Self {
+        self.command = Some(command.into());
+        self
+    }
+}
+
+impl Edit {
+    pub fn replace(span: Span, replacement: impl Into<String>) -> Self {
+        Edit { span, replacement: replacement.into() }
+    }
+
+    pub fn delete(span: Span) -> Self {
+        Edit { span, replacement: String::new() }
+    }
+
+    pub fn insert(file: crate::span::FileId, at: u32, text: impl Into<String>) -> Self {
+        Edit { span: Span { file, start: at, end: at }, replacement: text.into() }
+    }
 }
 
 impl Diagnostic {
@@ -68,6 +146,7 @@ impl Diagnostic {
             help: None,
             object: None,
             key: None,
+            fix: None,
         }
     }
 
@@ -88,6 +167,17 @@ impl Diagnostic {
 
     pub fn with_key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(Box::new(fix));
+        self
+    }
+
+    /// [`Diagnostic::with_fix`] when there is one.
+    pub fn with_fix_opt(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix.map(Box::new);
         self
     }
 

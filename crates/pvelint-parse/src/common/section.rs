@@ -5,7 +5,7 @@
 //!
 //! Source: pve-common `src/PVE/SectionConfig.pm` → `parse_config`, `check_value`, `check_config`.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Edit, Fix};
 use crate::source::SourceFile;
 use crate::span::{Span, Spanned};
 use crate::syntax;
@@ -105,7 +105,9 @@ pub fn parse_sections(
 ) -> Vec<RawSection> {
     let lines: Vec<(Span, &str)> = file.lines().collect();
     let mut sections = Vec::new();
-    if file.text.contains('\r') {
+    // The CR finding and where this file's findings start: its fix is safe only when no
+    // section of the file was merged into another (checked once the file is parsed).
+    let crlf_at = file.text.contains('\r').then(|| {
         let first_cr = file.text.find('\r').unwrap_or(0);
         diags.push(
             syntax::CRLF
@@ -113,7 +115,8 @@ pub fn parse_sections(
                 .with_help("convert the file to LF line endings (`dos2unix`)")
                 .with_object("file"),
         );
-    }
+        diags.len() - 1
+    });
     let mut i = 0;
     while i < lines.len() {
         let (span, line) = lines[i];
@@ -137,8 +140,10 @@ pub fn parse_sections(
         let mut section = RawSection { kind, id, header: span, props: Vec::new(), swallowed: Vec::new() };
         // The last ignored header of this section and the index of its P002 finding.
         let mut ignored: Option<(Spanned<String>, usize)> = None;
-        // Whitespace-only lines seen in this section and not yet known to be harmful.
-        let mut pending_blank: Vec<Span> = Vec::new();
+        // Whitespace-only lines seen in this section and not yet known to be harmful, and
+        // whether a line the section reads follows them (emptying them would then cut
+        // that line off the section: no fix).
+        let mut pending_blank: Vec<(Span, bool)> = Vec::new();
         while i < lines.len() {
             let (span, line) = lines[i];
             if line.is_empty() || line == "0" {
@@ -160,9 +165,11 @@ pub fn parse_sections(
                 continue;
             }
             if line.trim_matches(is_perl_space).is_empty() {
-                pending_blank.push(span);
+                pending_blank.push((span, false));
                 continue;
             }
+            let before_header = pending_blank.last().is_some_and(|(_, followed)| !followed);
+            pending_blank.iter_mut().for_each(|(_, followed)| *followed = true);
             if let Some((k, v)) = match_property(line) {
                 let key = &line[k.0..k.1];
                 if key.len() > 1 && key.ends_with(':') && v.is_some_and(|v| !line[v.0..v.1].contains(is_perl_space)) {
@@ -199,13 +206,27 @@ pub fn parse_sections(
                     None => section.props.push(prop),
                 }
             } else if match_header(line).is_some() {
-                for b in pending_blank.drain(..) {
-                    diags.push(
-                        syntax::BLANK_LINE_NOT_EMPTY
-                            .at(b, "this line looks empty but holds whitespace, so it does not end the section and the next header is not read")
-                            .with_help("remove the spaces, tabs or CR so that the line is exactly empty"),
-                    );
+                let last = pending_blank.len();
+                for (n, (b, _)) in pending_blank.drain(..).enumerate() {
+                    let mut d = syntax::BLANK_LINE_NOT_EMPTY
+                        .at(b, "this line looks empty but holds whitespace, so it does not end the section and the next header is not read")
+                        .with_help("remove the spaces, tabs or CR so that the line is exactly empty");
+                    // The separator right before the header: emptying it lets Proxmox read
+                    // the header, which changes what it does.
+                    if before_header && n + 1 == last {
+                        d = d.with_fix(Fix::unsafe_(
+                            "empty the line, so that the next header starts a section of its own",
+                            vec![Edit::delete(b)],
+                        ));
+                    }
+                    diags.push(d);
                 }
+                let separate = (!before_header).then(|| {
+                    Fix::unsafe_(
+                        "insert an empty line before the header, so that it starts a section of its own",
+                        vec![Edit::insert(file.id, span.start, "\n")],
+                    )
+                });
                 diags.push(
                     syntax::HEADER_WITHOUT_SEPARATOR
                         .at(
@@ -218,6 +239,9 @@ pub fn parse_sections(
                         .with_label(section.header, "the section that absorbs the keys")
                         .with_help("separate sections with an exactly empty line"),
                 );
+                if let (Some(fix), Some(d)) = (separate, diags.last_mut()) {
+                    d.fix = Some(Box::new(fix));
+                }
                 let header = line.trim_matches(is_perl_space).to_string();
                 let header = match match_header(line) {
                     Some((_, id)) => line[id.0..id.1].to_string(),
@@ -238,19 +262,48 @@ pub fn parse_sections(
                 );
             }
         }
-        for b in pending_blank {
-            diags.push(
-                syntax::BLANK_LINE_NOT_EMPTY
-                    .at(b, "this line looks empty but holds whitespace; Proxmox warns about it and it does not end the section")
-                    .with_severity(crate::Severity::Info)
-                    .with_help("remove the spaces, tabs or CR so that the line is exactly empty"),
-            );
+        for (b, followed) in pending_blank {
+            let mut d = syntax::BLANK_LINE_NOT_EMPTY
+                .at(b, "this line looks empty but holds whitespace; Proxmox warns about it and it does not end the section")
+                .with_severity(crate::Severity::Info)
+                .with_help("remove the spaces, tabs or CR so that the line is exactly empty");
+            // Nothing the section reads follows: the section ends at the same place.
+            if !followed {
+                d = d.with_fix(Fix::safe("empty the line", vec![Edit::delete(b)]));
+            }
+            diags.push(d);
         }
         if skip.is_none() {
             sections.push(section);
         }
     }
+    if let Some(at) = crlf_at {
+        crlf_fix(file, &mut diags[at..]);
+    }
     sections
+}
+
+/// P003's fix: every CR before a LF removed (a lone CR elsewhere: no fix). Safe when no
+/// section of the file was merged into another (no P002, P014, or P001 error among the
+/// file's findings `after`, which start with the P003 finding), unsafe otherwise: the
+/// sections then separate.
+fn crlf_fix(file: &SourceFile, after: &mut [Diagnostic]) {
+    let bytes = file.text.as_bytes();
+    let crs: Vec<usize> = (0..bytes.len()).filter(|&i| bytes[i] == b'\r').collect();
+    if crs.iter().any(|&i| bytes.get(i + 1) != Some(&b'\n')) {
+        return;
+    }
+    let merged = after.iter().any(|d| {
+        d.code == syntax::HEADER_WITHOUT_SEPARATOR.code
+            || d.code == syntax::SECTION_SWALLOWED.code
+            || (d.code == syntax::BLANK_LINE_NOT_EMPTY.code && d.severity == crate::Severity::Error)
+    });
+    let edits = crs.iter().map(|&i| Edit::delete(Span::new(file.id, i, i + 1))).collect();
+    let message = "convert the file to LF line endings";
+    let fix = if merged { Fix::unsafe_(message, edits) } else { Fix::safe(message, edits) };
+    if let Some(d) = after.first_mut() {
+        d.fix = Some(Box::new(fix));
+    }
 }
 
 fn outside_line(span: Span, line: &str, diags: &mut Vec<Diagnostic>) {

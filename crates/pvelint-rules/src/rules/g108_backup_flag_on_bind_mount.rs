@@ -3,14 +3,37 @@
 use crate::context::Context;
 use pvelint_parse::guest::VolumeTarget;
 use pvelint_parse::vzdump_opts::parse_boolean;
-use pvelint_parse::Diagnostic;
+use pvelint_parse::{Diagnostic, Edit, Fix};
+
+/// The mount point's value without its `backup=…` options: the file edit replaces the
+/// value, and `pct set` takes the whole property string. None for a value with quotes
+/// (a part could hold a comma).
+fn without_backup(v: &crate::context::GuestVolume) -> Option<Fix> {
+    let config = &v.guest.config;
+    let entry = config.entry_of(v.vol);
+    let value = config.value(entry);
+    if value.contains('"') {
+        return None;
+    }
+    let kept: Vec<&str> = value.split(',').filter(|p| p.split_once('=').is_none_or(|(k, _)| k.trim() != "backup")).collect();
+    let new = kept.join(",");
+    let fix = Fix::safe(
+        format!("remove `backup=1` from {}, where it has no effect", v.key()),
+        vec![Edit::replace(entry.value, new.clone())],
+    );
+    Some(match crate::fix::command(&["pct", "set", &v.guest.vmid.to_string(), &format!("--{}", v.key()), &new]) {
+        Some(c) => fix.with_command(c),
+        None => fix,
+    })
+}
 
 crate::declare_rule!(
     BackupFlagOnBindMount,
     "G108",
     "backup-flag-on-bind-mount",
     Warning,
-    "`backup=1` on a container bind or device mount point: vzdump never includes it."
+    "`backup=1` on a container bind or device mount point: vzdump never includes it.",
+    fix = Safe
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -38,7 +61,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_label(v.vol.value, "not a storage volume")
             .with_help("back the host directory up separately (on the host, or with a storage volume mount point instead of a bind mount), and remove `backup=1` so the config says what happens")
             .with_object(format!("guest:{}", v.guest.vmid))
-            .with_key(v.key()),
+            .with_key(v.key())
+            .with_fix_opt(without_backup(&v)),
         );
     }
 }

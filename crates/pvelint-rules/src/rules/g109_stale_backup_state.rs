@@ -4,14 +4,15 @@
 
 use crate::context::Context;
 use pvelint_parse::guest::SectionKind;
-use pvelint_parse::{Diagnostic, Span};
+use pvelint_parse::{Diagnostic, Edit, Fix, Span};
 
 crate::declare_rule!(
     StaleBackupState,
     "G109",
     "stale-backup-state",
     Warning,
-    "A guest config holds traces of a crashed or hung backup (`lock: backup`, a container's `[vzdump]` snapshot, fleecing images)."
+    "A guest config holds traces of a crashed or hung backup (`lock: backup`, a container's `[vzdump]` snapshot, fleecing images).",
+    fix = Unsafe
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -70,6 +71,18 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_object(format!("guest:{}", g.vmid))
             .with_key(if locked { "lock" } else { "snapstate" });
         d = d.with_related(found.iter().skip(1), |(s, m)| (*s, m.clone()));
+        // Only a lone lock has a fix: leftover snapshots and images need a decision.
+        if locked && found.len() == 1 {
+            let tool = if Context::is_ct(g) { "pct" } else { "qm" };
+            let mut fix = Fix::unsafe_(
+                "remove the `lock: backup` line (only once no backup of the guest runs)",
+                vec![Edit::delete(crate::fix::whole_line(ctx.tree.file(g.file), span))],
+            );
+            if let Some(c) = crate::fix::command(&[tool, "unlock", &g.vmid.to_string()]) {
+                fix = fix.with_command(c);
+            }
+            d = d.with_fix(fix);
+        }
         out.push(d);
     }
 }

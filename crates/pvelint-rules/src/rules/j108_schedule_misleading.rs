@@ -5,14 +5,31 @@
 use pvelint_parse::text::join_and;
 use crate::context::Context;
 use pvelint_parse::calendar::CalendarEvent;
-use pvelint_parse::Diagnostic;
+use pvelint_parse::{Diagnostic, Edit, Fix, Spanned};
+
+/// The schedule written as it seems to be meant; the API sets a job's schedule by its ID.
+fn rewrite(id: &str, sched: &Spanned<String>, meant: &str) -> Option<Fix> {
+    if sched.span.len() != sched.value.len() {
+        return None;
+    }
+    let fix = Fix::unsafe_(
+        format!("write the schedule as it seems to be meant: '{meant}'"),
+        vec![Edit::replace(sched.span, meant)],
+    );
+    let path = format!("/cluster/backup/{id}");
+    Some(match crate::fix::command(&["pvesh", "set", &path, "--schedule", meant]) {
+        Some(c) => fix.with_command(c),
+        None => fix,
+    })
+}
 
 crate::declare_rule!(
     ScheduleMisleading,
     "J108",
     "schedule-misleading",
     Warning,
-    "A backup job's schedule is valid but means other times than it seems to (`30` is hourly, `2:30,22:30` is 02:22:30 and 02:30:30)."
+    "A backup job's schedule is valid but means other times than it seems to (`30` is hourly, `2:30,22:30` is 02:22:30 and 02:30:30).",
+    fix = Unsafe
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -21,10 +38,14 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         let (Some(sched), Some(Ok(ev))) = (&job.schedule, &job.calendar) else { continue };
         let text = ev.text.as_str();
         let real = ev.describe();
+        let mut fix = None;
         let (message, help) = if let Some(times) = written_times(text) {
             let seen: Vec<String> = times.iter().map(|(h, m)| format!("{h:02}:{m:02}")).collect();
             let help = match suggestion(text, &times) {
-                Some(s) => format!("to run at {}, write 'schedule {s}' (one hour list, one minute)", join_and(&seen)),
+                Some(s) => {
+                    fix = rewrite(&job.id.value, sched, &s);
+                    format!("to run at {}, write 'schedule {s}' (one hour list, one minute)", join_and(&seen))
+                }
                 None => "a schedule has one hour list and one minute list: use times that share the minute (e.g. '2,22:30'), or one job per time".to_string(),
             };
             (
@@ -52,7 +73,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             continue;
         };
-        out.push(META.at(sched.span, message).with_help(help).with_object(job.object()).with_key("schedule"));
+        let d = META.at(sched.span, message).with_help(help).with_object(job.object()).with_key("schedule");
+        out.push(match fix {
+            Some(f) => d.with_fix(f),
+            None => d,
+        });
     }
 }
 

@@ -2,14 +2,15 @@
 //! in a backup job (the job fails).
 
 use crate::context::Context;
-use pvelint_parse::{Diagnostic, Severity};
+use pvelint_parse::{Diagnostic, Edit, Fix, Severity};
 
 crate::declare_rule!(
     StorageAndDumpdirTogether,
     "J111",
     "storage-and-dumpdir-together",
     Warning,
-    "`storage` and `dumpdir` are both set: vzdump.conf ignores `dumpdir`; a job with both fails."
+    "`storage` and `dumpdir` are both set: vzdump.conf ignores `dumpdir`; a job with both fails.",
+    fix = Safe
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -25,6 +26,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             )
             .with_label(st.span, "this wins")
             .with_help("remove one of the two lines")
+            .with_fix(Fix::safe(
+                "remove the `dumpdir` line, which vzdump ignores beside `storage`",
+                vec![Edit::delete(crate::fix::whole_line(ctx.tree.file(dd.span.file), dd.span))],
+            ))
             .with_object(format!("node:{node}"))
             .with_key("dumpdir"),
         );

@@ -4,15 +4,34 @@ use crate::backing::{presence, some_of, Presence};
 use crate::context::Context;
 use crate::Diagnostic;
 use pvelint_parse::storage::Storage;
-use pvelint_parse::Span;
+use pvelint_parse::{Edit, Fix, Span};
 
 crate::declare_rule!(
     StorageBackingOnUnlistedNode,
     "N102",
     "storage-backing-on-unlisted-node",
     Error,
-    "A storage's pool is imported on a node its nodes list leaves out, and missing on the nodes it lists: the pool moved, the config did not."
+    "A storage's pool is imported on a node its nodes list leaves out, and missing on the nodes it lists: the pool moved, the config did not.",
+    fix = Unsafe
 );
+
+/// The fix: `nodes` lists the nodes whose facts show the backing (and no other). The
+/// written value is replaced when it was read verbatim.
+fn follow_the_pool(s: &Storage, now_on: &[&str]) -> Option<Fix> {
+    let written = s.section.as_ref()?.get("nodes")?;
+    if written.span.len() != written.value.len() {
+        return None;
+    }
+    let list = now_on.join(",");
+    let fix = Fix::unsafe_(
+        format!("list the nodes whose facts show the backing in `nodes`: {list}"),
+        vec![Edit::replace(written.span, list.clone())],
+    );
+    Some(match crate::fix::command(&["pvesm", "set", &s.id, "--nodes", &list]) {
+        Some(c) => fix.with_command(c),
+        None => fix,
+    })
+}
 
 /// At most this many places that still point at the old node are labelled.
 const MAX_LABELS: usize = 5;
@@ -62,7 +81,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 s.id,
                 now_on.join(",")
             ))
-            .with_object(s.object());
+            .with_object(s.object())
+            .with_fix_opt(follow_the_pool(s, &now_on));
         for n in &now_on {
             if let Some(nf) = ctx.tree.facts.get(*n) {
                 let at = nf.zfs_pools.first().copied().unwrap_or(nf.node_span);

@@ -1,14 +1,34 @@
 //! S101: a storage's `nodes` list names a node that is not in the cluster.
 
 use crate::context::{list_items, Context};
-use pvelint_parse::{Diagnostic, Severity};
+use pvelint_parse::{Diagnostic, Edit, Fix, Severity, Spanned};
+
+/// The fix of every finding about one storage: its `nodes` list without the unknown
+/// names. None when no listed node is known (which node should hold the storage is a
+/// decision) or the value was not read verbatim.
+fn drop_unknown(ctx: &Context, id: &str, written: &Spanned<String>, items: &[Spanned<String>]) -> Option<Fix> {
+    let known: Vec<&str> = items.iter().filter(|n| !ctx.node_unknown(&n.value)).map(|n| n.value.as_str()).collect();
+    if known.is_empty() || written.span.len() != written.value.len() {
+        return None;
+    }
+    let list = known.join(",");
+    let fix = Fix::unsafe_(
+        format!("keep only the cluster nodes in `nodes`: {list}"),
+        vec![Edit::replace(written.span, list.clone())],
+    );
+    Some(match crate::fix::command(&["pvesm", "set", id, "--nodes", &list]) {
+        Some(c) => fix.with_command(c),
+        None => fix,
+    })
+}
 
 crate::declare_rule!(
     StorageNodeUnknown,
     "S101",
     "storage-node-unknown",
     Error,
-    "A storage's `nodes` list names a node that is not a cluster node."
+    "A storage's `nodes` list names a node that is not a cluster node.",
+    fix = Unsafe
 );
 
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
@@ -24,6 +44,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let known: Vec<String> = kept.value.iter().filter(|n| !ctx.node_unknown(n)).map(|n| format!("'{n}'")).collect();
+        let fix = drop_unknown(ctx, &s.id, written, &items);
         for n in unknown {
             let (effect, severity) = if known.is_empty() {
                 (
@@ -51,7 +72,10 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                     n.value
                 ))
                 .with_object(s.object());
-            out.push(d);
+            out.push(match &fix {
+                Some(f) => d.with_fix(f.clone()),
+                None => d,
+            });
         }
     }
 }

@@ -3,14 +3,15 @@
 
 use crate::context::Context;
 use pvelint_parse::storage::{ContentType, StorageType};
-use pvelint_parse::{Diagnostic, Severity, Span};
+use pvelint_parse::{Diagnostic, Edit, Fix, Severity, Span};
 
 crate::declare_rule!(
     StorageMaxfiles,
     "S105",
     "storage-maxfiles",
     Warning,
-    "`maxfiles` is set; PVE 9 removed it, so that retention limit no longer applies."
+    "`maxfiles` is set; PVE 9 removed it, so that retention limit no longer applies.",
+    fix = Unsafe
 );
 
 /// The fix, in the syntax of the file: `sep` is `" "` (storage.cfg, jobs.cfg) or `": "`
@@ -22,6 +23,46 @@ fn help(sep: &str, sev: Severity) -> String {
     } else {
         format!("replace `maxfiles{sep}N` with `prune-backups{sep}keep-last=N` (`maxfiles{sep}0` meant keep-all=1)")
     }
+}
+
+/// The fix: the `maxfiles` line rewritten as the `prune-backups` it meant (`sep` between
+/// key and value as the file writes it), or removed where `prune-backups` is set already.
+/// `line` is the line without its newline; `command` the Proxmox command line (words),
+/// completed with the options.
+fn fix(ctx: &Context, line: Span, value: &str, sep: &str, has_prune: bool, command: Option<Vec<String>>) -> Option<Fix> {
+    let file = ctx.tree.file(line.file);
+    let value = value.trim();
+    if !value.bytes().all(|b| b.is_ascii_digit()) || value.is_empty() {
+        return None;
+    }
+    // PVE 9's API knows no `maxfiles` (`--delete maxfiles` fails: pve-storage
+    // `API2/Storage/Config.pm` "no such option", pve-manager `API2/Backup.pm` "unknown
+    // option"); its parser drops the key, so the next write of the file removes it.
+    let mut opts: Vec<String> = Vec::new();
+    if ctx.tree.pve_version < 9 {
+        opts.extend(["--delete".to_string(), "maxfiles".to_string()]);
+    }
+    let fix = if has_prune {
+        Fix::unsafe_(
+            "remove the `maxfiles` line: `prune-backups` is set",
+            vec![Edit::delete(crate::fix::whole_line(file, line))],
+        )
+    } else {
+        let meant = was(value);
+        opts.extend(["--prune-backups".to_string(), meant.clone()]);
+        Fix::unsafe_(
+            format!("replace `maxfiles` with `prune-backups {meant}`"),
+            vec![crate::fix::replace_line_body(file, line, &format!("prune-backups{sep}{meant}"))],
+        )
+    };
+    let command = command.filter(|_| !opts.is_empty()).and_then(|mut words| {
+        words.extend(opts);
+        crate::fix::command(&words.iter().map(String::as_str).collect::<Vec<_>>())
+    });
+    Some(match command {
+        Some(c) => fix.with_command(c),
+        None => fix,
+    })
 }
 
 /// Where `maxfiles` no longer changes anything: why, for an info. pve8to9 still fails on
@@ -135,7 +176,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_severity(severity(ctx, sev))
             .with_help(help(" ", sev))
             .with_object(s.object())
-            .with_key("maxfiles"),
+            .with_key("maxfiles")
+            .with_fix_opt(sec.key_line("maxfiles").and_then(|line| {
+                let command = ["pvesm", "set", &s.id].map(String::from).to_vec();
+                fix(ctx, line, &v.value, " ", sec.get("prune-backups").is_some(), Some(command))
+            })),
         );
     }
     for (node, conf) in &ctx.tree.vzdump_confs {
@@ -166,7 +211,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             .with_severity(severity(ctx, sev))
             .with_help(help(": ", sev))
             .with_object(format!("node:{node}"))
-            .with_key("maxfiles"),
+            .with_key("maxfiles")
+            .with_fix_opt(conf.line_of("maxfiles").and_then(|(k, _)| {
+                let line = ctx.tree.file(k.span.file).line_span(k.span.start);
+                fix(ctx, line, &v.value, ": ", conf.opts.get("prune-backups").is_some(), None)
+            })),
         );
     }
     if let Some(jobs) = &ctx.tree.jobs {
@@ -196,7 +245,11 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
                 .with_severity(severity(ctx, sev))
                 .with_help(help(" ", sev))
                 .with_object(job.object())
-                .with_key("maxfiles"),
+                .with_key("maxfiles")
+                .with_fix_opt({
+                    let command = ["pvesh", "set", &format!("/cluster/backup/{}", job.id.value)].map(String::from).to_vec();
+                    fix(ctx, span, &v.value, " ", job.opts.get("prune-backups").is_some(), Some(command))
+                }),
             );
         }
     }

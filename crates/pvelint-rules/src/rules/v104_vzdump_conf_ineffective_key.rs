@@ -1,14 +1,16 @@
 //! V104: settings in a node's /etc/vzdump.conf that have no effect there.
 
 use crate::context::Context;
-use pvelint_parse::Diagnostic;
+use crate::fix;
+use pvelint_parse::{Diagnostic, Edit, Fix};
 
 crate::declare_rule!(
     VzdumpConfIneffectiveKey,
     "V104",
     "vzdump-conf-ineffective-key",
     Warning,
-    "A /etc/vzdump.conf setting has no effect there (guest selection keys, `stop`, `quiet`, notes/protection without a storage)."
+    "A /etc/vzdump.conf setting has no effect there (guest selection keys, `stop`, `quiet`, notes/protection without a storage).",
+    fix = Safe
 );
 
 /// Keys accepted in vzdump.conf that vzdump never uses as defaults, and why.
@@ -26,12 +28,17 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for (node, conf) in &ctx.tree.vzdump_confs {
         for (key, why) in INEFFECTIVE {
             let Some((k, _)) = conf.line_of(key) else { continue };
+            let file = ctx.tree.file(k.span.file);
             out.push(
                 META.at(
                     k.span,
                     format!("`{key}` in the vzdump.conf of node '{node}' has no effect: {why}; no backup on this node uses it"),
                 )
                 .with_help(format!("remove the line; set `{key}` on the backup job in jobs.cfg instead"))
+                .with_fix(Fix::safe(
+                    format!("remove the `{key}` line, which no backup uses"),
+                    vec![Edit::delete(fix::whole_line(file, k.span))],
+                ))
                 .with_object(format!("node:{node}"))
                 .with_key(*key),
             );

@@ -297,6 +297,12 @@ pub fn json_schema() -> String {
 /// Writes `text` to `path` through a temporary file in the same directory and a rename,
 /// so a reader never sees half a file.
 pub fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, text, None)
+}
+
+/// [`write_atomic`] with the permissions the new file gets before the rename (`--fix`
+/// keeps a file's mode).
+pub fn write_atomic_with(path: &Path, text: &[u8], permissions: Option<std::fs::Permissions>) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.pvelint-{}.tmp", std::process::id()));
@@ -304,6 +310,9 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
         f.write_all(text)?;
+        if let Some(p) = permissions {
+            f.set_permissions(p)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

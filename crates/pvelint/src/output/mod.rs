@@ -6,13 +6,16 @@
 //! CLI calls. No format calls into another's module. Pure functions over a linted tree:
 //! no I/O, and the same input always gives the same bytes.
 
+pub mod commands;
 pub mod concise;
+pub mod diff;
 pub mod full;
 pub mod github;
 pub mod gitlab;
 pub mod json;
 pub mod sarif;
 
+pub use commands::commands;
 pub use concise::concise;
 pub use full::{full, FullStyle};
 pub use github::github;
@@ -32,6 +35,8 @@ pub enum Format {
     Sarif,
     Github,
     Gitlab,
+    /// The Proxmox commands that apply the fixes on a live cluster (nothing is run).
+    Commands,
 }
 
 /// Where rule documents live: `None` is this version's tag of pvelint's repository
@@ -55,6 +60,7 @@ pub fn render(format: Format, tree: &Tree, diags: &[Diagnostic], style: FullStyl
         Format::Sarif => sarif::sarif(tree, diags, links),
         Format::Github => github::github(tree, diags, links),
         Format::Gitlab => gitlab::gitlab(tree, diags, links),
+        Format::Commands => commands::commands(tree, diags),
         Format::Concise => concise::concise(tree, diags) + &summary_line(&Summary::of(tree, diags)),
         Format::Full => full::full(tree, diags, style, links) + &summary_line(&Summary::of(tree, diags)),
     }
@@ -84,6 +90,7 @@ pub fn render_whatif(
         Format::Sarif => sarif::sarif(tree, introduced, links),
         Format::Github => github::github(tree, introduced, links),
         Format::Gitlab => gitlab::gitlab(tree, introduced, links),
+        Format::Commands => commands::commands(tree, introduced),
         Format::Concise => after("resolved:\n", plan.to_string() + &concise::concise(tree, introduced)),
         Format::Full => {
             after("Resolved by the change:\n", format!("{plan}\n") + &full::full(tree, introduced, style, links))

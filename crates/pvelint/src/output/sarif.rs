@@ -135,6 +135,72 @@ struct SarifResult {
     partial_fingerprints: std::collections::BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<SarifResultProperties>,
+    /// The automatic fix (SARIF 2.1.0 §3.55), when the run would apply one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: SarifText,
+    artifact_changes: Vec<SarifArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifArtifactChange {
+    artifact_location: SarifArtifactLocation,
+    replacements: Vec<SarifReplacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifReplacement {
+    deleted_region: SarifDeletedRegion,
+    inserted_content: SarifText,
+}
+
+/// A region by lines and columns and by bytes (`byteOffset`, `byteLength`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifDeletedRegion {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+    byte_offset: u32,
+    byte_length: u32,
+}
+
+/// A fix as SARIF `fixes`: one artifact change per file, its edits as replacements.
+fn sarif_fix(tree: &Tree, fix: &pvelint_parse::Fix) -> SarifFix {
+    let mut changes: Vec<SarifArtifactChange> = Vec::new();
+    for e in &fix.edits {
+        let uri = uri_path(&tree.file(e.span.file).path);
+        if changes.last().is_none_or(|c| c.artifact_location.uri != uri) {
+            changes.push(SarifArtifactChange {
+                artifact_location: SarifArtifactLocation { uri, uri_base_id: "%SRCROOT%" },
+                replacements: Vec::new(),
+            });
+        }
+        let p = position(tree, e.span);
+        if let Some(c) = changes.last_mut() {
+            c.replacements.push(SarifReplacement {
+                deleted_region: SarifDeletedRegion {
+                    start_line: p.line,
+                    start_column: p.column,
+                    end_line: p.end_line,
+                    end_column: p.end_column,
+                    byte_offset: e.span.start,
+                    byte_length: e.span.end - e.span.start,
+                },
+                inserted_content: SarifText { text: e.replacement.clone() },
+            });
+        }
+    }
+    let kind = fix.applicability.as_str();
+    SarifFix { description: SarifText { text: format!("{} ({kind} fix)", fix.message) }, artifact_changes: changes }
 }
 
 #[derive(Serialize)]
@@ -340,6 +406,7 @@ pub fn sarif(tree: &Tree, diags: &[Diagnostic], links: Links) -> String {
                     .collect(),
                 partial_fingerprints: std::iter::once((FINGERPRINT_KEY, fp)).collect(),
                 properties,
+                fixes: d.fix.iter().map(|f| sarif_fix(tree, f)).collect(),
             }
         })
         .collect();
