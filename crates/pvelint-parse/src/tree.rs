@@ -7,7 +7,8 @@ use crate::diag::Diagnostic;
 use crate::source::{Origin, SourceFile};
 use crate::span::{FileId, Span};
 use crate::{
-    corosync, cron, datacenter, facts, guest, ha, jobs, notifications, replication, storage, syntax, user, vzdump_conf,
+    corosync, cpu_models, cron, datacenter, facts, guest, ha, jobs, notifications, replication, storage, syntax, user,
+    vzdump_conf,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +32,7 @@ pub enum FileKind {
     HaRules,
     User,
     Notifications,
+    CpuModels,
     Guest {
         node: String,
         kind: guest::GuestKind,
@@ -67,6 +69,7 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ["replication.cfg"] => FileKind::Replication,
         ["user.cfg"] => FileKind::User,
         ["notifications.cfg"] => FileKind::Notifications,
+        ["virtual-guest", "cpu-models.conf"] => FileKind::CpuModels,
         ["ha", "resources.cfg"] => FileKind::HaResources,
         ["ha", "groups.cfg"] => FileKind::HaGroups,
         ["ha", "rules.cfg"] => FileKind::HaRules,
@@ -198,6 +201,8 @@ pub struct Tree {
     pub user: Option<user::UserConfig>,
     /// `notifications.cfg` (endpoints and matchers; the private part in `priv/` is never read).
     pub notifications: Option<notifications::Notifications>,
+    /// `virtual-guest/cpu-models.conf`: custom CPU models (`cpu: custom-<name>`).
+    pub cpu_models: Option<cpu_models::CpuModels>,
     pub local_node: Option<String>,
     /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
     /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
@@ -411,6 +416,7 @@ enum Model {
     HaRules(Box<ha::HaRules>),
     User(Box<user::UserConfig>),
     Notifications(Box<notifications::Notifications>),
+    CpuModels(Box<cpu_models::CpuModels>),
     Guest(Box<(std::sync::Arc<guest::GuestConfig>, std::sync::Arc<[guest::VolumeRef]>)>),
 }
 
@@ -432,6 +438,7 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
         FileKind::Notifications => Model::Notifications(Box::new(notifications::parse(&file, &mut d))),
+        FileKind::CpuModels => Model::CpuModels(Box::new(cpu_models::parse(&file, &mut d))),
         FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
@@ -553,6 +560,7 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::HaRules(m)) => tree.ha.rules = Some(*m),
             (_, Model::User(m)) => tree.user = Some(*m),
             (_, Model::Notifications(m)) => tree.notifications = Some(*m),
+            (_, Model::CpuModels(m)) => tree.cpu_models = Some(*m),
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
                 if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {

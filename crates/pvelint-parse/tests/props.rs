@@ -17,8 +17,8 @@ use pvelint_parse::span::{FileId, Span, Spanned};
 use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
-    calendar, corosync, cron, datacenter, guest, ha, jobs, notifications, propstring, replication, storage, user,
-    volume, vzdump_conf, SourceFile,
+    calendar, corosync, cpu_models, cron, datacenter, guest, ha, jobs, notifications, propstring, replication, storage,
+    user, volume, vzdump_conf, SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -288,6 +288,7 @@ file_parser_props! {
     datacenter_never_panics => |f, d| datacenter::parse(&f, &mut d);
     user_never_panics => |f, d| user::parse(&f, &mut d);
     notifications_never_panic => |f, d| notifications::parse(&f, &mut d);
+    cpu_models_never_panic => |f, d| cpu_models::parse(&f, &mut d);
 }
 
 /// A value embedded in a file after a prefix, as the parsers hand values on.
@@ -353,6 +354,7 @@ const TREE_PATHS: &[&str] = &[
     "replication.cfg",
     "user.cfg",
     "notifications.cfg",
+    "virtual-guest/cpu-models.conf",
     "ha/resources.cfg",
     "ha/groups.cfg",
     "ha/rules.cfg",

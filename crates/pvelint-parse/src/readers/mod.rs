@@ -2,6 +2,7 @@
 //! syntax diagnostics out, never failing. `tree::load` picks the reader by path.
 
 pub mod corosync;
+pub mod cpu_models;
 pub mod cron;
 pub mod datacenter;
 pub mod facts;

@@ -30,6 +30,8 @@ crate::rule_table! {
     g109_stale_backup_state::StaleBackupState,
     g110_interrupted_snapshot_operation::InterruptedSnapshotOperation,
     g111_bind_mount_needs_storage_mount::BindMountNeedsStorageMount,
+    g112_cpu_model_undefined::CpuModelUndefined,
+    g113_snapshot_parent_invalid::SnapshotParentInvalid,
     h101_ha_resource_guest_undefined::HaResourceGuestUndefined,
     h102_ha_node_unknown::HaNodeUnknown,
     j101_backup_target_undefined::BackupTargetUndefined,
