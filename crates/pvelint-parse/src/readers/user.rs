@@ -1,8 +1,11 @@
-//! `/etc/pve/user.cfg`: only the `pool:` records are read.
+//! `/etc/pve/user.cfg`: the `pool:` records, the names of `role:` records and the roles
+//! of `acl:` records are read.
 //!
-//! The other records (`user:`, `group:`, `role:`, `acl:`, `token:`, realms…) can hold
-//! personal data or token IDs: they are skipped without looking at them, and no text of
-//! theirs ever goes into the model or a message.
+//! The other records and fields (`user:`, `group:`, `token:`, realms, an ACL's users and
+//! groups, a role's privileges) can hold personal data or token IDs: they are skipped
+//! without looking at them, and no text of theirs ever goes into the model or a message.
+//! A role line is `role:<name>:<privileges>:`; an ACL line is
+//! `acl:<propagate>:<path>:<users and groups>:<roles>:`.
 //!
 //! `PVE::AccessControl::parse_user_config` (pve-access-control): every line is trimmed,
 //! split on `:` and each field trimmed. A pool line is
@@ -35,6 +38,19 @@ pub struct UserConfig {
     /// Pools in file order. A pool written on several lines is one pool (Proxmox merges
     /// the members); its `name` and `line` are those of the first line.
     pub pools: Vec<Pool>,
+    /// The names of `role:` lines, in file order.
+    pub roles: Vec<Spanned<String>>,
+    /// Every role an `acl:` line grants, in file order, with the ACL's path.
+    pub acl_roles: Vec<AclRole>,
+}
+
+/// A role granted by an `acl:` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AclRole {
+    pub role: Spanned<String>,
+    pub path: Spanned<String>,
+    /// The whole line.
+    pub line: Span,
 }
 
 impl UserConfig {}
@@ -79,14 +95,34 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
     let mut by_name: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     // VMID → (pool, span) of the membership Proxmox keeps.
     let mut member: BTreeMap<u32, (String, Span)> = BTreeMap::new();
+    let mut roles = Vec::new();
+    let mut acl_roles = Vec::new();
     for (span, line) in file.lines() {
         let f = fields(line);
         let Some(&(ts, te)) = f.first() else { continue };
-        // Only pool records; anything else is never looked at.
-        if &line[ts..te] != "pool" {
-            continue;
-        }
         let field = |i: usize| f.get(i).map(|&(a, b)| (&line[a..b], span.sub(a, b)));
+        // Only these fields of role and ACL records; anything else is never looked at.
+        match &line[ts..te] {
+            "pool" => {}
+            "role" => {
+                if let Some((name, at)) = field(1).filter(|(n, _)| !n.is_empty()) {
+                    roles.push(Spanned::new(name.to_string(), at));
+                }
+                continue;
+            }
+            "acl" => {
+                let (Some((path, path_at)), Some((list, list_at))) = (field(2), field(4)) else { continue };
+                for (a, b) in crate::ha::split_list(list) {
+                    acl_roles.push(AclRole {
+                        role: Spanned::new(list[a..b].to_string(), list_at.sub(a, b)),
+                        path: Spanned::new(path.to_string(), path_at),
+                        line: span,
+                    });
+                }
+                continue;
+            }
+            _ => continue,
+        }
         let Some((name, name_span)) = field(1) else { continue };
         if !is_pool_name(name) {
             diags.push(
@@ -185,7 +221,7 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> UserConfig {
             }
         }
     }
-    UserConfig { file: file.id, pools }
+    UserConfig { file: file.id, pools, roles, acl_roles }
 }
 
 #[cfg(test)]
@@ -254,6 +290,12 @@ acl:1:/vms/100:alice@pve:PVEVMAdmin:\n";
         let c = parse(&f, &mut d);
         let loc = |s: crate::Span| crate::testutil::range(&f, s);
         let mut out = String::new();
+        for r in &c.roles {
+            out += &format!("role {} @{}\n", r.value, loc(r.span));
+        }
+        for a in &c.acl_roles {
+            out += &format!("acl {} grants {} @{}\n", a.path.value, a.role.value, loc(a.role.span));
+        }
         for p in &c.pools {
             out += &format!("pool {} @{}\n", p.name.value, loc(p.name.span));
             for v in &p.vmids {

@@ -67,6 +67,7 @@ crate::rule_table! {
     s105_storage_maxfiles::StorageMaxfiles,
     s106_glusterfs_storage::GlusterfsStorage,
     s107_zfs_iscsi_provider_unknown::ZfsIscsiProviderUnknown,
+    u101_acl_role_undefined::AclRoleUndefined,
     v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
     v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
