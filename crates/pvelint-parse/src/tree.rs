@@ -6,7 +6,9 @@
 use crate::diag::Diagnostic;
 use crate::source::SourceFile;
 use crate::span::{FileId, Span};
-use crate::{corosync, cron, datacenter, facts, guest, ha, jobs, replication, storage, syntax, user, vzdump_conf};
+use crate::{
+    corosync, cron, datacenter, facts, guest, ha, jobs, mapping, replication, storage, syntax, user, vzdump_conf,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The Proxmox VE major version assumed when the configuration names none.
@@ -28,6 +30,8 @@ pub enum FileKind {
     HaGroups,
     HaRules,
     User,
+    /// `mapping/pci.cfg`, `mapping/usb.cfg`, `mapping/directory.cfg`.
+    Mapping(mapping::MappingKind),
     Guest {
         node: String,
         kind: guest::GuestKind,
@@ -66,6 +70,9 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ["ha", "resources.cfg"] => FileKind::HaResources,
         ["ha", "groups.cfg"] => FileKind::HaGroups,
         ["ha", "rules.cfg"] => FileKind::HaRules,
+        ["mapping", "pci.cfg"] => FileKind::Mapping(mapping::MappingKind::Pci),
+        ["mapping", "usb.cfg"] => FileKind::Mapping(mapping::MappingKind::Usb),
+        ["mapping", "directory.cfg"] => FileKind::Mapping(mapping::MappingKind::Dir),
         ["nodes", node, dir, file] => {
             let kind = match *dir {
                 "lxc" => guest::GuestKind::Lxc,
@@ -192,6 +199,8 @@ pub struct Tree {
     pub replication: Option<replication::ReplicationConfig>,
     pub ha: ha::HaConfig,
     pub user: Option<user::UserConfig>,
+    /// `mapping/*.cfg`: PCI, USB and directory resource mappings.
+    pub mappings: mapping::Mappings,
     pub local_node: Option<String>,
     /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
     /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
@@ -399,6 +408,7 @@ enum Model {
     HaGroups(Box<ha::HaGroups>),
     HaRules(Box<ha::HaRules>),
     User(Box<user::UserConfig>),
+    Mapping(Box<mapping::MappingConfig>),
     Guest(Box<(std::sync::Arc<guest::GuestConfig>, std::sync::Arc<[guest::VolumeRef]>)>),
 }
 
@@ -419,6 +429,7 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::HaGroups => Model::HaGroups(Box::new(ha::parse_groups(&file, &mut d))),
         FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
+        FileKind::Mapping(kind) => Model::Mapping(Box::new(mapping::parse(&file, *kind, &mut d))),
         FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
@@ -539,6 +550,11 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::HaGroups(m)) => tree.ha.groups = Some(*m),
             (_, Model::HaRules(m)) => tree.ha.rules = Some(*m),
             (_, Model::User(m)) => tree.user = Some(*m),
+            (_, Model::Mapping(m)) => match m.kind {
+                mapping::MappingKind::Pci => tree.mappings.pci = Some(*m),
+                mapping::MappingKind::Usb => tree.mappings.usb = Some(*m),
+                mapping::MappingKind::Dir => tree.mappings.dir = Some(*m),
+            },
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
                 if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {
@@ -627,6 +643,9 @@ mod tests {
             Some(FileKind::LocalGuest { kind: guest::GuestKind::Qemu, vmid: 101 })
         );
         assert_eq!(classify("openvz/106.conf"), None);
+        assert_eq!(classify("mapping/pci.cfg"), Some(FileKind::Mapping(mapping::MappingKind::Pci)));
+        assert_eq!(classify("mapping/directory.cfg"), Some(FileKind::Mapping(mapping::MappingKind::Dir)));
+        assert_eq!(classify("mapping/other.cfg"), None);
         assert_eq!(classify("local/lxc/x.conf"), None);
     }
 }

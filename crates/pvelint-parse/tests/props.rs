@@ -17,8 +17,8 @@ use pvelint_parse::span::{FileId, Span, Spanned};
 use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
-    calendar, corosync, cron, datacenter, guest, ha, jobs, propstring, replication, storage, user, volume, vzdump_conf,
-    SourceFile,
+    calendar, corosync, cron, datacenter, guest, ha, jobs, mapping, propstring, replication, storage, user, volume,
+    vzdump_conf, SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -287,6 +287,9 @@ file_parser_props! {
     corosync_never_panics => |f, d| corosync::parse(&f, &mut d);
     datacenter_never_panics => |f, d| datacenter::parse(&f, &mut d);
     user_never_panics => |f, d| user::parse(&f, &mut d);
+    pci_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Pci, &mut d);
+    usb_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Usb, &mut d);
+    dir_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Dir, &mut d);
 }
 
 /// A value embedded in a file after a prefix, as the parsers hand values on.
@@ -354,6 +357,9 @@ const TREE_PATHS: &[&str] = &[
     "ha/resources.cfg",
     "ha/groups.cfg",
     "ha/rules.cfg",
+    "mapping/pci.cfg",
+    "mapping/usb.cfg",
+    "mapping/directory.cfg",
     "nodes/a/lxc/100.conf",
     "nodes/a/qemu-server/101.conf",
     "nodes/b/lxc/100.conf",

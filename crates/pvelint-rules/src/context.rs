@@ -147,6 +147,10 @@ pub struct Context<'a> {
     dir_index: std::cell::OnceCell<(HashMap<String, &'a Storage>, HashMap<String, usize>)>,
     /// [`Context::repeated_volumes`], built on first use.
     repeated: std::cell::OnceCell<Vec<(&'a str, Vec<GuestVolume<'a>>)>>,
+    /// [`Context::mapping_refs`], built on first use.
+    pub(crate) mapping_refs: std::cell::OnceCell<Vec<crate::mappings::MappingRef<'a>>>,
+    /// (kind, ID) → mapping, built on first use ([`Context::mapping`]).
+    pub(crate) mapping_index: std::cell::OnceCell<crate::mappings::MappingIndex<'a>>,
 }
 
 /// Pool name → index in user.cfg's pools, and lower-case name → the first such pool.
@@ -220,6 +224,8 @@ impl<'a> Context<'a> {
             repeated: Default::default(),
             pools: Default::default(),
             dir_index: Default::default(),
+            mapping_refs: Default::default(),
+            mapping_index: Default::default(),
         }
     }
 

@@ -188,12 +188,15 @@ fn pre_commit_hooks_select_every_file_pvelint_reads() {
             "lxc/100.conf",
             "local/qemu-server/101.conf",
             "pve/ha/rules.cfg",
+            "mapping/pci.cfg",
+            "pve/mapping/directory.cfg",
             "hosts/pve1/facts.json",
             "hosts/pve1/vzdump.conf",
         ] {
             assert!(re.is_match(path), "hook {} skips {path}", h.id);
         }
-        for path in ["README.md", "nodes/pve1/lxc/100.conf.bak", "facts.json", "pve/lxc/abc.conf"] {
+        for path in ["README.md", "nodes/pve1/lxc/100.conf.bak", "facts.json", "pve/lxc/abc.conf", "mapping/other.cfg"]
+        {
             assert!(!re.is_match(path), "hook {} takes {path}", h.id);
         }
     }

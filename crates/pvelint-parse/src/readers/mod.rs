@@ -8,6 +8,7 @@ pub mod facts;
 pub mod guest;
 pub mod ha;
 pub mod jobs;
+pub mod mapping;
 pub mod replication;
 pub mod storage;
 pub mod user;

@@ -59,4 +59,8 @@ crate::rule_table! {
     v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
     v103_tmpdir_on_backed_up_storage::TmpdirOnBackedUpStorage,
     v104_vzdump_conf_ineffective_key::VzdumpConfIneffectiveKey,
+    x101_guest_mapping_undefined::GuestMappingUndefined,
+    x102_mapping_missing_for_node::MappingMissingForNode,
+    x103_mapping_node_unknown::MappingNodeUnknown,
+    x104_mapping_node_repeated::MappingNodeRepeated,
 }
