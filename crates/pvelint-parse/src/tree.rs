@@ -7,7 +7,7 @@ use crate::diag::Diagnostic;
 use crate::source::SourceFile;
 use crate::span::{FileId, Span};
 use crate::{
-    corosync, cron, datacenter, facts, guest, ha, jobs, mapping, replication, storage, syntax, user, vzdump_conf,
+    corosync, cron, datacenter, facts, guest, ha, jobs, mapping, replication, sdn, storage, syntax, user, vzdump_conf,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,6 +32,10 @@ pub enum FileKind {
     User,
     /// `mapping/pci.cfg`, `mapping/usb.cfg`, `mapping/directory.cfg`.
     Mapping(mapping::MappingKind),
+    /// `sdn/zones.cfg`, `vnets.cfg`, `subnets.cfg`, `controllers.cfg`, `ipams.cfg`, `dns.cfg`.
+    Sdn(sdn::SdnKind),
+    /// `sdn/.running-config`.
+    SdnRunning,
     Guest {
         node: String,
         kind: guest::GuestKind,
@@ -73,6 +77,13 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ["mapping", "pci.cfg"] => FileKind::Mapping(mapping::MappingKind::Pci),
         ["mapping", "usb.cfg"] => FileKind::Mapping(mapping::MappingKind::Usb),
         ["mapping", "directory.cfg"] => FileKind::Mapping(mapping::MappingKind::Dir),
+        ["sdn", "zones.cfg"] => FileKind::Sdn(sdn::SdnKind::Zones),
+        ["sdn", "vnets.cfg"] => FileKind::Sdn(sdn::SdnKind::Vnets),
+        ["sdn", "subnets.cfg"] => FileKind::Sdn(sdn::SdnKind::Subnets),
+        ["sdn", "controllers.cfg"] => FileKind::Sdn(sdn::SdnKind::Controllers),
+        ["sdn", "ipams.cfg"] => FileKind::Sdn(sdn::SdnKind::Ipams),
+        ["sdn", "dns.cfg"] => FileKind::Sdn(sdn::SdnKind::Dns),
+        ["sdn", ".running-config"] => FileKind::SdnRunning,
         ["nodes", node, dir, file] => {
             let kind = match *dir {
                 "lxc" => guest::GuestKind::Lxc,
@@ -201,6 +212,8 @@ pub struct Tree {
     pub user: Option<user::UserConfig>,
     /// `mapping/*.cfg`: PCI, USB and directory resource mappings.
     pub mappings: mapping::Mappings,
+    /// `sdn/*.cfg` and `sdn/.running-config`.
+    pub sdn: sdn::Sdn,
     pub local_node: Option<String>,
     /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
     /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
@@ -409,6 +422,8 @@ enum Model {
     HaRules(Box<ha::HaRules>),
     User(Box<user::UserConfig>),
     Mapping(Box<mapping::MappingConfig>),
+    Sdn(Box<sdn::SdnFile>),
+    SdnRunning(Box<sdn::RunningConfig>),
     Guest(Box<(std::sync::Arc<guest::GuestConfig>, std::sync::Arc<[guest::VolumeRef]>)>),
 }
 
@@ -430,6 +445,8 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::HaRules => Model::HaRules(Box::new(ha::parse_rules(&file, &mut d))),
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
         FileKind::Mapping(kind) => Model::Mapping(Box::new(mapping::parse(&file, *kind, &mut d))),
+        FileKind::Sdn(kind) => Model::Sdn(Box::new(sdn::parse(&file, *kind, &mut d))),
+        FileKind::SdnRunning => Model::SdnRunning(Box::new(sdn::parse_running(&file, &mut d))),
         FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
@@ -555,6 +572,8 @@ pub fn load(input: TreeInput) -> Tree {
                 mapping::MappingKind::Usb => tree.mappings.usb = Some(*m),
                 mapping::MappingKind::Dir => tree.mappings.dir = Some(*m),
             },
+            (_, Model::Sdn(m)) => tree.sdn.set(*m),
+            (_, Model::SdnRunning(m)) => tree.sdn.running = Some(*m),
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
                 if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {
@@ -646,6 +665,8 @@ mod tests {
         assert_eq!(classify("mapping/pci.cfg"), Some(FileKind::Mapping(mapping::MappingKind::Pci)));
         assert_eq!(classify("mapping/directory.cfg"), Some(FileKind::Mapping(mapping::MappingKind::Dir)));
         assert_eq!(classify("mapping/other.cfg"), None);
+        assert_eq!(classify("sdn/vnets.cfg"), Some(FileKind::Sdn(sdn::SdnKind::Vnets)));
+        assert_eq!(classify("sdn/.running-config"), Some(FileKind::SdnRunning));
         assert_eq!(classify("local/lxc/x.conf"), None);
     }
 }

@@ -17,8 +17,8 @@ use pvelint_parse::span::{FileId, Span, Spanned};
 use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
-    calendar, corosync, cron, datacenter, guest, ha, jobs, mapping, propstring, replication, storage, user, volume,
-    vzdump_conf, SourceFile,
+    calendar, corosync, cron, datacenter, guest, ha, jobs, mapping, propstring, replication, sdn, storage, user,
+    volume, vzdump_conf, SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -290,6 +290,9 @@ file_parser_props! {
     pci_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Pci, &mut d);
     usb_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Usb, &mut d);
     dir_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Dir, &mut d);
+    sdn_zones_never_panic => |f, d| sdn::parse(&f, sdn::SdnKind::Zones, &mut d);
+    sdn_vnets_never_panic => |f, d| sdn::parse(&f, sdn::SdnKind::Vnets, &mut d);
+    sdn_running_never_panics => |f, d| sdn::parse_running(&f, &mut d);
 }
 
 /// A value embedded in a file after a prefix, as the parsers hand values on.
@@ -360,6 +363,10 @@ const TREE_PATHS: &[&str] = &[
     "mapping/pci.cfg",
     "mapping/usb.cfg",
     "mapping/directory.cfg",
+    "sdn/zones.cfg",
+    "sdn/vnets.cfg",
+    "sdn/subnets.cfg",
+    "sdn/.running-config",
     "nodes/a/lxc/100.conf",
     "nodes/a/qemu-server/101.conf",
     "nodes/b/lxc/100.conf",

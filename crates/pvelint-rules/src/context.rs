@@ -151,6 +151,10 @@ pub struct Context<'a> {
     pub(crate) mapping_refs: std::cell::OnceCell<Vec<crate::mappings::MappingRef<'a>>>,
     /// (kind, ID) → mapping, built on first use ([`Context::mapping`]).
     pub(crate) mapping_index: std::cell::OnceCell<crate::mappings::MappingIndex<'a>>,
+    /// [`Context::sdn_index`], built on first use.
+    pub(crate) sdn_index: std::cell::OnceCell<crate::sdn::SdnIndex<'a>>,
+    /// [`Context::vnet_nics`], built on first use.
+    pub(crate) vnet_nics: std::cell::OnceCell<Vec<crate::sdn::VnetNic<'a>>>,
 }
 
 /// Pool name → index in user.cfg's pools, and lower-case name → the first such pool.
@@ -226,6 +230,8 @@ impl<'a> Context<'a> {
             dir_index: Default::default(),
             mapping_refs: Default::default(),
             mapping_index: Default::default(),
+            sdn_index: Default::default(),
+            vnet_nics: Default::default(),
         }
     }
 

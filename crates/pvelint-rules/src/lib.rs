@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod rules;
 pub mod scenario;
+pub mod sdn;
 pub mod wording;
 
 pub use context::Context;

@@ -190,13 +190,21 @@ fn pre_commit_hooks_select_every_file_pvelint_reads() {
             "pve/ha/rules.cfg",
             "mapping/pci.cfg",
             "pve/mapping/directory.cfg",
+            "sdn/vnets.cfg",
+            "pve/sdn/.running-config",
             "hosts/pve1/facts.json",
             "hosts/pve1/vzdump.conf",
         ] {
             assert!(re.is_match(path), "hook {} skips {path}", h.id);
         }
-        for path in ["README.md", "nodes/pve1/lxc/100.conf.bak", "facts.json", "pve/lxc/abc.conf", "mapping/other.cfg"]
-        {
+        for path in [
+            "README.md",
+            "nodes/pve1/lxc/100.conf.bak",
+            "facts.json",
+            "pve/lxc/abc.conf",
+            "mapping/other.cfg",
+            "sdn/fabrics.cfg.bak",
+        ] {
             assert!(!re.is_match(path), "hook {} takes {path}", h.id);
         }
     }

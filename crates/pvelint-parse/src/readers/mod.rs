@@ -10,6 +10,7 @@ pub mod ha;
 pub mod jobs;
 pub mod mapping;
 pub mod replication;
+pub mod sdn;
 pub mod storage;
 pub mod user;
 pub mod vzdump_conf;
