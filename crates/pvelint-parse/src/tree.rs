@@ -7,7 +7,8 @@ use crate::diag::Diagnostic;
 use crate::source::SourceFile;
 use crate::span::{FileId, Span};
 use crate::{
-    corosync, cron, datacenter, facts, guest, ha, jobs, mapping, replication, sdn, storage, syntax, user, vzdump_conf,
+    corosync, cron, datacenter, facts, firewall, guest, ha, jobs, mapping, replication, sdn, storage, syntax, user,
+    vzdump_conf,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,6 +37,8 @@ pub enum FileKind {
     Sdn(sdn::SdnKind),
     /// `sdn/.running-config`.
     SdnRunning,
+    /// `firewall/cluster.fw`, `nodes/<node>/host.fw`, `firewall/<vmid>.fw`.
+    Firewall(firewall::FwScope),
     Guest {
         node: String,
         kind: guest::GuestKind,
@@ -84,6 +87,12 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ["sdn", "ipams.cfg"] => FileKind::Sdn(sdn::SdnKind::Ipams),
         ["sdn", "dns.cfg"] => FileKind::Sdn(sdn::SdnKind::Dns),
         ["sdn", ".running-config"] => FileKind::SdnRunning,
+        ["firewall", "cluster.fw"] => FileKind::Firewall(firewall::FwScope::Cluster),
+        ["firewall", file] => {
+            let vmid = parse_vmid_file_name(&format!("{}.conf", file.strip_suffix(".fw")?))?;
+            FileKind::Firewall(firewall::FwScope::Guest(vmid))
+        }
+        ["nodes", node, "host.fw"] => FileKind::Firewall(firewall::FwScope::Host(node.to_string())),
         ["nodes", node, dir, file] => {
             let kind = match *dir {
                 "lxc" => guest::GuestKind::Lxc,
@@ -214,6 +223,12 @@ pub struct Tree {
     pub mappings: mapping::Mappings,
     /// `sdn/*.cfg` and `sdn/.running-config`.
     pub sdn: sdn::Sdn,
+    /// `firewall/cluster.fw`.
+    pub firewall_cluster: Option<firewall::FwFile>,
+    /// `nodes/<node>/host.fw` by node.
+    pub firewall_hosts: BTreeMap<String, firewall::FwFile>,
+    /// `firewall/<vmid>.fw` by VMID.
+    pub firewall_guests: BTreeMap<u32, firewall::FwFile>,
     pub local_node: Option<String>,
     /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
     /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
@@ -424,6 +439,7 @@ enum Model {
     Mapping(Box<mapping::MappingConfig>),
     Sdn(Box<sdn::SdnFile>),
     SdnRunning(Box<sdn::RunningConfig>),
+    Firewall(Box<firewall::FwFile>),
     Guest(Box<(std::sync::Arc<guest::GuestConfig>, std::sync::Arc<[guest::VolumeRef]>)>),
 }
 
@@ -447,6 +463,7 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::Mapping(kind) => Model::Mapping(Box::new(mapping::parse(&file, *kind, &mut d))),
         FileKind::Sdn(kind) => Model::Sdn(Box::new(sdn::parse(&file, *kind, &mut d))),
         FileKind::SdnRunning => Model::SdnRunning(Box::new(sdn::parse_running(&file, &mut d))),
+        FileKind::Firewall(scope) => Model::Firewall(Box::new(firewall::parse(&file, scope.clone(), &mut d))),
         FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
@@ -574,6 +591,15 @@ pub fn load(input: TreeInput) -> Tree {
             },
             (_, Model::Sdn(m)) => tree.sdn.set(*m),
             (_, Model::SdnRunning(m)) => tree.sdn.running = Some(*m),
+            (_, Model::Firewall(m)) => match m.scope.clone() {
+                firewall::FwScope::Cluster => tree.firewall_cluster = Some(*m),
+                firewall::FwScope::Host(node) => {
+                    tree.firewall_hosts.insert(node, *m);
+                }
+                firewall::FwScope::Guest(vmid) => {
+                    tree.firewall_guests.insert(vmid, *m);
+                }
+            },
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
                 if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {
@@ -667,6 +693,10 @@ mod tests {
         assert_eq!(classify("mapping/other.cfg"), None);
         assert_eq!(classify("sdn/vnets.cfg"), Some(FileKind::Sdn(sdn::SdnKind::Vnets)));
         assert_eq!(classify("sdn/.running-config"), Some(FileKind::SdnRunning));
+        assert_eq!(classify("firewall/cluster.fw"), Some(FileKind::Firewall(firewall::FwScope::Cluster)));
+        assert_eq!(classify("firewall/100.fw"), Some(FileKind::Firewall(firewall::FwScope::Guest(100))));
+        assert_eq!(classify("firewall/0100.fw"), None);
+        assert_eq!(classify("nodes/pve1/host.fw"), Some(FileKind::Firewall(firewall::FwScope::Host("pve1".into()))));
         assert_eq!(classify("local/lxc/x.conf"), None);
     }
 }

@@ -17,8 +17,8 @@ use pvelint_parse::span::{FileId, Span, Spanned};
 use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
-    calendar, corosync, cron, datacenter, guest, ha, jobs, mapping, propstring, replication, sdn, storage, user,
-    volume, vzdump_conf, SourceFile,
+    calendar, corosync, cron, datacenter, firewall, guest, ha, jobs, mapping, propstring, replication, sdn, storage,
+    user, volume, vzdump_conf, SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -293,6 +293,8 @@ file_parser_props! {
     sdn_zones_never_panic => |f, d| sdn::parse(&f, sdn::SdnKind::Zones, &mut d);
     sdn_vnets_never_panic => |f, d| sdn::parse(&f, sdn::SdnKind::Vnets, &mut d);
     sdn_running_never_panics => |f, d| sdn::parse_running(&f, &mut d);
+    guest_firewall_never_panics => |f, d| firewall::parse(&f, firewall::FwScope::Guest(100), &mut d);
+    cluster_firewall_never_panics => |f, d| firewall::parse(&f, firewall::FwScope::Cluster, &mut d);
 }
 
 /// A value embedded in a file after a prefix, as the parsers hand values on.
@@ -367,6 +369,9 @@ const TREE_PATHS: &[&str] = &[
     "sdn/vnets.cfg",
     "sdn/subnets.cfg",
     "sdn/.running-config",
+    "firewall/cluster.fw",
+    "firewall/101.fw",
+    "nodes/a/host.fw",
     "nodes/a/lxc/100.conf",
     "nodes/a/qemu-server/101.conf",
     "nodes/b/lxc/100.conf",

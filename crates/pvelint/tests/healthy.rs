@@ -1,6 +1,7 @@
 //! Precision: a healthy three-node cluster (node-local pools, bind mounts without backup,
 //! VM disks with backup=0, ISOs on shared storage, HA, several jobs, PCI and directory
-//! mappings with an entry for each node their VMs use, an applied SDN vnet) comes out clean.
+//! mappings with an entry for each node their VMs use, an applied SDN vnet, a firewall with
+//! IP sets, aliases and a security group) comes out clean.
 
 use std::path::Path;
 use std::process::Command;
@@ -15,6 +16,6 @@ fn a_healthy_cluster_is_clean() {
         .expect("run pvelint");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["diagnostics"].as_array().map(Vec::len), Some(0), "{}", serde_json::to_string_pretty(&v).unwrap());
-    assert_eq!(v["summary"]["files"], 18, "every file was read, the vzdump.conf beside pve/ included");
+    assert_eq!(v["summary"]["files"], 21, "every file was read, the vzdump.conf beside pve/ included");
     assert_eq!(out.status.code(), Some(0));
 }

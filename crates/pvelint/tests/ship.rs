@@ -192,6 +192,9 @@ fn pre_commit_hooks_select_every_file_pvelint_reads() {
             "pve/mapping/directory.cfg",
             "sdn/vnets.cfg",
             "pve/sdn/.running-config",
+            "firewall/cluster.fw",
+            "pve/firewall/100.fw",
+            "nodes/pve1/host.fw",
             "hosts/pve1/facts.json",
             "hosts/pve1/vzdump.conf",
         ] {

@@ -5,6 +5,7 @@ pub mod corosync;
 pub mod cron;
 pub mod datacenter;
 pub mod facts;
+pub mod firewall;
 pub mod guest;
 pub mod ha;
 pub mod jobs;
