@@ -136,11 +136,7 @@ fn rule_label(rule: &FwRule) -> String {
 }
 
 fn object(file: &FwFile) -> String {
-    match &file.scope {
-        FwScope::Cluster => "firewall:cluster".into(),
-        FwScope::Host(n) => format!("firewall:host:{n}"),
-        FwScope::Guest(v) => format!("firewall:guest:{v}"),
-    }
+    super::f105_firewall_macro_unknown::object(&file.scope)
 }
 
 /// The items of `-source`/`-dest`: split on `,`, each with its span.

@@ -19,6 +19,7 @@ crate::rule_table! {
     f102_firewall_guest_rules_inert::FirewallGuestRulesInert,
     f103_firewall_cluster_disabled::FirewallClusterDisabled,
     f104_firewall_rule_interface_missing::FirewallRuleInterfaceMissing,
+    f105_firewall_macro_unknown::FirewallMacroUnknown,
     g101_volume_storage_undefined::VolumeStorageUndefined,
     g102_volume_storage_disabled::VolumeStorageDisabled,
     g103_volume_storage_not_on_node::VolumeStorageNotOnNode,
