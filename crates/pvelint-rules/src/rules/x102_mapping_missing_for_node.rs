@@ -57,6 +57,13 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let ha = ctx.ha_run_nodes();
+    // The targets of each guest's enabled replication jobs, read once.
+    let mut targets: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+    for j in ctx.tree.replication.iter().flat_map(|r| r.jobs.iter()).filter(|j| !j.disabled) {
+        if let (Some(g), Some(t)) = (j.guest, &j.target) {
+            targets.entry(g).or_default().push(t.value.as_str());
+        }
+    }
     // The nodes each mapping has entries for, built once per mapping.
     let mut covered: BTreeMap<(MappingKind, &str), BTreeSet<&str>> = BTreeMap::new();
     for r in refs {
@@ -70,12 +77,8 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut missing: Vec<(String, &str)> = Vec::new();
-        if let Some(repl) = &ctx.tree.replication {
-            for j in repl.jobs.iter().filter(|j| j.guest == Some(r.guest.vmid) && !j.disabled) {
-                if let Some(t) = &j.target {
-                    missing.push((t.value.clone(), "a replication target"));
-                }
-            }
+        for t in targets.get(&r.guest.vmid).into_iter().flatten() {
+            missing.push((t.to_string(), "a replication target"));
         }
         for n in ha.get(&r.guest.vmid).into_iter().flatten() {
             missing.push((n.clone(), "HA may recover it there"));
