@@ -19,6 +19,9 @@ seed vzdump_conf $T/parse/vzdump/* $T/incident/vzdump.conf $(find $T/rules -path
 seed cron $T/parse/cron/* $(find $T/rules -name vzdump.cron -type f)
 seed corosync $T/parse/corosync/* $(find $T/rules $T/incident -name corosync.conf -type f)
 seed datacenter $T/parse/datacenter/* $(find $T/rules $T/incident -name datacenter.cfg -type f)
+seed mapping $T/parse/mapping/* $(find $T/rules $T/healthy -path '*/mapping/*.cfg' -type f)
+seed sdn $T/parse/sdn/* $(find $T/rules $T/healthy -path '*/sdn/*' -type f)
+seed firewall $T/parse/firewall/* $(find $T/rules $T/healthy -name '*.fw' -type f)
 seed user $T/parse/user/* $(find $T/rules -name user.cfg -type f)
 # Values of guest lines for the property-string and volume targets.
 mkdir -p corpus/propstring corpus/volume corpus/calendar corpus/tree

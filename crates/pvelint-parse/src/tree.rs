@@ -7,8 +7,8 @@ use crate::diag::Diagnostic;
 use crate::source::{Origin, SourceFile};
 use crate::span::{FileId, Span};
 use crate::{
-    corosync, cpu_models, cron, datacenter, facts, guest, ha, jobs, notifications, replication, storage, syntax, user,
-    vzdump_conf,
+    corosync, cpu_models, cron, datacenter, facts, firewall, guest, ha, jobs, mapping, notifications, replication, sdn,
+    storage, syntax, user, vzdump_conf,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +33,14 @@ pub enum FileKind {
     User,
     Notifications,
     CpuModels,
+    /// `mapping/pci.cfg`, `mapping/usb.cfg`, `mapping/directory.cfg`.
+    Mapping(mapping::MappingKind),
+    /// `sdn/zones.cfg`, `vnets.cfg`, `subnets.cfg`, `controllers.cfg`, `ipams.cfg`, `dns.cfg`.
+    Sdn(sdn::SdnKind),
+    /// `sdn/.running-config`.
+    SdnRunning,
+    /// `firewall/cluster.fw`, `nodes/<node>/host.fw`, `firewall/<vmid>.fw`.
+    Firewall(firewall::FwScope),
     Guest {
         node: String,
         kind: guest::GuestKind,
@@ -73,6 +81,22 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ["ha", "resources.cfg"] => FileKind::HaResources,
         ["ha", "groups.cfg"] => FileKind::HaGroups,
         ["ha", "rules.cfg"] => FileKind::HaRules,
+        ["mapping", "pci.cfg"] => FileKind::Mapping(mapping::MappingKind::Pci),
+        ["mapping", "usb.cfg"] => FileKind::Mapping(mapping::MappingKind::Usb),
+        ["mapping", "directory.cfg"] => FileKind::Mapping(mapping::MappingKind::Dir),
+        ["sdn", "zones.cfg"] => FileKind::Sdn(sdn::SdnKind::Zones),
+        ["sdn", "vnets.cfg"] => FileKind::Sdn(sdn::SdnKind::Vnets),
+        ["sdn", "subnets.cfg"] => FileKind::Sdn(sdn::SdnKind::Subnets),
+        ["sdn", "controllers.cfg"] => FileKind::Sdn(sdn::SdnKind::Controllers),
+        ["sdn", "ipams.cfg"] => FileKind::Sdn(sdn::SdnKind::Ipams),
+        ["sdn", "dns.cfg"] => FileKind::Sdn(sdn::SdnKind::Dns),
+        ["sdn", ".running-config"] => FileKind::SdnRunning,
+        ["firewall", "cluster.fw"] => FileKind::Firewall(firewall::FwScope::Cluster),
+        ["firewall", file] => {
+            let vmid = parse_vmid_file_name(&format!("{}.conf", file.strip_suffix(".fw")?))?;
+            FileKind::Firewall(firewall::FwScope::Guest(vmid))
+        }
+        ["nodes", node, "host.fw"] => FileKind::Firewall(firewall::FwScope::Host(node.to_string())),
         ["nodes", node, dir, file] => {
             let kind = match *dir {
                 "lxc" => guest::GuestKind::Lxc,
@@ -203,6 +227,16 @@ pub struct Tree {
     pub notifications: Option<notifications::Notifications>,
     /// `virtual-guest/cpu-models.conf`: custom CPU models (`cpu: custom-<name>`).
     pub cpu_models: Option<cpu_models::CpuModels>,
+    /// `mapping/*.cfg`: PCI, USB and directory resource mappings.
+    pub mappings: mapping::Mappings,
+    /// `sdn/*.cfg` and `sdn/.running-config`.
+    pub sdn: sdn::Sdn,
+    /// `firewall/cluster.fw`.
+    pub firewall_cluster: Option<firewall::FwFile>,
+    /// `nodes/<node>/host.fw` by node.
+    pub firewall_hosts: BTreeMap<String, firewall::FwFile>,
+    /// `firewall/<vmid>.fw` by VMID.
+    pub firewall_guests: BTreeMap<u32, firewall::FwFile>,
     pub local_node: Option<String>,
     /// Where `local_node` came from (`the \`local\` link`, `.members`, `corosync.conf
     /// (one node)`, `the only nodes/ directory`, `--node`, …); `None` when it is unknown.
@@ -417,6 +451,10 @@ enum Model {
     User(Box<user::UserConfig>),
     Notifications(Box<notifications::Notifications>),
     CpuModels(Box<cpu_models::CpuModels>),
+    Mapping(Box<mapping::MappingConfig>),
+    Sdn(Box<sdn::SdnFile>),
+    SdnRunning(Box<sdn::RunningConfig>),
+    Firewall(Box<firewall::FwFile>),
     Guest(Box<(std::sync::Arc<guest::GuestConfig>, std::sync::Arc<[guest::VolumeRef]>)>),
 }
 
@@ -439,6 +477,10 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
         FileKind::Notifications => Model::Notifications(Box::new(notifications::parse(&file, &mut d))),
         FileKind::CpuModels => Model::CpuModels(Box::new(cpu_models::parse(&file, &mut d))),
+        FileKind::Mapping(kind) => Model::Mapping(Box::new(mapping::parse(&file, *kind, &mut d))),
+        FileKind::Sdn(kind) => Model::Sdn(Box::new(sdn::parse(&file, *kind, &mut d))),
+        FileKind::SdnRunning => Model::SdnRunning(Box::new(sdn::parse_running(&file, &mut d))),
+        FileKind::Firewall(scope) => Model::Firewall(Box::new(firewall::parse(&file, scope.clone(), &mut d))),
         FileKind::Guest { kind, vmid, .. } | FileKind::LocalGuest { kind, vmid } => {
             // Shared pieces made here, on the parser thread that allocated them.
             let config = guest::parse(&file, *kind, *vmid, &mut d);
@@ -561,6 +603,22 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::User(m)) => tree.user = Some(*m),
             (_, Model::Notifications(m)) => tree.notifications = Some(*m),
             (_, Model::CpuModels(m)) => tree.cpu_models = Some(*m),
+            (_, Model::Mapping(m)) => match m.kind {
+                mapping::MappingKind::Pci => tree.mappings.pci = Some(*m),
+                mapping::MappingKind::Usb => tree.mappings.usb = Some(*m),
+                mapping::MappingKind::Dir => tree.mappings.dir = Some(*m),
+            },
+            (_, Model::Sdn(m)) => tree.sdn.set(*m),
+            (_, Model::SdnRunning(m)) => tree.sdn.running = Some(*m),
+            (_, Model::Firewall(m)) => match m.scope.clone() {
+                firewall::FwScope::Cluster => tree.firewall_cluster = Some(*m),
+                firewall::FwScope::Host(node) => {
+                    tree.firewall_hosts.insert(node, *m);
+                }
+                firewall::FwScope::Guest(vmid) => {
+                    tree.firewall_guests.insert(vmid, *m);
+                }
+            },
             (FileKind::Guest { node, kind, vmid }, Model::Guest(parsed)) => {
                 let (config, volumes) = *parsed;
                 if node != PLACEHOLDER_NODE && !tree.node_dirs.contains(&node) {
@@ -672,6 +730,15 @@ mod tests {
             Some(FileKind::LocalGuest { kind: guest::GuestKind::Qemu, vmid: 101 })
         );
         assert_eq!(classify("openvz/106.conf"), None);
+        assert_eq!(classify("mapping/pci.cfg"), Some(FileKind::Mapping(mapping::MappingKind::Pci)));
+        assert_eq!(classify("mapping/directory.cfg"), Some(FileKind::Mapping(mapping::MappingKind::Dir)));
+        assert_eq!(classify("mapping/other.cfg"), None);
+        assert_eq!(classify("sdn/vnets.cfg"), Some(FileKind::Sdn(sdn::SdnKind::Vnets)));
+        assert_eq!(classify("sdn/.running-config"), Some(FileKind::SdnRunning));
+        assert_eq!(classify("firewall/cluster.fw"), Some(FileKind::Firewall(firewall::FwScope::Cluster)));
+        assert_eq!(classify("firewall/100.fw"), Some(FileKind::Firewall(firewall::FwScope::Guest(100))));
+        assert_eq!(classify("firewall/0100.fw"), None);
+        assert_eq!(classify("nodes/pve1/host.fw"), Some(FileKind::Firewall(firewall::FwScope::Host("pve1".into()))));
         assert_eq!(classify("local/lxc/x.conf"), None);
     }
 }

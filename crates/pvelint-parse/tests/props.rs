@@ -17,8 +17,8 @@ use pvelint_parse::span::{FileId, Span, Spanned};
 use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
-    calendar, corosync, cpu_models, cron, datacenter, guest, ha, jobs, notifications, propstring, replication, storage,
-    user, volume, vzdump_conf, SourceFile,
+    calendar, corosync, cpu_models, cron, datacenter, firewall, guest, ha, jobs, mapping, notifications, propstring,
+    replication, sdn, storage, user, volume, vzdump_conf, SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -289,6 +289,14 @@ file_parser_props! {
     user_never_panics => |f, d| user::parse(&f, &mut d);
     notifications_never_panic => |f, d| notifications::parse(&f, &mut d);
     cpu_models_never_panic => |f, d| cpu_models::parse(&f, &mut d);
+    pci_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Pci, &mut d);
+    usb_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Usb, &mut d);
+    dir_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Dir, &mut d);
+    sdn_zones_never_panic => |f, d| sdn::parse(&f, sdn::SdnKind::Zones, &mut d);
+    sdn_vnets_never_panic => |f, d| sdn::parse(&f, sdn::SdnKind::Vnets, &mut d);
+    sdn_running_never_panics => |f, d| sdn::parse_running(&f, &mut d);
+    guest_firewall_never_panics => |f, d| firewall::parse(&f, firewall::FwScope::Guest(100), &mut d);
+    cluster_firewall_never_panics => |f, d| firewall::parse(&f, firewall::FwScope::Cluster, &mut d);
 }
 
 /// A value embedded in a file after a prefix, as the parsers hand values on.
@@ -358,6 +366,16 @@ const TREE_PATHS: &[&str] = &[
     "ha/resources.cfg",
     "ha/groups.cfg",
     "ha/rules.cfg",
+    "mapping/pci.cfg",
+    "mapping/usb.cfg",
+    "mapping/directory.cfg",
+    "sdn/zones.cfg",
+    "sdn/vnets.cfg",
+    "sdn/subnets.cfg",
+    "sdn/.running-config",
+    "firewall/cluster.fw",
+    "firewall/101.fw",
+    "nodes/a/host.fw",
     "nodes/a/lxc/100.conf",
     "nodes/a/qemu-server/101.conf",
     "nodes/b/lxc/100.conf",

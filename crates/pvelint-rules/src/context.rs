@@ -236,6 +236,14 @@ pub struct Context<'a> {
     pool_jobs: std::cell::RefCell<HashMap<(String, Option<String>), (NodeSet, bool)>>,
     /// The number of VMs in the tree and on each node, counted on first use.
     vm_count: std::cell::OnceCell<(usize, HashMap<&'a str, usize>)>,
+    /// [`Context::mapping_refs`], built on first use.
+    pub(crate) mapping_refs: std::cell::OnceCell<Vec<crate::mappings::MappingRef<'a>>>,
+    /// (kind, ID) → mapping, built on first use ([`Context::mapping`]).
+    pub(crate) mapping_index: std::cell::OnceCell<crate::mappings::MappingIndex<'a>>,
+    /// [`Context::sdn_index`], built on first use.
+    pub(crate) sdn_index: std::cell::OnceCell<crate::sdn::SdnIndex<'a>>,
+    /// [`Context::vnet_nics`], built on first use.
+    pub(crate) vnet_nics: std::cell::OnceCell<Vec<crate::sdn::VnetNic<'a>>>,
 }
 
 /// Pool name → index in user.cfg's pools, lower-case name → the first such pool, and
@@ -315,6 +323,10 @@ impl<'a> Context<'a> {
             targets: Default::default(),
             vm_count: Default::default(),
             pool_jobs: Default::default(),
+            mapping_refs: Default::default(),
+            mapping_index: Default::default(),
+            sdn_index: Default::default(),
+            vnet_nics: Default::default(),
         }
     }
 

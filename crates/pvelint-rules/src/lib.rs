@@ -7,11 +7,13 @@
 pub mod backing;
 pub mod context;
 pub mod fix;
+pub mod mappings;
 pub mod partial;
 pub mod pipeline;
 pub mod registry;
 pub mod rules;
 pub mod scenario;
+pub mod sdn;
 pub mod wording;
 
 pub use context::Context;

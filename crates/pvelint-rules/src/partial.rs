@@ -10,6 +10,8 @@
 //!   unknown.
 //! * [`Input::NodeList`]: the cluster's nodes, from `corosync.conf` (else the local node of
 //!   a standalone tree, from the `local` link or `.members`).
+//! * [`Input::Mappings`]: at least one of `mapping/pci.cfg`, `usb.cfg`, `directory.cfg`.
+//!   Without any, whether the copy left the mappings out is unknown.
 
 use crate::context::Context;
 use pvelint_parse::FileId;
@@ -19,9 +21,10 @@ pub enum Input {
     StorageCfg,
     Guests,
     NodeList,
+    Mappings,
 }
 
-pub const INPUTS: [Input; 3] = [Input::StorageCfg, Input::Guests, Input::NodeList];
+pub const INPUTS: [Input; 4] = [Input::StorageCfg, Input::Guests, Input::NodeList, Input::Mappings];
 
 /// The inputs a rule needs; every code not listed needs none (or reads only the file it
 /// checks, and has nothing to say without it).
@@ -30,7 +33,8 @@ pub fn needs(code: &str) -> &'static [Input] {
         "G101" | "G102" | "G103" | "G104" | "G105" | "J101" | "J102" | "J103" | "J109" | "J110" | "R103" | "R104"
         | "V101" | "V102" | "V103" => &[Input::StorageCfg],
         "H101" | "R101" | "J105" => &[Input::Guests],
-        "C102" | "H102" | "J104" | "R102" | "S101" => &[Input::NodeList],
+        "C102" | "H102" | "J104" | "R102" | "S101" | "X103" => &[Input::NodeList],
+        "X101" => &[Input::Mappings],
         _ => &[],
     }
 }
@@ -42,6 +46,7 @@ impl Input {
             Input::StorageCfg => ctx.tree.storage.file.is_some(),
             Input::Guests => !ctx.tree.guests.is_empty() || !ctx.tree.node_dirs.is_empty(),
             Input::NodeList => ctx.nodes.is_some(),
+            Input::Mappings => ctx.tree.mappings.iter().next().is_some(),
         }
     }
 
@@ -51,6 +56,7 @@ impl Input {
             Input::StorageCfg => "storage.cfg is not in this tree",
             Input::Guests => "this tree has no nodes/ directory (no guest configs)",
             Input::NodeList => "this tree has no corosync.conf and no local node (`local` link or .members)",
+            Input::Mappings => "this tree has no mapping/ files (pci.cfg, usb.cfg, directory.cfg)",
         }
     }
 
@@ -59,7 +65,10 @@ impl Input {
         match self {
             Input::StorageCfg => "compare guest volumes, backup jobs and vzdump paths with the storage definitions",
             Input::Guests => "compare HA resources, replication jobs and backup job selections with the guests",
-            Input::NodeList => "compare node names in storage.cfg, jobs, HA and replication with the cluster's nodes",
+            Input::NodeList => {
+                "compare node names in storage.cfg, jobs, HA, replication and mappings with the cluster's nodes"
+            }
+            Input::Mappings => "compare the VMs' `mapping=` and `dirid=` with the resource mappings",
         }
     }
 
@@ -101,6 +110,7 @@ impl Input {
                 .or(t.ha.groups.as_ref().map(|g| g.file))
                 .or(t.ha.rules.as_ref().map(|r| r.file))
                 .or(repl),
+            Input::Mappings => ctx.mapping_refs().first().map(|r| r.guest.file),
         }
     }
 }
@@ -134,6 +144,7 @@ mod tests {
         assert_eq!(codes_needing(Input::StorageCfg).len(), 15);
         assert!(doc.contains("15 checks"), "rules/C104.md");
         assert_eq!(codes_needing(Input::Guests), ["H101", "J105", "R101"]);
-        assert_eq!(codes_needing(Input::NodeList), ["C102", "H102", "J104", "R102", "S101"]);
+        assert_eq!(codes_needing(Input::NodeList), ["C102", "H102", "J104", "R102", "S101", "X103"]);
+        assert_eq!(codes_needing(Input::Mappings), ["X101"]);
     }
 }

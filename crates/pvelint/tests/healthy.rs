@@ -1,6 +1,8 @@
 //! Precision: a healthy three-node cluster (node-local pools, bind mounts without backup,
-//! VM disks with backup=0, ISOs on shared storage, HA, several jobs, notifications with a
-//! relay for backup failures) comes out clean.
+//! VM disks with backup=0, ISOs on shared storage, HA, several jobs, PCI and directory
+//! mappings with an entry for each node their VMs use, an applied SDN vnet, a firewall with
+//! IP sets, aliases and a security group, notifications with a relay for backup failures)
+//! comes out clean.
 
 use std::path::Path;
 use std::process::Command;

@@ -195,12 +195,26 @@ fn pre_commit_hooks_select_every_file_pvelint_reads() {
             "replication.cfg",
             "user.cfg",
             "vzdump.cron",
+            "mapping/pci.cfg",
+            "pve/mapping/directory.cfg",
+            "sdn/vnets.cfg",
+            "pve/sdn/.running-config",
+            "firewall/cluster.fw",
+            "pve/firewall/100.fw",
+            "nodes/pve1/host.fw",
             "hosts/pve1/facts.json",
             "hosts/pve1/vzdump.conf",
         ] {
             assert!(re.is_match(path), "hook {} skips {path}", h.id);
         }
-        for path in ["README.md", "nodes/pve1/lxc/100.conf.bak", "facts.json", "pve/lxc/abc.conf"] {
+        for path in [
+            "README.md",
+            "nodes/pve1/lxc/100.conf.bak",
+            "facts.json",
+            "pve/lxc/abc.conf",
+            "mapping/other.cfg",
+            "sdn/fabrics.cfg.bak",
+        ] {
             assert!(!re.is_match(path), "hook {} takes {path}", h.id);
         }
     }

@@ -101,6 +101,30 @@ fn is_comment(line: &str) -> bool {
 pub fn parse_sections(
     file: &SourceFile,
     diags: &mut Vec<Diagnostic>,
+    verdict: impl FnMut(&Spanned<String>, &Spanned<String>) -> HeaderVerdict,
+) -> Vec<RawSection> {
+    parse_sections_with(file, diags, match_header, verdict)
+}
+
+/// A header matcher: `(type, id)` byte ranges of the line, or `None`.
+pub type HeaderMatcher = fn(&str) -> Option<((usize, usize), (usize, usize))>;
+
+/// Matches a bare-ID header, `^(\S+)\s*$` (the files whose type is implied:
+/// `mapping/*.cfg`, pve-guest-common `PVE/Mapping/PCI.pm` → `parse_section_header`).
+/// The type range is empty (at the start of the line).
+pub fn match_bare_header(line: &str) -> Option<((usize, usize), (usize, usize))> {
+    if line.is_empty() || line.starts_with(is_perl_space) {
+        return None;
+    }
+    let t = line.trim_end_matches(is_perl_space);
+    (!t.contains(is_perl_space)).then_some(((0, 0), (0, t.len())))
+}
+
+/// [`parse_sections`] with another header grammar.
+pub fn parse_sections_with(
+    file: &SourceFile,
+    diags: &mut Vec<Diagnostic>,
+    match_header: HeaderMatcher,
     mut verdict: impl FnMut(&Spanned<String>, &Spanned<String>) -> HeaderVerdict,
 ) -> Vec<RawSection> {
     let lines: Vec<(Span, &str)> = file.lines().collect();
