@@ -120,6 +120,11 @@ impl StorageType {
         matches!(self, StorageType::Nfs | StorageType::Cifs | StorageType::CephFs | StorageType::Glusterfs)
     }
 
+    /// Whether the plugin can hold this content type at all (whatever `content` says).
+    pub fn supports(&self, c: ContentType) -> bool {
+        self.content().is_some_and(|(all, _)| all.contains(&c))
+    }
+
     /// Content types the plugin supports and its default content.
     fn content(&self) -> Option<(&'static [ContentType], &'static [ContentType])> {
         use ContentType::*;

@@ -43,6 +43,7 @@ crate::rule_table! {
     g111_bind_mount_needs_storage_mount::BindMountNeedsStorageMount,
     g112_cpu_model_undefined::CpuModelUndefined,
     g113_snapshot_parent_invalid::SnapshotParentInvalid,
+    g114_cicustom_snippet_unusable::CicustomSnippetUnusable,
     h101_ha_resource_guest_undefined::HaResourceGuestUndefined,
     h102_ha_node_unknown::HaNodeUnknown,
     j101_backup_target_undefined::BackupTargetUndefined,
