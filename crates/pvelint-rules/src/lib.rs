@@ -6,6 +6,7 @@
 
 pub mod backing;
 pub mod context;
+pub mod graph;
 pub mod partial;
 pub mod pipeline;
 pub mod registry;
