@@ -327,18 +327,24 @@ impl Builder {
             if s.builtin {
                 o.notes.push("built in".into());
             }
-            match (&s.nodes, s.section.as_ref().and_then(|sec| sec.get("nodes"))) {
+            // Each node of `nodes` with its own span when the list is the one written
+            // (a what-if change replaces the set, not the text).
+            let written = s.section.as_ref().and_then(|sec| sec.get("nodes")).map(list_items);
+            let same = |items: &Vec<pvelint_parse::Spanned<String>>, set: &std::collections::BTreeSet<String>| {
+                items.len() == set.len() && items.iter().all(|x| set.contains(&x.value))
+            };
+            match (&s.nodes, written) {
                 (None, _) => {
                     let c = self.cluster();
                     self.edge(i, c, EdgeKind::AvailableOn, "every node", None);
                 }
-                (Some(_), Some(raw)) => {
-                    for item in list_items(raw) {
+                (Some(set), Some(items)) if same(&items, &set.value) => {
+                    for item in items {
                         let n = self.node(&item.value);
                         self.edge(i, n, EdgeKind::AvailableOn, "nodes", Some(item.span));
                     }
                 }
-                (Some(set), None) => {
+                (Some(set), _) => {
                     for n in set.value.iter() {
                         let n = self.node(n);
                         self.edge(i, n, EdgeKind::AvailableOn, "nodes", Some(set.span));
@@ -637,6 +643,15 @@ impl Graph {
             places.push(place);
         }
         places
+    }
+
+    /// The graph restricted to some objects (indexes, kept in graph order) and the edges
+    /// between them.
+    pub fn restrict(&self, keep: &[usize]) -> Graph {
+        let mut keep = keep.to_vec();
+        keep.sort_unstable();
+        keep.dedup();
+        reindex(self, &keep, None)
     }
 
     /// The objects findings are attached to, and both ends of edges that carry one.

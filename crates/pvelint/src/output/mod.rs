@@ -10,7 +10,9 @@ pub mod concise;
 pub mod full;
 pub mod github;
 pub mod gitlab;
+pub mod graph;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 pub use concise::concise;
@@ -32,6 +34,10 @@ pub enum Format {
     Sarif,
     Github,
     Gitlab,
+    /// A summary for pull requests (GitHub job summaries, GitLab notes).
+    Markdown,
+    /// The picture of the tree with its findings, one self-contained page.
+    Html,
 }
 
 /// Where rule documents live: `None` is this version's tag of pvelint's repository
@@ -55,6 +61,8 @@ pub fn render(format: Format, tree: &Tree, diags: &[Diagnostic], style: FullStyl
         Format::Sarif => sarif::sarif(tree, diags, links),
         Format::Github => github::github(tree, diags, links),
         Format::Gitlab => gitlab::gitlab(tree, diags, links),
+        Format::Markdown => markdown::markdown(tree, diags, links),
+        Format::Html => picture_html(tree, diags, false, links, "pvelint: the tree and its findings".into()),
         Format::Concise => concise::concise(tree, diags) + &summary_line(&Summary::of(tree, diags)),
         Format::Full => full::full(tree, diags, style, links) + &summary_line(&Summary::of(tree, diags)),
     }
@@ -84,11 +92,38 @@ pub fn render_whatif(
         Format::Sarif => sarif::sarif(tree, introduced, links),
         Format::Github => github::github(tree, introduced, links),
         Format::Gitlab => gitlab::gitlab(tree, introduced, links),
+        Format::Markdown => markdown::markdown_whatif(plan, tree, introduced, resolved, links),
+        Format::Html => {
+            let title = plan.lines().next().unwrap_or("What if?").to_string();
+            picture_html(tree, introduced, true, links, title)
+        }
         Format::Concise => after("resolved:\n", plan.to_string() + &concise::concise(tree, introduced)),
         Format::Full => {
             after("Resolved by the change:\n", format!("{plan}\n") + &full::full(tree, introduced, style, links))
         }
     }
+}
+
+/// The HTML picture of a tree with these findings: the whole tree, or, for what-if
+/// (`all_new`: every finding is one the change introduces, drawn highlighted), what
+/// the findings touch and everything within reach of it.
+fn picture_html(tree: &Tree, diags: &[Diagnostic], all_new: bool, links: Links, title: String) -> String {
+    let ctx = pvelint_rules::Context::new(tree);
+    let mut g = pvelint_rules::graph::build(&ctx);
+    g.attach(diags);
+    if all_new && !diags.is_empty() {
+        g = g.focus(&ctx, &g.touched());
+    }
+    let mask = vec![true; diags.len()];
+    let p = graph::Picture {
+        tree,
+        graph: &g,
+        diags,
+        introduced: all_new.then_some(mask.as_slice()),
+        links,
+        title,
+    };
+    graph::html::html(&p)
 }
 
 /// 1-based line and column of both ends of a span.
