@@ -128,6 +128,6 @@ mod tests {
     #[test]
     fn values_cannot_make_markup_mentions_or_lines() {
         let e = super::escape("[x](javascript:1) <img> @team #12 `code` *b* |\n## h");
-        assert_eq!(e, "\\[x\\]\\(javascript\\:1\\) \\<img\\> \\@team \\#12 \\`code\\` \\*b\\* \\|  \\#\\# h");
+        assert_eq!(e, "\\[x\\]\\(javascript\\:1\\) \\<img\\> \\@team \\#12 \\`code\\` \\*b\\* \\| \\#\\# h");
     }
 }
