@@ -12,7 +12,7 @@ header h1{font-size:18px;margin:4px 0}
 header label{margin-right:12px}
 main{display:flex;align-items:flex-start}
 #picture{flex:1 1 auto;overflow:auto;max-height:calc(100vh - 110px)}
-aside{flex:0 0 420px;overflow:auto;max-height:calc(100vh - 110px);border-left:1px solid #cfd8dc;padding:0 8px}
+aside{flex:0 0 360px;overflow:auto;max-height:calc(100vh - 110px);border-left:1px solid #cfd8dc;padding:0 8px}
 table{border-collapse:collapse;font-size:12px}
 td{border-bottom:1px solid #eceff1;padding:3px 4px;vertical-align:top}
 tr.sev-error td:first-child{color:#c62828;font-weight:bold}

@@ -67,11 +67,10 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
         let width = if new { 4.0 } else if sev.is_some() { 2.0 } else { 1.0 };
         let dash = if e.fragile { " stroke-dasharray=\"6 4\"" } else { "" };
         let text = edge_text(p, e);
-        // The label starts at the source end, on the side the edge leaves from.
-        let anchor = if x2 < x1 { "end" } else { "start" };
-        let (lx, ly) = (x1 + (x2 - x1).signum() * 4.0, y1 - 3.0);
+        // The label sits on the middle of the curve, over a white halo.
+        let (lx, ly) = ((x1 + 3.0 * c1 + 3.0 * c2 + x2) / 8.0, (y1 + y2) / 2.0 - 2.0);
         s.push_str(&format!(
-            "<g class=\"edge {}{}{}\" data-from=\"{}\" data-to=\"{}\"><title>{}</title><path d=\"M{x1} {y1} C{c1} {y1} {c2} {y2} {x2} {y2}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/><text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"{}\">{}</text></g>\n",
+            "<g class=\"edge {}{}{}\" data-from=\"{}\" data-to=\"{}\"><title>{}</title><path d=\"M{x1} {y1} C{c1} {y1} {c2} {y2} {x2} {y2}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/><text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" font-size=\"10\" fill=\"{}\">{}</text></g>\n",
             severity_class(sev),
             if e.fragile { " fragile" } else { "" },
             if new { " new" } else { "" },
