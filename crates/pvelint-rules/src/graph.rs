@@ -254,15 +254,21 @@ impl Builder {
         self.index.get(&(kind, key.to_string())).copied()
     }
 
-    fn node(&mut self, name: &str) -> usize {
-        match self.find(Kind::Node, name) {
+    /// The object a reference names; one the tree does not define is made, with a
+    /// note that says so.
+    fn named(&mut self, kind: Kind, key: &str, label: String, missing: &str) -> usize {
+        match self.find(kind, key) {
             Some(i) => i,
             None => {
-                let i = self.object(Kind::Node, name, name.to_string());
-                self.g.objects[i].notes.push("not in the cluster".into());
+                let i = self.object(kind, key, label);
+                self.g.objects[i].notes.push(missing.into());
                 i
             }
         }
+    }
+
+    fn node(&mut self, name: &str) -> usize {
+        self.named(Kind::Node, name, name.to_string(), "not in the cluster")
     }
 
     fn cluster(&mut self) -> usize {
@@ -271,14 +277,7 @@ impl Builder {
 
     /// A storage object; an ID storage.cfg does not define gets one marked so.
     fn storage(&mut self, id: &str) -> usize {
-        match self.find(Kind::Storage, id) {
-            Some(i) => i,
-            None => {
-                let i = self.object(Kind::Storage, id, id.to_string());
-                self.g.objects[i].notes.push("not defined".into());
-                i
-            }
-        }
+        self.named(Kind::Storage, id, id.to_string(), "not defined")
     }
 
     fn edge(&mut self, from: usize, to: usize, kind: EdgeKind, label: impl Into<String>, span: Option<Span>) -> usize {
@@ -435,14 +434,7 @@ impl Builder {
             let opts = &job.opts;
             if let Some(pool) = opts.pool() {
                 self.g.objects[i].notes.push(format!("pool {}", pool.value));
-                let p = match self.find(Kind::Pool, &pool.value) {
-                    Some(p) => p,
-                    None => {
-                        let p = self.object(Kind::Pool, &pool.value, format!("pool {}", pool.value));
-                        self.g.objects[p].notes.push("not defined".into());
-                        p
-                    }
-                };
+                let p = self.named(Kind::Pool, &pool.value, format!("pool {}", pool.value), "not defined");
                 self.edge(i, p, EdgeKind::Selects, "pool", Some(pool.span));
             } else if !opts.vmids().is_empty() {
                 let ids = opts.vmids();
@@ -535,14 +527,7 @@ impl Builder {
                 self.edge(i, gi, EdgeKind::Manages, "guest", None);
             }
             if let Some(g) = &res.group {
-                let to = match self.find(Kind::HaGroup, &g.value) {
-                    Some(x) => x,
-                    None => {
-                        let x = self.object(Kind::HaGroup, &g.value, format!("HA group {}", g.value));
-                        self.g.objects[x].notes.push("not defined".into());
-                        x
-                    }
-                };
+                let to = self.named(Kind::HaGroup, &g.value, format!("HA group {}", g.value), "not defined");
                 self.edge(i, to, EdgeKind::Uses, "group", Some(g.span));
             }
         }
@@ -594,9 +579,7 @@ fn reindex(g: &Graph, keep: &[usize], extra: Option<Vec<Edge>>) -> Graph {
         .filter(|e| new_at[e.from] != usize::MAX && new_at[e.to] != usize::MAX)
         .map(|e| Edge { from: new_at[e.from], to: new_at[e.to], ..e.clone() })
         .collect();
-    edges.sort_by(|a, b| {
-        (a.from, a.to, a.kind, &a.label, a.span).cmp(&(b.from, b.to, b.kind, &b.label, b.span))
-    });
+    edges.sort_by(|a, b| (a.from, a.to, a.kind, &a.label, a.span).cmp(&(b.from, b.to, b.kind, &b.label, b.span)));
     edges.dedup_by(|a, b| (a.from, a.to, a.kind, &a.label, a.span) == (b.from, b.to, b.kind, &b.label, b.span));
     let focus = g.focus.iter().filter(|&&f| new_at[f] != usize::MAX).map(|&f| new_at[f]).collect();
     Graph { objects, edges, focus, unattached: g.unattached.clone() }
@@ -737,7 +720,10 @@ impl Graph {
                 }
                 let via_pool = adj[j].iter().any(|&e| {
                     let ed = &self.edges[e];
-                    ed.from == j && ed.kind == EdgeKind::Selects && kept[ed.to] && self.objects[ed.to].kind == Kind::Pool
+                    ed.from == j
+                        && ed.kind == EdgeKind::Selects
+                        && kept[ed.to]
+                        && self.objects[ed.to].kind == Kind::Pool
                 });
                 if via_pool {
                     kept[j] = true;
@@ -762,10 +748,7 @@ impl Graph {
 
     /// The node a guest object is on (its `on` edge).
     fn guest_node(&self, guest: usize) -> Option<&str> {
-        self.edges
-            .iter()
-            .find(|e| e.from == guest && e.kind == EdgeKind::On)
-            .map(|e| self.objects[e.to].key.as_str())
+        self.edges.iter().find(|e| e.from == guest && e.kind == EdgeKind::On).map(|e| self.objects[e.to].key.as_str())
     }
 
     /// The highest severity among findings attached to an object or edge.
@@ -847,13 +830,17 @@ mod tests {
     }
 
     const STORAGE: &str = "dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup\n\nzfspool: usb\n\tpool usb\n\tcontent rootdir\n\tmountpoint /usb\n\tnodes a\n";
-    const COROSYNC: &str = "nodelist {\n  node {\n    name: a\n    nodeid: 1\n  }\n  node {\n    name: b\n    nodeid: 2\n  }\n}\n";
+    const COROSYNC: &str =
+        "nodelist {\n  node {\n    name: a\n    nodeid: 1\n  }\n  node {\n    name: b\n    nodeid: 2\n  }\n}\n";
 
     fn sample() -> Tree {
         tree(&[
             ("storage.cfg", STORAGE),
             ("corosync.conf", COROSYNC),
-            ("nodes/a/lxc/100.conf", "rootfs: local:100/vm-100-disk-0.raw\nmp0: usb:subvol-100-disk-0,mp=/m,backup=1\n"),
+            (
+                "nodes/a/lxc/100.conf",
+                "rootfs: local:100/vm-100-disk-0.raw\nmp0: usb:subvol-100-disk-0,mp=/m,backup=1\n",
+            ),
             ("nodes/b/lxc/200.conf", "rootfs: local:200/vm-200-disk-0.raw\n"),
             ("nodes/b/lxc/300.conf", "rootfs: local:300/vm-300-disk-0.raw\n"),
             ("jobs.cfg", "vzdump: j1\n\tschedule daily\n\tall 1\n\texclude 200\n\tstorage local\n"),

@@ -108,16 +108,21 @@ struct ChangeArgs {
 
 impl ChangeArgs {
     /// The changes, in the order what-if applies them; the first malformed one is an
-    /// error.
-    fn parse(&self) -> Result<Vec<Change>, String> {
-        self.remove_node
+    /// error, said on `err`.
+    fn parse(&self, err: &mut dyn Write) -> Result<Vec<Change>, i32> {
+        let parsed: Result<Vec<Change>, String> = self
+            .remove_node
             .iter()
             .map(|a| Change::remove_node(a))
             .chain(self.move_storage.iter().map(|a| Change::move_storage(a)))
             .chain(self.move_guest.iter().map(|a| Change::move_guest(a)))
             .chain(self.disable_storage.iter().map(|a| Ok(Change::DisableStorage(a.clone()))))
             .chain(self.remove_storage.iter().map(|a| Ok(Change::RemoveStorage(a.clone()))))
-            .collect()
+            .collect();
+        parsed.map_err(|e| {
+            let _ = writeln!(err, "pvelint: {e}");
+            EXIT_ERROR
+        })
     }
 }
 
@@ -137,28 +142,8 @@ struct GraphArgs {
     /// Write the picture to FILE instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
-    #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
-    vzdump_conf: Vec<String>,
-    /// Attach a node's facts (from `pvelint facts`; repeatable): nodes show where a
-    /// storage's pool is really imported.
-    #[arg(long = "facts", value_name = "FILE")]
-    facts: Vec<PathBuf>,
-    /// Only these codes, code prefixes or names mark the picture.
-    #[arg(long, value_delimiter = ',')]
-    select: Vec<String>,
-    /// Skip these codes, code prefixes or names.
-    #[arg(long, value_delimiter = ',')]
-    ignore: Vec<String>,
-    /// Use this configuration file instead of searching for pvelint.yaml.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Ignore any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    isolated: bool,
-    /// Base address of the rule documents (JSON `url`).
-    #[arg(long = "explain-url", value_name = "URL")]
-    explain_url: Option<String>,
+    #[command(flatten)]
+    src: SourceArgs,
     /// Show the tree's paths under this directory.
     #[arg(long = "path-prefix", value_name = "DIR")]
     path_prefix: Option<String>,
@@ -180,31 +165,8 @@ struct CheckArgs {
     /// Also write FORMAT to FILE (repeatable), e.g. sarif=pvelint.sarif.
     #[arg(long, value_name = "FORMAT=FILE")]
     output: Vec<String>,
-    /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
-    #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
-    vzdump_conf: Vec<String>,
-    /// Base address of the rule documents linked from each finding (`{code}` stands for
-    /// the code); default: this version's tag of pvelint's repository.
-    #[arg(long = "explain-url", value_name = "URL")]
-    explain_url: Option<String>,
-    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
-    #[arg(long = "facts", value_name = "FILE")]
-    facts: Vec<PathBuf>,
-    /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
-    #[arg(long, value_delimiter = ',')]
-    select: Vec<String>,
-    /// Run these too, on top of the configuration's selection.
-    #[arg(long = "extend-select", value_delimiter = ',')]
-    extend_select: Vec<String>,
-    /// Skip these codes, code prefixes or names (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    ignore: Vec<String>,
-    /// Use this configuration file instead of searching for pvelint.yaml.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Ignore any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    isolated: bool,
+    #[command(flatten)]
+    src: SourceArgs,
     /// Print the effective configuration and exit.
     #[arg(long = "show-config")]
     show_config: bool,
@@ -241,6 +203,37 @@ struct CheckArgs {
     /// `node` of pvelint.yaml.
     #[arg(long, value_name = "NAME")]
     node: Option<String>,
+}
+
+/// What to read beside the tree and which rules to run: shared by `check`, `what-if`
+/// and `graph`.
+#[derive(clap::Args, Debug, Clone)]
+struct SourceArgs {
+    /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
+    #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
+    vzdump_conf: Vec<String>,
+    /// Base address of the rule documents linked from each finding (`{code}` stands for
+    /// the code); default: this version's tag of pvelint's repository.
+    #[arg(long = "explain-url", value_name = "URL")]
+    explain_url: Option<String>,
+    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
+    #[arg(long = "facts", value_name = "FILE")]
+    facts: Vec<PathBuf>,
+    /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Run these too, on top of the configuration's selection.
+    #[arg(long = "extend-select", value_delimiter = ',')]
+    extend_select: Vec<String>,
+    /// Skip these codes, code prefixes or names (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Use this configuration file instead of searching for pvelint.yaml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -312,7 +305,7 @@ impl CheckArgs {
     fn parse_from_config(path: Option<PathBuf>, config: Option<PathBuf>) -> CheckArgs {
         let mut args = CheckArgs::try_parse_from(["check"]).unwrap_or_else(|_| unreachable!());
         args.paths = path.into_iter().collect();
-        args.config = config;
+        args.src.config = config;
         args
     }
 
@@ -360,15 +353,15 @@ fn rule(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write)
 /// The configuration in effect: the file (given, or found from the first path), then
 /// the command line on top.
 fn load_config(args: &CheckArgs, err: &mut dyn Write) -> Result<Config, i32> {
-    for s in args.select.iter().chain(&args.ignore).chain(&args.extend_select) {
+    for s in args.src.select.iter().chain(&args.src.ignore).chain(&args.src.extend_select) {
         if !config::selector_known(s) {
             let _ = writeln!(err, "pvelint: '{s}' matches no rule code or name; `pvelint rule --all` lists them");
             return Err(EXIT_ERROR);
         }
     }
-    let file = if args.isolated {
+    let file = if args.src.isolated {
         None
-    } else if let Some(c) = &args.config {
+    } else if let Some(c) = &args.src.config {
         Some((c.clone(), config::Origin::Given))
     } else {
         config::find(args.paths.first().map_or(Path::new("."), |p| p.as_path())).map(|f| (f, config::Origin::Found))
@@ -380,11 +373,11 @@ fn load_config(args: &CheckArgs, err: &mut dyn Write) -> Result<Config, i32> {
         })?,
         None => Config::defaults(),
     };
-    if !args.select.is_empty() {
-        cfg.select = Some(args.select.clone());
+    if !args.src.select.is_empty() {
+        cfg.select = Some(args.src.select.clone());
     }
-    cfg.extend_select.extend(args.extend_select.iter().cloned());
-    cfg.ignore.extend(args.ignore.iter().cloned());
+    cfg.extend_select.extend(args.src.extend_select.iter().cloned());
+    cfg.ignore.extend(args.src.ignore.iter().cloned());
     Ok(cfg)
 }
 
@@ -496,7 +489,7 @@ fn read(
         let f = read_config_file(cfg, &format!("vzdump-conf.{node}"), rel, err)?;
         attach.insert(node.clone(), f);
     }
-    for spec in &args.vzdump_conf {
+    for spec in &args.src.vzdump_conf {
         let Some((node, file)) = spec.split_once('=') else {
             let _ = writeln!(err, "pvelint: --vzdump-conf takes NODE=FILE, got '{spec}'");
             return Err(EXIT_ERROR);
@@ -524,7 +517,7 @@ fn read(
     for rel in &cfg.facts {
         facts.push(read_config_file(cfg, "facts", rel, err)?);
     }
-    facts.extend(args.facts.iter().map(|p| discover::read_named_file(p, p.display().to_string())));
+    facts.extend(args.src.facts.iter().map(|p| discover::read_named_file(p, p.display().to_string())));
     let mut attached = attached;
     for mut f in facts {
         if let Some(e) = &f.error {
@@ -593,13 +586,13 @@ fn default_format(args: &CheckArgs) -> Format {
 /// Where rule documents live: `--explain-url`, else `explain-url:` of pvelint.yaml (both
 /// checked), else this version's tag.
 fn links<'a>(args: &'a CheckArgs, cfg: &'a Config, err: &mut dyn Write) -> Result<Links<'a>, i32> {
-    if let Some(u) = &args.explain_url {
+    if let Some(u) = &args.src.explain_url {
         if let Err(why) = pvelint_rules::registry::check_doc_base(u) {
             let _ = writeln!(err, "pvelint: --explain-url: {why}");
             return Err(EXIT_ERROR);
         }
     }
-    Ok(Links { doc_base: args.explain_url.as_deref().or(cfg.explain_url.as_deref()) })
+    Ok(Links { doc_base: args.src.explain_url.as_deref().or(cfg.explain_url.as_deref()) })
 }
 
 /// The ignores in force that suppressed nothing, one line each (empty when none).
@@ -847,10 +840,7 @@ fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
-    let changes = args.changes.parse().map_err(|e| {
-        let _ = writeln!(err, "pvelint: {e}");
-        EXIT_ERROR
-    })?;
+    let changes = args.changes.parse(err)?;
     if changes.is_empty() {
         let _ = writeln!(
             err,
@@ -944,13 +934,7 @@ impl GraphArgs {
     fn check_args(&self) -> CheckArgs {
         let mut a = CheckArgs::try_parse_from(["check"]).unwrap_or_else(|_| unreachable!());
         a.paths = self.path.iter().cloned().collect();
-        a.vzdump_conf = self.vzdump_conf.clone();
-        a.facts = self.facts.clone();
-        a.select = self.select.clone();
-        a.ignore = self.ignore.clone();
-        a.config = self.config.clone();
-        a.isolated = self.isolated;
-        a.explain_url = self.explain_url.clone();
+        a.src = self.src.clone();
         a.path_prefix = self.path_prefix.clone();
         a.node = self.node.clone();
         a
@@ -967,10 +951,7 @@ fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 /// does, and draws the tree after them), builds the graph, attaches the findings,
 /// focuses, renders. Exit 0 when the picture was written (findings do not fail it).
 fn graph_inner(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
-    let changes = args.changes.parse().map_err(|e| {
-        let _ = writeln!(err, "pvelint: {e}");
-        EXIT_ERROR
-    })?;
+    let changes = args.changes.parse(err)?;
     let a = args.check_args();
     if a.paths.first().is_some_and(|p| !p.is_dir()) {
         let _ = writeln!(err, "pvelint: graph takes one tree directory, not files");

@@ -55,10 +55,8 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
         raw.extend_from_slice(&buf[..n]);
     };
     let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
+    let length =
+        head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse::<usize>().ok());
     let chunked = head.contains("transfer-encoding:") && head.contains("chunked");
     let complete = |raw: &[u8]| match length {
         Some(n) => raw.len() >= head_end + n,
@@ -215,7 +213,9 @@ fn the_html_report_works_in_chromium() {
 
     // Filter by storage: what hangs on the pool stays, VM 101 (only on local-lvm) goes.
     d.click("#f-storage option[value=\"storage:local-3TB-backup\"]");
-    for id in ["storage:local-3TB-backup", "guest:106", "guest:113", "guest:120", "vzdump-conf:fun-bedbug", "node:fun-bedbug"] {
+    for id in
+        ["storage:local-3TB-backup", "guest:106", "guest:113", "guest:120", "vzdump-conf:fun-bedbug", "node:fun-bedbug"]
+    {
         assert!(d.displayed(&obj(id)), "{id} shown with the pool's filter");
     }
     assert!(!d.displayed(&obj("guest:101")), "VM 101 hidden by the pool's filter");

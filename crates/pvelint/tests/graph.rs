@@ -43,7 +43,12 @@ fn edges<'a>(v: &'a Value, from: &str, to: &str) -> Vec<&'a Value> {
 
 /// The codes of the findings attached to an edge.
 fn edge_codes(v: &Value, e: &Value) -> Vec<String> {
-    e["findings"].as_array().unwrap().iter().map(|i| v["findings"][i.as_u64().unwrap() as usize]["code"].as_str().unwrap().to_string()).collect()
+    e["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| v["findings"][i.as_u64().unwrap() as usize]["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 const POOL: &str = "storage:local-3TB-backup";
@@ -131,7 +136,11 @@ fn the_svg_draws_the_focused_incident() {
         assert!(svg.contains(want), "{want}");
     }
     // Fragile edges are dashed: the two mp0 and the tmpdir.
-    assert_eq!(svg.matches("class=\"edge sev-warning fragile\"").count() + svg.matches("class=\"edge sev-error fragile\"").count(), 3);
+    assert_eq!(
+        svg.matches("class=\"edge sev-warning fragile\"").count()
+            + svg.matches("class=\"edge sev-error fragile\"").count(),
+        3
+    );
     assert_eq!(svg.matches("stroke-dasharray").count(), 3);
 }
 
@@ -177,7 +186,11 @@ fn what_if_highlights_what_the_change_breaks() {
         .filter(|f| f["introduced"] == true)
         .map(|f| (f["code"].as_str().unwrap(), f["path"].as_str().unwrap()))
         .collect();
-    for want in [("G103", "pve/nodes/fun-bedbug/lxc/106.conf"), ("G103", "pve/nodes/fun-bedbug/lxc/113.conf"), ("V101", "vzdump.conf")] {
+    for want in [
+        ("G103", "pve/nodes/fun-bedbug/lxc/106.conf"),
+        ("G103", "pve/nodes/fun-bedbug/lxc/113.conf"),
+        ("V101", "vzdump.conf"),
+    ] {
         assert!(introduced.contains(&want), "{want:?} in {introduced:?}");
     }
     // After the move the pool is available on still-fawn only.
@@ -187,8 +200,12 @@ fn what_if_highlights_what_the_change_breaks() {
     let mut args = vec!["what-if", ".", "--format", "html"];
     args.extend(change);
     let html = run(&tree, &args, 1);
-    assert!(html.contains("What if storage &#39;local-3TB-backup&#39; becomes available only on node &#39;still-fawn&#39;?"));
-    assert!(html.contains("class=\"edge sev-error new\"") || html.contains("class=\"edge sev-error fragile new\""), "{html}");
+    assert!(html
+        .contains("What if storage &#39;local-3TB-backup&#39; becomes available only on node &#39;still-fawn&#39;?"));
+    assert!(
+        html.contains("class=\"edge sev-error new\"") || html.contains("class=\"edge sev-error fragile new\""),
+        "{html}"
+    );
     assert!(html.contains("<tr class=\"sev-error new\""));
 }
 
@@ -200,10 +217,8 @@ fn every_format_is_deterministic_and_the_html_names_no_address() {
         let b = run(&tree, &["graph", ".", "--format", format], 0);
         assert_eq!(a, b, "{format}");
     }
-    for html in [
-        run(&tree, &["graph", ".", "--format", "html"], 0),
-        run(&tree, &["check", ".", "--format", "html"], 1),
-    ] {
+    for html in [run(&tree, &["graph", ".", "--format", "html"], 0), run(&tree, &["check", ".", "--format", "html"], 1)]
+    {
         let lower = html.to_ascii_lowercase();
         for bad in ["http:", "https:", "//", "src=", "href=", "url(", "@import", "xmlns"] {
             let hits: Vec<usize> = lower.match_indices(bad).map(|(i, _)| i).collect();
@@ -273,7 +288,9 @@ fn the_markdown_summary() {
     assert!(md.contains("**1 error**, **7 warnings**, **0 infos** in 9 files checked."), "{md}");
     assert!(md.contains("| [G105](https://github.com/pvelint/pvelint/blob/v"), "{md}");
     assert!(md.contains("| 2 |"));
-    assert!(md.contains("**pve/nodes/fun\\-bedbug/lxc/106.conf**") || md.contains("**pve/nodes/fun-bedbug/lxc/106.conf**"));
+    assert!(
+        md.contains("**pve/nodes/fun\\-bedbug/lxc/106.conf**") || md.contains("**pve/nodes/fun-bedbug/lxc/106.conf**")
+    );
     assert!(md.contains("- line 6: error [G106]"));
     assert!(md.contains("```mermaid\nflowchart LR\n"));
     assert!(md.contains("mp0 (backup=1), fragile"));

@@ -35,7 +35,13 @@ pub fn markdown(tree: &Tree, diags: &[Diagnostic], links: Links) -> String {
 
 /// What-if: the plan, the findings the change introduces (with the picture of what they
 /// touch) and the number it resolves.
-pub fn markdown_whatif(plan: &str, tree: &Tree, introduced: &[Diagnostic], resolved: &[Diagnostic], links: Links) -> String {
+pub fn markdown_whatif(
+    plan: &str,
+    tree: &Tree,
+    introduced: &[Diagnostic],
+    resolved: &[Diagnostic],
+    links: Links,
+) -> String {
     report(tree, introduced, Some((plan, resolved.len())), links)
 }
 

@@ -115,14 +115,7 @@ fn picture_html(tree: &Tree, diags: &[Diagnostic], all_new: bool, links: Links, 
         g = g.focus(&ctx, &g.touched());
     }
     let mask = vec![true; diags.len()];
-    let p = graph::Picture {
-        tree,
-        graph: &g,
-        diags,
-        introduced: all_new.then_some(mask.as_slice()),
-        links,
-        title,
-    };
+    let p = graph::Picture { tree, graph: &g, diags, introduced: all_new.then_some(mask.as_slice()), links, title };
     graph::html::html(&p)
 }
 

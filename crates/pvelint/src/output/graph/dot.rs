@@ -43,7 +43,13 @@ pub fn dot(p: &Picture) -> String {
             _ => "ellipse",
         };
         let sev = p.severity(&o.findings);
-        let width = if p.is_new(&o.findings) { 4 } else if sev.is_some() { 2 } else { 1 };
+        let width = if p.is_new(&o.findings) {
+            4
+        } else if sev.is_some() {
+            2
+        } else {
+            1
+        };
         s.push_str(&format!(
             "  {} [label={}, shape={shape}, color=\"{}\", penwidth={width}];\n",
             quote(&o.id()),
@@ -54,7 +60,13 @@ pub fn dot(p: &Picture) -> String {
     for e in &g.edges {
         let sev = p.severity(&e.findings);
         let style = if e.fragile { "dashed" } else { "solid" };
-        let width = if p.is_new(&e.findings) { 4 } else if sev.is_some() { 2 } else { 1 };
+        let width = if p.is_new(&e.findings) {
+            4
+        } else if sev.is_some() {
+            2
+        } else {
+            1
+        };
         s.push_str(&format!(
             "  {} -> {} [label={}, style={style}, color=\"{}\", penwidth={width}];\n",
             quote(&g.objects[e.from].id()),

@@ -92,8 +92,10 @@ pub fn json(p: &Picture) -> String {
         .map(|&i| {
             let d = &p.diags[i];
             let pos = position(p.tree, d.span);
-            codes.entry(d.code).or_insert_with(|| JsonCode { name: d.name, count: 0, url: p.links.url(d.code) }).count +=
-                1;
+            codes
+                .entry(d.code)
+                .or_insert_with(|| JsonCode { name: d.name, count: 0, url: p.links.url(d.code) })
+                .count += 1;
             JsonFinding {
                 code: d.code,
                 name: d.name,

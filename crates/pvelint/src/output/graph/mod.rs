@@ -207,7 +207,11 @@ pub fn mermaid_body(p: &Picture) -> String {
     s.push_str(&styles);
     for sev in [Some(Severity::Error), Some(Severity::Warning), Some(Severity::Info), None] {
         let width = if sev.is_some() { 3 } else { 1 };
-        s.push_str(&format!("  classDef {} stroke:{},stroke-width:{width}px\n", severity_class(sev).replace('-', ""), colour(sev)));
+        s.push_str(&format!(
+            "  classDef {} stroke:{},stroke-width:{width}px\n",
+            severity_class(sev).replace('-', ""),
+            colour(sev)
+        ));
     }
     s
 }
@@ -224,7 +228,9 @@ mod tests {
             assert!(!m.contains(*bad), "{bad:?} in {m}");
         }
         // Every ';' ends an entity code.
-        assert!(m.split(';').all(|part| part.is_empty() || part.rsplit_once('#').is_some_and(|(_, n)| n.parse::<u32>().is_ok()) || !part.contains('#')));
+        assert!(m.split(';').all(|part| part.is_empty()
+            || part.rsplit_once('#').is_some_and(|(_, n)| n.parse::<u32>().is_ok())
+            || !part.contains('#')));
         let x = xml_escape(hostile);
         assert!(!x.contains('<') && !x.contains('"') && !x.contains('\n'));
     }

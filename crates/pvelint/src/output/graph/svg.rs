@@ -64,7 +64,13 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
         let (c1, c2) = if fc == tc { (x1 + bend, x2 + bend) } else { (x1 + bend, x2 - bend) };
         let sev = p.severity(&e.findings);
         let new = p.is_new(&e.findings);
-        let width = if new { 4.0 } else if sev.is_some() { 2.0 } else { 1.0 };
+        let width = if new {
+            4.0
+        } else if sev.is_some() {
+            2.0
+        } else {
+            1.0
+        };
         let dash = if e.fragile { " stroke-dasharray=\"6 4\"" } else { "" };
         let text = edge_text(p, e);
         // The label sits on the middle of the curve, over a white halo.
@@ -86,7 +92,13 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
         let (x, y) = l.at(i);
         let sev = p.severity(&o.findings);
         let new = p.is_new(&o.findings);
-        let width = if new { 4.0 } else if sev.is_some() { 2.5 } else { 1.0 };
+        let width = if new {
+            4.0
+        } else if sev.is_some() {
+            2.5
+        } else {
+            1.0
+        };
         let lines = object_lines(p, o);
         let focus = if g.focus.contains(&i) { " focus" } else { "" };
         s.push_str(&format!(
