@@ -337,3 +337,20 @@ fn output_is_bounded_by_the_tree() {
         assert!(growth <= 1.5 * tree_growth, "{name}: ×{growth:.2} for a tree ×{tree_growth:.2}");
     }
 }
+
+/// With node facts, a restricted pool points at the nodes where it is really imported:
+/// here `nodes pve1` while only pve2's facts show the pool (N102's case).
+#[test]
+fn facts_show_where_a_pool_is_imported() {
+    let tree = testdata("rules/N102/fail_pool_moved");
+    let v = graph_json(&tree, &["--focus", "storage:usb"]);
+    let imported = edges(&v, "storage:usb", "node:pve2");
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0]["kind"], "imported");
+    let listed = edges(&v, "storage:usb", "node:pve1");
+    assert_eq!(listed.iter().map(|e| e["kind"].as_str().unwrap()).collect::<Vec<_>>(), ["available-on"]);
+    assert_eq!(edge_codes(&v, listed[0]), ["N102"]);
+    // Without the facts there is nothing to show.
+    let bare = graph_json(&tree.join("pve"), &["--focus", "storage:usb"]);
+    assert!(edges(&bare, "storage:usb", "node:pve2").is_empty());
+}
