@@ -689,21 +689,27 @@ impl Graph {
         // `selects` edge per kept guest; pool jobs through a kept pool.
         let mut extra: Vec<Edge> = Vec::new();
         let guests_of_vmid = |key: &str| key.split('@').next().and_then(|v| v.parse::<u32>().ok());
+        // Each guest's node (its `on` edge), once.
+        let mut node_of: Vec<Option<&str>> = vec![None; n];
+        for e in self.edges.iter().filter(|e| e.kind == EdgeKind::On) {
+            node_of[e.from] = Some(self.objects[e.to].key.as_str());
+        }
         let kept_guests: Vec<(usize, u32)> = (0..n)
             .filter(|&o| kept[o] && self.objects[o].kind == Kind::Guest)
             .filter_map(|o| guests_of_vmid(&self.objects[o].key).map(|v| (o, v)))
             .collect();
         if let Some(jobs) = &ctx.tree.jobs {
+            let job_at: HashMap<&str, usize> = (0..n)
+                .filter(|&o| self.objects[o].kind == Kind::Job)
+                .map(|o| (self.objects[o].key.as_str(), o))
+                .collect();
             for job in jobs.vzdump_jobs() {
-                let Some(j) = self.objects.iter().position(|o| o.kind == Kind::Job && o.key == job.id.value) else {
-                    continue;
-                };
+                let Some(&j) = job_at.get(job.id.value.as_str()) else { continue };
                 let opts = &job.opts;
                 if opts.pool().is_none() && opts.vmids().is_empty() && (opts.all() || !opts.excludes().is_empty()) {
                     let ex: Vec<u32> = opts.excludes().iter().map(|v| v.value).collect();
                     for &(o, vmid) in &kept_guests {
-                        let node = self.guest_node(o);
-                        let on_node = opts.node().is_none_or(|nn| Some(nn.value.as_str()) == node);
+                        let on_node = opts.node().is_none_or(|nn| Some(nn.value.as_str()) == node_of[o]);
                         if on_node && !ex.contains(&vmid) {
                             kept[j] = true;
                             extra.push(Edge {
@@ -744,11 +750,6 @@ impl Graph {
         let mut out = reindex(&g, &keep, Some(extra));
         out.unattached.clear();
         out
-    }
-
-    /// The node a guest object is on (its `on` edge).
-    fn guest_node(&self, guest: usize) -> Option<&str> {
-        self.edges.iter().find(|e| e.from == guest && e.kind == EdgeKind::On).map(|e| self.objects[e.to].key.as_str())
     }
 
     /// The highest severity among findings attached to an object or edge.

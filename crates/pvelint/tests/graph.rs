@@ -327,7 +327,7 @@ fn output_is_bounded_by_the_tree() {
         let mermaid = md.split("```mermaid").nth(1).unwrap().split("```").next().unwrap();
         let shown = mermaid.lines().filter(|l| l.trim_start().starts_with('n') && l.contains(":::")).count();
         assert!(shown <= 30, "{shown}");
-        assert!(md.contains(" more (`pvelint graph --focus KIND:ID` draws them)."), "capped");
+        assert!(md.contains(" more that findings touch (`pvelint graph --focus KIND:ID` draws them)."), "capped");
     }
     let (t0, j0, d0) = bytes[0];
     let (t1, j1, d1) = bytes[1];

@@ -97,30 +97,52 @@ fn report(tree: &Tree, diags: &[Diagnostic], whatif: Option<(&str, usize)>, link
     s
 }
 
-/// The Mermaid graph of what the findings touch: the objects and edges they are
-/// attached to, within reach ([`pvelint_rules::graph::Graph::focus`]), the objects
-/// carrying findings first, at most [`MAX_OBJECTS`].
+/// How many of the objects the findings touch (the most severe first) the summary's
+/// graph starts from.
+const STARTS: usize = 8;
+
+/// The Mermaid graph of what the findings touch: what is within reach
+/// ([`pvelint_rules::graph::Graph::focus`]) of the [`STARTS`] objects with the most
+/// severe findings (an edge's finding touches both its ends), the objects carrying
+/// findings first, at most [`MAX_OBJECTS`]; the objects the findings touch that it
+/// leaves out are counted.
 fn mermaid_section(tree: &Tree, diags: &[Diagnostic], links: Links) -> String {
+    use pvelint_rules::graph::Graph;
     let ctx = pvelint_rules::Context::new(tree);
     let mut full = pvelint_rules::graph::build(&ctx);
     full.attach(diags);
-    let touched = full.touched();
+    let mut touched = full.touched();
     if touched.is_empty() {
         return String::new();
     }
-    let near = full.focus(&ctx, &touched);
+    // The highest severity touching each object, from one pass over the edges.
+    let mut sev: Vec<Option<Severity>> = full.objects.iter().map(|o| Graph::max_severity(&o.findings, diags)).collect();
+    for e in full.edges.iter().filter(|e| !e.findings.is_empty()) {
+        let s = Graph::max_severity(&e.findings, diags);
+        sev[e.from] = sev[e.from].max(s);
+        sev[e.to] = sev[e.to].max(s);
+    }
+    let mut ranked: Vec<(std::cmp::Reverse<Option<Severity>>, usize)> =
+        touched.iter().map(|&o| (std::cmp::Reverse(sev[o]), o)).collect();
+    ranked.sort();
+    let starts: Vec<usize> = ranked.iter().take(STARTS).map(|&(_, o)| o).collect();
+    let near = full.focus(&ctx, &starts);
     let mut order: Vec<usize> = (0..near.objects.len()).collect();
     let carries = near.touched();
     order.sort_by_key(|o| (carries.binary_search(o).is_err(), *o));
-    let more = order.len().saturating_sub(MAX_OBJECTS);
     order.truncate(MAX_OBJECTS);
     let g = near.restrict(&order);
+    let shown: std::collections::HashSet<String> = g.objects.iter().map(|o| o.id()).collect();
+    touched.retain(|&o| !shown.contains(&full.objects[o].id()));
     let p = Picture { tree, graph: &g, diags, introduced: None, links, title: String::new() };
     let mut s = String::from("\n### What the findings touch\n\n```mermaid\nflowchart LR\n");
     s.push_str(&mermaid_body(&p));
     s.push_str("```\n");
-    if more > 0 {
-        s.push_str(&format!("\nand {} more (`pvelint graph --focus KIND:ID` draws them).\n", plural_objects(more)));
+    if !touched.is_empty() {
+        s.push_str(&format!(
+            "\nand {} more that findings touch (`pvelint graph --focus KIND:ID` draws them).\n",
+            plural_objects(touched.len())
+        ));
     }
     s
 }
