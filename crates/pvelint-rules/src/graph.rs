@@ -15,8 +15,8 @@
 
 use crate::context::{list_items, Context, PathOwner};
 use pvelint_parse::section::Section;
-use pvelint_parse::{Diagnostic, FileId, Span, Tree};
-use std::collections::{BTreeMap, HashMap};
+use pvelint_parse::{Diagnostic, FileId, Span};
+use std::collections::HashMap;
 
 /// What an object is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -460,9 +460,15 @@ impl Builder {
                     }
                 }
             }
+            // The job's own `storage`, or the default `local`; a target that a node's
+            // vzdump.conf sets is that vzdump.conf's edge (one per node, not one per
+            // job and node).
             for (id, span, _) in ctx.job_targets(opts) {
-                let s = self.storage(&id);
-                self.edge(i, s, EdgeKind::Target, "backups", span);
+                let own = opts.storage().is_some_and(|s| Some(s.span) == span);
+                if own || span.is_none() {
+                    let s = self.storage(&id);
+                    self.edge(i, s, EdgeKind::Target, if own { "backups" } else { "backups (default)" }, span);
+                }
             }
         }
     }
@@ -473,6 +479,10 @@ impl Builder {
             self.g.objects[i].file = Some(conf.file);
             let n = self.node(node);
             self.edge(i, n, EdgeKind::Of, "of", None);
+            if let Some(st) = conf.opts.storage() {
+                let s = self.storage(&st.value);
+                self.edge(i, s, EdgeKind::Target, "storage", Some(st.span));
+            }
         }
         for p in ctx.vzdump_paths() {
             let from = match p.object.split_once(':') {
@@ -800,27 +810,10 @@ pub fn resolve_focus(g: &Graph, ids: &[String]) -> Result<Vec<usize>, String> {
     Ok(out)
 }
 
-/// The number of objects of each kind (for summaries), in kind order.
-pub fn counts(g: &Graph) -> BTreeMap<Kind, usize> {
-    let mut m = BTreeMap::new();
-    for o in &g.objects {
-        *m.entry(o.kind).or_insert(0) += 1;
-    }
-    m
-}
-
-/// The tree a graph is drawn from, with its findings attached: [`build`] and
-/// [`Graph::attach`] in one step.
-pub fn of(tree: &Tree, diags: &[Diagnostic]) -> Graph {
-    let ctx = Context::new(tree);
-    let mut g = build(&ctx);
-    g.attach(diags);
-    g
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pvelint_parse::Tree;
 
     fn tree(files: &[(&str, &str)]) -> Tree {
         let mut input = pvelint_parse::TreeInput::default();
@@ -918,6 +911,31 @@ mod tests {
             }
         }
         assert!(diags.iter().any(|d| d.code == "G105"));
+    }
+
+    #[test]
+    fn a_target_set_in_vzdump_conf_is_one_edge_per_node_not_per_job() {
+        let mut input = pvelint_parse::TreeInput::default();
+        let nodes_st =
+            "dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup\n\ndir: b1\n\tpath /b1\n\tcontent backup\n";
+        for (p, t) in [
+            ("storage.cfg", nodes_st),
+            ("corosync.conf", COROSYNC),
+            ("nodes/a/lxc/100.conf", "rootfs: local:100/vm-100-disk-0.raw\n"),
+            ("jobs.cfg", "vzdump: j1\n\tall 1\n\nvzdump: j2\n\tall 1\n\nvzdump: j3\n\tall 1\n\tstorage b1\n"),
+        ] {
+            input.files.push(pvelint_parse::InputFile::new(p, t.as_bytes().to_vec()));
+        }
+        input.vzdump_confs.push(("a".into(), pvelint_parse::InputFile::new("vzdump.conf", b"storage: b1\n".to_vec())));
+        let t = pvelint_parse::load(input);
+        let g = build(&Context::new(&t));
+        assert_eq!(edge(&g, "vzdump-conf:a", "storage:b1")[0].kind, EdgeKind::Target);
+        // j1 and j2 write to b1 on node a (its vzdump.conf) and to `local` on node b.
+        for j in ["job:j1", "job:j2"] {
+            assert!(edge(&g, j, "storage:b1").is_empty(), "{j}");
+            assert_eq!(edge(&g, j, "storage:local")[0].label, "backups (default)");
+        }
+        assert_eq!(edge(&g, "job:j3", "storage:b1")[0].label, "backups");
     }
 
     fn pvelint_rules_lint(t: &Tree) -> Vec<Diagnostic> {
