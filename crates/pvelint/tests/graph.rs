@@ -51,6 +51,17 @@ fn edge_codes(v: &Value, e: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A tree of these files in a temporary directory.
+fn tree_of(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let p = d.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    d
+}
+
 const POOL: &str = "storage:local-3TB-backup";
 
 #[test]
@@ -232,16 +243,13 @@ fn every_format_is_deterministic_and_the_html_names_no_address() {
 
 #[test]
 fn hostile_values_are_escaped_in_every_format() {
-    let d = tempfile::tempdir().unwrap();
-    let w = |rel: &str, text: &str| {
-        let p = d.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
-    w("storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup,rootdir\n");
-    w("corosync.conf", "nodelist {\n  node {\n    name: a\n    nodeid: 1\n  }\n}\n");
     let evil = "x\"];evil[\"<script>alert(1)</script>`\\l|-->&amp;@here";
-    w("nodes/a/lxc/100.conf", &format!("hostname: {evil}\nrootfs: local:100/vm-100-disk-0.raw\n"));
+    let guest = format!("hostname: {evil}\nrootfs: local:100/vm-100-disk-0.raw\n");
+    let d = tree_of(&[
+        ("storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup,rootdir\n"),
+        ("corosync.conf", "nodelist {\n  node {\n    name: a\n    nodeid: 1\n  }\n}\n"),
+        ("nodes/a/lxc/100.conf", &guest),
+    ]);
     let dot = run(d.path(), &["graph", ".", "--format", "dot"], 0);
     // Every quote inside a DOT string is escaped: unescaped quotes pair up per line.
     for line in dot.lines() {
@@ -366,14 +374,10 @@ fn graphviz_reads_the_dot_output() {
         println!("SKIPPED: {msg}");
         return;
     };
-    let d = tempfile::tempdir().unwrap();
-    let w = |rel: &str, text: &str| {
-        let p = d.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
-    w("storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup,rootdir\n");
-    w("nodes/a/lxc/100.conf", "hostname: x\"] ; y [label=\"\\N\\l{}<>|\nrootfs: local:100/vm-100-disk-0.raw\n");
+    let d = tree_of(&[
+        ("storage.cfg", "dir: local\n\tpath /var/lib/vz\n\tcontent iso,backup,rootdir\n"),
+        ("nodes/a/lxc/100.conf", "hostname: x\"] ; y [label=\"\\N\\l{}<>|\nrootfs: local:100/vm-100-disk-0.raw\n"),
+    ]);
     let cases: [(PathBuf, Vec<&str>); 3] = [
         (testdata("incident"), vec![]),
         (testdata("what-if/incident-before"), vec!["--move-storage", "local-3TB-backup=still-fawn"]),

@@ -2,7 +2,7 @@
 //! and `"` escaped and control characters dropped, so no value of the tree can end a
 //! string, add an attribute or use a Graphviz escape (`\N`, `\l`).
 
-use super::{colour, edge_text, object_lines, Picture};
+use super::{colour, edge_text, object_lines, weight, Picture};
 use pvelint_rules::graph::Kind;
 
 /// A double-quoted DOT string.
@@ -43,13 +43,7 @@ pub fn dot(p: &Picture) -> String {
             _ => "ellipse",
         };
         let sev = p.severity(&o.findings);
-        let width = if p.is_new(&o.findings) {
-            4
-        } else if sev.is_some() {
-            2
-        } else {
-            1
-        };
+        let width = weight(p, &o.findings);
         s.push_str(&format!(
             "  {} [label={}, shape={shape}, color=\"{}\", penwidth={width}];\n",
             quote(&o.id()),
@@ -60,13 +54,7 @@ pub fn dot(p: &Picture) -> String {
     for e in &g.edges {
         let sev = p.severity(&e.findings);
         let style = if e.fragile { "dashed" } else { "solid" };
-        let width = if p.is_new(&e.findings) {
-            4
-        } else if sev.is_some() {
-            2
-        } else {
-            1
-        };
+        let width = weight(p, &e.findings);
         s.push_str(&format!(
             "  {} -> {} [label={}, style={style}, color=\"{}\", penwidth={width}];\n",
             quote(&g.objects[e.from].id()),

@@ -117,6 +117,18 @@ pub fn edge_text(p: &Picture, e: &Edge) -> String {
     s
 }
 
+/// Line weight of an object or edge: 4 when it carries a finding the change introduces,
+/// 2 with a finding, else 1.
+pub fn weight(p: &Picture, findings: &[usize]) -> u8 {
+    if p.is_new(findings) {
+        4
+    } else if p.severity(findings).is_some() {
+        2
+    } else {
+        1
+    }
+}
+
 /// Colour of a severity (none: grey).
 pub fn colour(s: Option<Severity>) -> &'static str {
     match s {

@@ -4,7 +4,7 @@
 //! findings a what-if change introduces are drawn thicker. Every text is escaped.
 
 use super::layout::{self, Layout, BOX_W, COLUMN_TITLES, COL_W, MARGIN, ROW_H, TOP};
-use super::{colour, edge_text, object_lines, severity_class, xml_escape, Picture};
+use super::{colour, edge_text, object_lines, severity_class, weight, xml_escape, Picture};
 
 /// Longest text on a box, in characters (the whole text is in the box's tooltip).
 const MAX_CHARS: usize = 36;
@@ -64,13 +64,7 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
         let (c1, c2) = if fc == tc { (x1 + bend, x2 + bend) } else { (x1 + bend, x2 - bend) };
         let sev = p.severity(&e.findings);
         let new = p.is_new(&e.findings);
-        let width = if new {
-            4.0
-        } else if sev.is_some() {
-            2.0
-        } else {
-            1.0
-        };
+        let width = weight(p, &e.findings);
         let dash = if e.fragile { " stroke-dasharray=\"6 4\"" } else { "" };
         let text = edge_text(p, e);
         // The label sits on the middle of the curve, over a white halo.
@@ -92,13 +86,7 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
         let (x, y) = l.at(i);
         let sev = p.severity(&o.findings);
         let new = p.is_new(&o.findings);
-        let width = if new {
-            4.0
-        } else if sev.is_some() {
-            2.5
-        } else {
-            1.0
-        };
+        let width = weight(p, &o.findings);
         let lines = object_lines(p, o);
         let focus = if g.focus.contains(&i) { " focus" } else { "" };
         s.push_str(&format!(
