@@ -1,36 +1,9 @@
 //! `json`: the stable contract (version 1), pretty-printed. Each diagnostic carries the
 //! address of its rule's document (`url`, added in 0.2.0; additive to version 1).
 
-use super::{position, Links, Summary};
+use super::{JsonDiag, Links, Summary};
 use pvelint_parse::{Diagnostic, Tree};
 use serde::Serialize;
-
-#[derive(Serialize)]
-struct JsonLabel<'a> {
-    path: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
-    message: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonDiag<'a> {
-    code: &'a str,
-    name: &'a str,
-    severity: &'a str,
-    message: &'a str,
-    path: &'a str,
-    line: usize,
-    column: usize,
-    end_line: usize,
-    end_column: usize,
-    labels: Vec<JsonLabel<'a>>,
-    help: Option<&'a str>,
-    /// The rule's document.
-    url: String,
-}
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -65,38 +38,5 @@ fn json_report(tree: &Tree, diags: &[Diagnostic], resolved: Option<&[Diagnostic]
 }
 
 fn json_diags<'a>(tree: &'a Tree, diags: &'a [Diagnostic], links: Links) -> Vec<JsonDiag<'a>> {
-    diags
-        .iter()
-        .map(|d| {
-            let p = position(tree, d.span);
-            JsonDiag {
-                code: d.code,
-                name: d.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                path: &tree.file(d.span.file).path,
-                line: p.line,
-                column: p.column,
-                end_line: p.end_line,
-                end_column: p.end_column,
-                labels: d
-                    .labels
-                    .iter()
-                    .map(|l| {
-                        let p = position(tree, l.span);
-                        JsonLabel {
-                            path: &tree.file(l.span.file).path,
-                            line: p.line,
-                            column: p.column,
-                            end_line: p.end_line,
-                            end_column: p.end_column,
-                            message: &l.message,
-                        }
-                    })
-                    .collect(),
-                help: d.help.as_deref(),
-                url: links.url(d.code),
-            }
-        })
-        .collect()
+    diags.iter().map(|d| JsonDiag::of(tree, d, links)).collect()
 }

@@ -119,6 +119,69 @@ fn picture_html(tree: &Tree, diags: &[Diagnostic], all_new: bool, links: Links, 
     graph::html::html(&p)
 }
 
+/// A finding as the JSON contracts write it (`--format json`, and each finding of the
+/// graph contract): code, name, severity, message, place, labels, help, document.
+#[derive(Serialize)]
+pub struct JsonLabel<'a> {
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiag<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub severity: &'a str,
+    pub message: &'a str,
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub labels: Vec<JsonLabel<'a>>,
+    pub help: Option<&'a str>,
+    /// The rule's document.
+    pub url: String,
+}
+
+impl<'a> JsonDiag<'a> {
+    pub fn of(tree: &'a Tree, d: &'a Diagnostic, links: Links) -> JsonDiag<'a> {
+        let p = position(tree, d.span);
+        JsonDiag {
+            code: d.code,
+            name: d.name,
+            severity: d.severity.as_str(),
+            message: &d.message,
+            path: &tree.file(d.span.file).path,
+            line: p.line,
+            column: p.column,
+            end_line: p.end_line,
+            end_column: p.end_column,
+            labels: d
+                .labels
+                .iter()
+                .map(|l| {
+                    let p = position(tree, l.span);
+                    JsonLabel {
+                        path: &tree.file(l.span.file).path,
+                        line: p.line,
+                        column: p.column,
+                        end_line: p.end_line,
+                        end_column: p.end_column,
+                        message: &l.message,
+                    }
+                })
+                .collect(),
+            help: d.help.as_deref(),
+            url: links.url(d.code),
+        }
+    }
+}
+
 /// 1-based line and column of both ends of a span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {

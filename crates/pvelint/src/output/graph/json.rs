@@ -1,7 +1,7 @@
 //! `graph --format json`: the graph contract (`"format": "pvelint-graph"`, version 1,
 //! docs/graph-json.md): objects, edges, the findings they carry and the counts by code.
 
-use super::super::position;
+use super::super::JsonDiag;
 use super::Picture;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -30,16 +30,11 @@ struct JsonEdge<'a> {
     findings: Vec<usize>,
 }
 
+/// A finding: the fields of `check --format json`'s diagnostics, and where it is drawn.
 #[derive(Serialize)]
 struct JsonFinding<'a> {
-    code: &'a str,
-    name: &'a str,
-    severity: &'a str,
-    message: &'a str,
-    path: &'a str,
-    line: usize,
-    column: usize,
-    url: String,
+    #[serde(flatten)]
+    diag: JsonDiag<'a>,
     /// The object it is attached to (`guest:106`), or `null`.
     object: Option<String>,
     /// The index in `edges` of the edge it is attached to, or `null`.
@@ -91,20 +86,12 @@ pub fn json(p: &Picture) -> String {
         .iter()
         .map(|&i| {
             let d = &p.diags[i];
-            let pos = position(p.tree, d.span);
             codes
                 .entry(d.code)
                 .or_insert_with(|| JsonCode { name: d.name, count: 0, url: p.links.url(d.code) })
                 .count += 1;
             JsonFinding {
-                code: d.code,
-                name: d.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                path: &p.tree.file(d.span.file).path,
-                line: pos.line,
-                column: pos.column,
-                url: p.links.url(d.code),
+                diag: JsonDiag::of(p.tree, d, p.links),
                 object: object_of.get(&i).cloned(),
                 edge: edge_of.get(&i).copied(),
                 introduced: p.introduced.map(|m| m.get(i).copied().unwrap_or(false)),
