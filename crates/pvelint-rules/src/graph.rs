@@ -661,14 +661,22 @@ impl Graph {
     /// The part of the graph within reach of `start`: the start objects; every object an
     /// edge joins (either direction) to a kept object that is the start or not a hub
     /// (guests, vzdump.confs, replication jobs and HA resources pass reach on; nodes,
-    /// storages, jobs, pools, HA groups and rules are kept but stop it); the backup jobs
-    /// that select a kept guest (an `all` job: a `selects` edge to that guest is added;
+    /// storages, jobs, pools, HA groups and rules are kept but stop it); every guest a
+    /// focused backup job selects (through `selects` edges, also for `all` and `pool`),
+    /// reach going on from it; the backup jobs that select a kept guest (an `all` job: a `selects` edge to that guest is added;
     /// a pool job: through the kept pool); and the target storages of kept jobs. Edges:
     /// those between kept objects.
     ///
     /// `ctx` must be the context of the tree the graph was built from. Cost: the kept
     /// part and its edges, plus one look at each job per kept guest.
     pub fn focus(&self, ctx: &Context, start: &[usize]) -> Graph {
+        self.reach(ctx, start, true)
+    }
+
+    /// [`Graph::focus`]; without `selections`, a focused `all` or `pool` job does not
+    /// reach every guest it selects (the Markdown summary, which starts from the objects
+    /// findings touch, shows what they touch, not a whole job's selection).
+    pub fn reach(&self, ctx: &Context, start: &[usize], selections: bool) -> Graph {
         let n = self.objects.len();
         let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (i, e) in self.edges.iter().enumerate() {
@@ -685,6 +693,44 @@ impl Graph {
                 queue.push(s);
             }
         }
+        // A focused backup job whose selection is not written out (`all`, `pool`): every
+        // guest it selects is within reach, through a `selects` edge.
+        let mut extra: Vec<Edge> = Vec::new();
+        let focused_jobs: Vec<usize> =
+            start.iter().copied().filter(|&s| selections && s < n && self.objects[s].kind == Kind::Job).collect();
+        if !focused_jobs.is_empty() {
+            let guest_at: HashMap<&str, usize> = (0..n)
+                .filter(|&o| self.objects[o].kind == Kind::Guest)
+                .map(|o| (self.objects[o].key.as_str(), o))
+                .collect();
+            let jobs = ctx.tree.jobs.iter().flat_map(|j| j.vzdump_jobs());
+            for job in jobs.filter(|j| focused_jobs.iter().any(|&s| self.objects[s].key == j.id.value)) {
+                let Some(&j) = focused_jobs.iter().find(|&&s| self.objects[s].key == job.id.value) else { continue };
+                if !job.opts.vmids().is_empty() {
+                    continue;
+                }
+                for g in ctx.selected_guests(&job.opts) {
+                    let at = guest_at
+                        .get(format!("{}@{}", g.vmid, g.node).as_str())
+                        .or_else(|| guest_at.get(g.vmid.to_string().as_str()));
+                    let Some(&o) = at else { continue };
+                    extra.push(Edge {
+                        from: j,
+                        to: o,
+                        kind: EdgeKind::Selects,
+                        label: "all guests".into(),
+                        fragile: false,
+                        findings: Vec::new(),
+                        span: None,
+                    });
+                    kept[o] = true;
+                    if !expanded[o] {
+                        expanded[o] = true;
+                        queue.push(o);
+                    }
+                }
+            }
+        }
         while let Some(o) = queue.pop() {
             for &e in &adj[o] {
                 let other = if self.edges[e].from == o { self.edges[e].to } else { self.edges[e].from };
@@ -697,7 +743,6 @@ impl Graph {
         }
         // Jobs that select a kept guest without naming it (`all`, `exclude`): one
         // `selects` edge per kept guest; pool jobs through a kept pool.
-        let mut extra: Vec<Edge> = Vec::new();
         let guests_of_vmid = |key: &str| key.split('@').next().and_then(|v| v.parse::<u32>().ok());
         // Each guest's node (its `on` edge), once.
         let mut node_of: Vec<Option<&str>> = vec![None; n];

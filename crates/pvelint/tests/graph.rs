@@ -282,6 +282,13 @@ fn focus_kinds_and_errors() {
         let v = graph_json(&tree, &["--focus", focus]);
         assert!(ids(&v).contains(&must), "{focus}: {must}");
     }
+    // A focused `all` job reaches every guest it selects, and what they use.
+    let v = graph_json(&tree, &["--focus", "job:backup-ff3d789f-f52b"]);
+    for g in ["guest:101", "guest:106", "guest:113"] {
+        assert_eq!(edges(&v, "job:backup-ff3d789f-f52b", g)[0]["kind"], "selects", "{g}");
+    }
+    assert_eq!(edges(&v, "job:backup-ff3d789f-f52b", "guest:120")[0]["kind"], "excludes");
+    assert!(ids(&v).contains(&POOL));
     // guest:106 does not pull in VM 101 (they share only hubs).
     assert!(!ids(&graph_json(&tree, &["--focus", "guest:106"])).contains(&"guest:101"));
     let out = pvelint(&["graph", ".", "--focus", "storage:nope"], &tree);

@@ -126,7 +126,7 @@ fn mermaid_section(tree: &Tree, diags: &[Diagnostic], links: Links) -> String {
         touched.iter().map(|&o| (std::cmp::Reverse(sev[o]), o)).collect();
     ranked.sort();
     let starts: Vec<usize> = ranked.iter().take(STARTS).map(|&(_, o)| o).collect();
-    let near = full.focus(&ctx, &starts);
+    let near = full.reach(&ctx, &starts, false);
     let mut order: Vec<usize> = (0..near.objects.len()).collect();
     let carries = near.touched();
     order.sort_by_key(|o| (carries.binary_search(o).is_err(), *o));
