@@ -9,7 +9,7 @@ use pvelint_rules::graph::Graph;
 pub const COLUMNS: usize = 4;
 pub const COLUMN_TITLES: [&str; COLUMNS] = ["nodes", "storages", "guests", "jobs, vzdump.conf, others"];
 pub const BOX_W: f64 = 210.0;
-pub const COL_W: f64 = 330.0;
+pub const COL_W: f64 = 400.0;
 pub const ROW_H: f64 = 62.0;
 pub const MARGIN: f64 = 20.0;
 /// Room above the first row (title, column titles).

@@ -4,6 +4,8 @@
 //! findings a what-if change introduces are drawn thicker. Every text is escaped.
 
 use super::layout::{self, Layout, BOX_W, COLUMN_TITLES, COL_W, MARGIN, ROW_H, TOP};
+use pvelint_rules::graph::EdgeKind;
+
 use super::{colour, edge_text, object_lines, severity_class, weight, xml_escape, Picture};
 
 /// Longest text on a box, in characters (the whole text is in the box's tooltip).
@@ -47,7 +49,8 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
             TOP - 14.0
         ));
     }
-    // Edges first, boxes over them.
+    // Edges first, boxes over them, edge labels last.
+    let mut labels = String::new();
     for e in &g.edges {
         let (fx, fy) = l.at(e.from);
         let (tx, ty) = l.at(e.to);
@@ -67,20 +70,36 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
         let width = weight(p, &e.findings);
         let dash = if e.fragile { " stroke-dasharray=\"6 4\"" } else { "" };
         let text = edge_text(p, e);
-        // The label sits on the middle of the curve, over a white halo.
-        let (lx, ly) = ((x1 + 3.0 * c1 + 3.0 * c2 + x2) / 8.0, (y1 + y2) / 2.0 - 2.0);
-        s.push_str(&format!(
-            "<g class=\"edge {}{}{}\" data-from=\"{}\" data-to=\"{}\"><title>{}</title><path d=\"M{x1} {y1} C{c1} {y1} {c2} {y2} {x2} {y2}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/><text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" font-size=\"10\" fill=\"{}\">{}</text></g>\n",
+        // The label sits on the curve in the middle of the gap next to the source (never
+        // under a box of a column the edge crosses), over a white halo; `on` and `of`
+        // edges without findings carry none (the columns say it).
+        let gap = (COL_W - BOX_W) / 2.0;
+        let lx = if x2 < x1 { x1 - gap } else { x1 + gap };
+        let t = if x2 == x1 { 0.5 } else { ((lx - x1) / (x2 - x1)).clamp(0.0, 1.0) };
+        let ly = y1 + (y2 - y1) * t * t * (3.0 - 2.0 * t) - 2.0;
+        let quiet = matches!(e.kind, EdgeKind::On | EdgeKind::Of) && e.findings.is_empty();
+        let shown = if quiet { String::new() } else { clip(&text) };
+        let class = format!(
+            "edge {}{}{}",
             severity_class(sev),
             if e.fragile { " fragile" } else { "" },
-            if new { " new" } else { "" },
-            xml_escape(&g.objects[e.from].id()),
-            xml_escape(&g.objects[e.to].id()),
+            if new { " new" } else { "" }
+        );
+        let (from, to) = (xml_escape(&g.objects[e.from].id()), xml_escape(&g.objects[e.to].id()));
+        s.push_str(&format!(
+            "<g class=\"{class}\" data-from=\"{from}\" data-to=\"{to}\"><title>{}</title><path d=\"M{x1} {y1} C{c1} {y1} {c2} {y2} {x2} {y2}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/></g>\n",
             xml_escape(&format!("{} → {}: {text}", g.objects[e.from].id(), g.objects[e.to].id())),
             colour(sev),
-            colour(sev),
-            xml_escape(&clip(&text)),
         ));
+        // Labels go over the boxes (drawn last), in groups the HTML filter hides with
+        // their edge.
+        if !shown.is_empty() {
+            labels.push_str(&format!(
+                "<g class=\"{class} label\" data-from=\"{from}\" data-to=\"{to}\"><text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"3\" font-size=\"10\" fill=\"{}\">{}</text></g>\n",
+                colour(sev),
+                xml_escape(&shown)
+            ));
+        }
     }
     for (i, o) in g.objects.iter().enumerate() {
         let (x, y) = l.at(i);
@@ -113,6 +132,7 @@ pub fn draw(p: &Picture, l: &Layout, standalone: bool) -> String {
         }
         s.push_str("</g>\n");
     }
+    s.push_str(&labels);
     s.push_str("</svg>\n");
     s
 }
