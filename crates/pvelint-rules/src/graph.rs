@@ -714,15 +714,7 @@ impl Graph {
                         .get(format!("{}@{}", g.vmid, g.node).as_str())
                         .or_else(|| guest_at.get(g.vmid.to_string().as_str()));
                     let Some(&o) = at else { continue };
-                    extra.push(Edge {
-                        from: j,
-                        to: o,
-                        kind: EdgeKind::Selects,
-                        label: "all guests".into(),
-                        fragile: false,
-                        findings: Vec::new(),
-                        span: None,
-                    });
+                    extra.push(implied_selection(j, o, if job.opts.pool().is_some() { "pool" } else { "all guests" }));
                     kept[o] = true;
                     if !expanded[o] {
                         expanded[o] = true;
@@ -767,15 +759,7 @@ impl Graph {
                         let on_node = opts.node().is_none_or(|nn| Some(nn.value.as_str()) == node_of[o]);
                         if on_node && !ex.contains(&vmid) {
                             kept[j] = true;
-                            extra.push(Edge {
-                                from: j,
-                                to: o,
-                                kind: EdgeKind::Selects,
-                                label: "all guests".into(),
-                                fragile: false,
-                                findings: Vec::new(),
-                                span: None,
-                            });
+                            extra.push(implied_selection(j, o, "all guests"));
                         }
                     }
                 }
@@ -817,6 +801,20 @@ impl Graph {
         let set: std::collections::BTreeSet<&'static str> =
             findings.iter().filter_map(|&i| diags.get(i)).map(|d| d.code).collect();
         set.into_iter().collect()
+    }
+}
+
+/// A `selects` edge that the tree does not write out: an `all` or `pool` job to a guest
+/// it selects (made by [`Graph::focus`]).
+fn implied_selection(job: usize, guest: usize, label: &str) -> Edge {
+    Edge {
+        from: job,
+        to: guest,
+        kind: EdgeKind::Selects,
+        label: label.into(),
+        fragile: false,
+        findings: Vec::new(),
+        span: None,
     }
 }
 
@@ -981,6 +979,28 @@ mod tests {
             assert_eq!(edge(&g, j, "storage:local")[0].label, "backups (default)");
         }
         assert_eq!(edge(&g, "job:j3", "storage:b1")[0].label, "backups");
+    }
+
+    #[test]
+    fn a_focused_pool_job_reaches_the_pool_members() {
+        let t = tree(&[
+            ("storage.cfg", STORAGE),
+            ("corosync.conf", COROSYNC),
+            ("nodes/a/lxc/100.conf", "rootfs: local:100/vm-100-disk-0.raw\n"),
+            ("nodes/b/lxc/200.conf", "rootfs: local:200/vm-200-disk-0.raw\n"),
+            ("user.cfg", "pool:p1:team:100::\n"),
+            ("jobs.cfg", "vzdump: j1\n\tpool p1\n\tstorage local\n"),
+        ]);
+        let ctx = Context::new(&t);
+        let g = build(&ctx);
+        assert_eq!(edge(&g, "job:j1", "pool:p1")[0].kind, EdgeKind::Selects);
+        assert_eq!(edge(&g, "pool:p1", "guest:100")[0].kind, EdgeKind::Member);
+        let f = g.focus(&ctx, &[g.find("job:j1").unwrap()]);
+        assert_eq!(edge(&f, "job:j1", "guest:100")[0].label, "pool");
+        assert!(f.find("guest:200").is_none());
+        // Focused on the guest, the job comes through the pool.
+        let f = g.focus(&ctx, &[g.find("guest:100").unwrap()]);
+        assert!(f.find("job:j1").is_some() && f.find("pool:p1").is_some());
     }
 
     fn pvelint_rules_lint(t: &Tree) -> Vec<Diagnostic> {
