@@ -4,6 +4,7 @@
 use crate::baseline;
 use crate::config::{self, Config};
 use crate::discover::{self, Layout};
+use crate::output::graph::{GraphFormat, Picture};
 use crate::output::{self, Format, FullStyle, Links};
 use crate::whatif::{self, Change};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -36,6 +37,10 @@ enum Command {
     /// Lint the cluster as it will be after a change (a storage or guest moved, a node
     /// or storage removed): lists what the change introduces and what it resolves.
     WhatIf(WhatIfArgs),
+    /// Draw what depends on what: nodes, storages, guests, backup jobs, vzdump.conf
+    /// paths, replication, HA and pools, with the findings of `check` on them; with the
+    /// changes of what-if, the tree after them.
+    Graph(GraphArgs),
     /// Show the document of a rule, or list every rule.
     Rule {
         /// Code (G105) or name (backup-volume-on-fragile-storage).
@@ -77,6 +82,13 @@ enum Command {
 struct WhatIfArgs {
     #[command(flatten)]
     tree: CheckArgs,
+    #[command(flatten)]
+    changes: ChangeArgs,
+}
+
+/// The changes of `what-if` (and of `graph`, which then draws the tree after them).
+#[derive(clap::Args, Debug, Default)]
+struct ChangeArgs {
     /// STORAGE=NODE[,NODE...]: the storage will be available only on those nodes.
     #[arg(long = "move-storage", value_name = "STORAGE=NODES")]
     move_storage: Vec<String>,
@@ -94,6 +106,54 @@ struct WhatIfArgs {
     disable_storage: Vec<String>,
 }
 
+impl ChangeArgs {
+    /// The changes, in the order what-if applies them; the first malformed one is an
+    /// error, said on `err`.
+    fn parse(&self, err: &mut dyn Write) -> Result<Vec<Change>, i32> {
+        let parsed: Result<Vec<Change>, String> = self
+            .remove_node
+            .iter()
+            .map(|a| Change::remove_node(a))
+            .chain(self.move_storage.iter().map(|a| Change::move_storage(a)))
+            .chain(self.move_guest.iter().map(|a| Change::move_guest(a)))
+            .chain(self.disable_storage.iter().map(|a| Ok(Change::DisableStorage(a.clone()))))
+            .chain(self.remove_storage.iter().map(|a| Ok(Change::RemoveStorage(a.clone()))))
+            .collect();
+        parsed.map_err(|e| {
+            let _ = writeln!(err, "pvelint: {e}");
+            EXIT_ERROR
+        })
+    }
+}
+
+/// `pvelint graph`: the options of `check` that say what to read and lint, and the
+/// picture's own.
+#[derive(clap::Args, Debug)]
+struct GraphArgs {
+    /// The tree (default: the current directory if it is a tree, else /etc/pve).
+    path: Option<PathBuf>,
+    /// KIND:ID (node:NAME, storage:ID, guest:VMID, job:ID, …; repeatable): draw these and
+    /// what is within reach of them (docs/user-guide.md, "The picture").
+    #[arg(long, value_name = "KIND:ID")]
+    focus: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Write the picture to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    src: SourceArgs,
+    /// Show the tree's paths under this directory.
+    #[arg(long = "path-prefix", value_name = "DIR")]
+    path_prefix: Option<String>,
+    /// The local node, when the tree does not say it.
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
+    #[command(flatten)]
+    changes: ChangeArgs,
+}
+
 #[derive(clap::Args, Debug)]
 struct CheckArgs {
     /// The tree, or files of a tree (pre-commit passes the changed files); default: the
@@ -105,31 +165,8 @@ struct CheckArgs {
     /// Also write FORMAT to FILE (repeatable), e.g. sarif=pvelint.sarif.
     #[arg(long, value_name = "FORMAT=FILE")]
     output: Vec<String>,
-    /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
-    #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
-    vzdump_conf: Vec<String>,
-    /// Base address of the rule documents linked from each finding (`{code}` stands for
-    /// the code); default: this version's tag of pvelint's repository.
-    #[arg(long = "explain-url", value_name = "URL")]
-    explain_url: Option<String>,
-    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
-    #[arg(long = "facts", value_name = "FILE")]
-    facts: Vec<PathBuf>,
-    /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
-    #[arg(long, value_delimiter = ',')]
-    select: Vec<String>,
-    /// Run these too, on top of the configuration's selection.
-    #[arg(long = "extend-select", value_delimiter = ',')]
-    extend_select: Vec<String>,
-    /// Skip these codes, code prefixes or names (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    ignore: Vec<String>,
-    /// Use this configuration file instead of searching for pvelint.yaml.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Ignore any configuration file.
-    #[arg(long, conflicts_with = "config")]
-    isolated: bool,
+    #[command(flatten)]
+    src: SourceArgs,
     /// Print the effective configuration and exit.
     #[arg(long = "show-config")]
     show_config: bool,
@@ -181,6 +218,37 @@ struct CheckArgs {
     unsafe_fixes: bool,
 }
 
+/// What to read beside the tree and which rules to run: shared by `check`, `what-if`
+/// and `graph`.
+#[derive(clap::Args, Debug, Clone)]
+struct SourceArgs {
+    /// Attach a node's /etc/vzdump.conf: NODE=FILE (repeatable).
+    #[arg(long = "vzdump-conf", value_name = "NODE=FILE")]
+    vzdump_conf: Vec<String>,
+    /// Base address of the rule documents linked from each finding (`{code}` stands for
+    /// the code); default: this version's tag of pvelint's repository.
+    #[arg(long = "explain-url", value_name = "URL")]
+    explain_url: Option<String>,
+    /// Attach a node's facts (from `pvelint facts`; the file names its node; repeatable).
+    #[arg(long = "facts", value_name = "FILE")]
+    facts: Vec<PathBuf>,
+    /// Only these codes, code prefixes or names (comma-separated, e.g. G1,J101).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Run these too, on top of the configuration's selection.
+    #[arg(long = "extend-select", value_delimiter = ',')]
+    extend_select: Vec<String>,
+    /// Skip these codes, code prefixes or names (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Use this configuration file instead of searching for pvelint.yaml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum FailOn {
     Error,
@@ -215,6 +283,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> i32 {
         Command::Rule { code, all } => rule(code.as_deref(), all, &mut stdout, &mut stderr),
         Command::Check(args) => check(&args, &mut stdout, &mut stderr),
         Command::WhatIf(args) => what_if(&args, &mut stdout, &mut stderr),
+        Command::Graph(args) => graph(&args, &mut stdout, &mut stderr),
         Command::Config { path, config, schema, unused } => {
             if schema {
                 return emit(&mut stdout, &config::json_schema());
@@ -249,7 +318,7 @@ impl CheckArgs {
     fn parse_from_config(path: Option<PathBuf>, config: Option<PathBuf>) -> CheckArgs {
         let mut args = CheckArgs::try_parse_from(["check"]).unwrap_or_else(|_| unreachable!());
         args.paths = path.into_iter().collect();
-        args.config = config;
+        args.src.config = config;
         args
     }
 
@@ -297,15 +366,15 @@ fn rule(code: Option<&str>, all: bool, out: &mut dyn Write, err: &mut dyn Write)
 /// The configuration in effect: the file (given, or found from the first path), then
 /// the command line on top.
 fn load_config(args: &CheckArgs, err: &mut dyn Write) -> Result<Config, i32> {
-    for s in args.select.iter().chain(&args.ignore).chain(&args.extend_select) {
+    for s in args.src.select.iter().chain(&args.src.ignore).chain(&args.src.extend_select) {
         if !config::selector_known(s) {
             let _ = writeln!(err, "pvelint: '{s}' matches no rule code or name; `pvelint rule --all` lists them");
             return Err(EXIT_ERROR);
         }
     }
-    let file = if args.isolated {
+    let file = if args.src.isolated {
         None
-    } else if let Some(c) = &args.config {
+    } else if let Some(c) = &args.src.config {
         Some((c.clone(), config::Origin::Given))
     } else {
         config::find(args.paths.first().map_or(Path::new("."), |p| p.as_path())).map(|f| (f, config::Origin::Found))
@@ -317,11 +386,11 @@ fn load_config(args: &CheckArgs, err: &mut dyn Write) -> Result<Config, i32> {
         })?,
         None => Config::defaults(),
     };
-    if !args.select.is_empty() {
-        cfg.select = Some(args.select.clone());
+    if !args.src.select.is_empty() {
+        cfg.select = Some(args.src.select.clone());
     }
-    cfg.extend_select.extend(args.extend_select.iter().cloned());
-    cfg.ignore.extend(args.ignore.iter().cloned());
+    cfg.extend_select.extend(args.src.extend_select.iter().cloned());
+    cfg.ignore.extend(args.src.ignore.iter().cloned());
     Ok(cfg)
 }
 
@@ -433,7 +502,7 @@ fn read(
         let f = read_config_file(cfg, &format!("vzdump-conf.{node}"), rel, err)?;
         attach.insert(node.clone(), f);
     }
-    for spec in &args.vzdump_conf {
+    for spec in &args.src.vzdump_conf {
         let Some((node, file)) = spec.split_once('=') else {
             let _ = writeln!(err, "pvelint: --vzdump-conf takes NODE=FILE, got '{spec}'");
             return Err(EXIT_ERROR);
@@ -461,7 +530,7 @@ fn read(
     for rel in &cfg.facts {
         facts.push(read_config_file(cfg, "facts", rel, err)?);
     }
-    facts.extend(args.facts.iter().map(|p| discover::read_named_file(p, p.display().to_string())));
+    facts.extend(args.src.facts.iter().map(|p| discover::read_named_file(p, p.display().to_string())));
     let mut attached = attached;
     for mut f in facts {
         if let Some(e) = &f.error {
@@ -530,13 +599,13 @@ fn default_format(args: &CheckArgs) -> Format {
 /// Where rule documents live: `--explain-url`, else `explain-url:` of pvelint.yaml (both
 /// checked), else this version's tag.
 fn links<'a>(args: &'a CheckArgs, cfg: &'a Config, err: &mut dyn Write) -> Result<Links<'a>, i32> {
-    if let Some(u) = &args.explain_url {
+    if let Some(u) = &args.src.explain_url {
         if let Err(why) = pvelint_rules::registry::check_doc_base(u) {
             let _ = writeln!(err, "pvelint: --explain-url: {why}");
             return Err(EXIT_ERROR);
         }
     }
-    Ok(Links { doc_base: args.explain_url.as_deref().or(cfg.explain_url.as_deref()) })
+    Ok(Links { doc_base: args.src.explain_url.as_deref().or(cfg.explain_url.as_deref()) })
 }
 
 /// The ignores in force that suppressed nothing, one line each (empty when none).
@@ -630,7 +699,7 @@ fn parse_outputs(args: &CheckArgs, err: &mut dyn Write) -> Result<Vec<(Format, P
             _ => {
                 let _ = writeln!(
                     err,
-                    "pvelint: --output takes FORMAT=FILE with FORMAT one of full, concise, json, sarif, github, gitlab, commands; got '{spec}'"
+                    "pvelint: --output takes FORMAT=FILE with FORMAT one of full, concise, json, sarif, github, gitlab, markdown, html, commands; got '{spec}'"
                 );
                 return Err(EXIT_ERROR);
             }
@@ -910,25 +979,7 @@ fn what_if(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
 }
 
 fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
-    let mut changes = Vec::new();
-    let parsed: Vec<Result<Change, String>> = args
-        .remove_node
-        .iter()
-        .map(|a| Change::remove_node(a))
-        .chain(args.move_storage.iter().map(|a| Change::move_storage(a)))
-        .chain(args.move_guest.iter().map(|a| Change::move_guest(a)))
-        .chain(args.disable_storage.iter().map(|a| Ok(Change::DisableStorage(a.clone()))))
-        .chain(args.remove_storage.iter().map(|a| Ok(Change::RemoveStorage(a.clone()))))
-        .collect();
-    for p in parsed {
-        match p {
-            Ok(c) => changes.push(c),
-            Err(e) => {
-                let _ = writeln!(err, "pvelint: {e}");
-                return Err(EXIT_ERROR);
-            }
-        }
-    }
+    let changes = args.changes.parse(err)?;
     if changes.is_empty() {
         let _ = writeln!(
             err,
@@ -1021,4 +1072,101 @@ fn what_if_inner(args: &WhatIfArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         return Err(EXIT_ERROR);
     }
     Ok(exit_code(a, &outcome.introduced))
+}
+
+impl GraphArgs {
+    /// The `check` options these stand for (to read and lint the tree the same way).
+    fn check_args(&self) -> CheckArgs {
+        let mut a = CheckArgs::try_parse_from(["check"]).unwrap_or_else(|_| unreachable!());
+        a.paths = self.path.iter().cloned().collect();
+        a.src = self.src.clone();
+        a.path_prefix = self.path_prefix.clone();
+        a.node = self.node.clone();
+        a
+    }
+}
+
+fn graph(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match graph_inner(args, out, err) {
+        Ok(code) | Err(code) => code,
+    }
+}
+
+/// `pvelint graph`: lints the tree as `check` does (or, with changes, as `what-if`
+/// does, and draws the tree after them), builds the graph, attaches the findings,
+/// focuses, renders. Exit 0 when the picture was written (findings do not fail it).
+fn graph_inner(args: &GraphArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, i32> {
+    let changes = args.changes.parse(err)?;
+    let a = args.check_args();
+    if a.paths.first().is_some_and(|p| !p.is_dir()) {
+        let _ = writeln!(err, "pvelint: graph takes one tree directory, not files");
+        return Err(EXIT_ERROR);
+    }
+    let cfg = load_config(&a, err)?;
+    let (layout, root, _) = locate(&a, err)?;
+    let (input, attached) = read(&a, &cfg, &layout, err)?;
+    let enabled = |m: &RuleMeta| cfg.enabled(m);
+    let (mut tree, diags, introduced) = if changes.is_empty() {
+        let (tree, diags) = crate::lint(input, enabled);
+        let diags = cfg.apply(&tree, diags);
+        (tree, diags, None)
+    } else {
+        let before = pvelint_parse::load(input);
+        let outcome = whatif::what_if(&before, &changes, &enabled).map_err(|e| {
+            let _ = writeln!(err, "pvelint: what-if: {e}");
+            EXIT_ERROR
+        })?;
+        let all = pvelint_rules::pipeline::lint_scenario(&outcome.after, &outcome.scenario, &enabled);
+        let all = cfg.apply(&outcome.after, all);
+        let new = cfg.apply(&outcome.after, outcome.introduced);
+        let new: BTreeSet<(pvelint_parse::Span, &str, &str)> =
+            new.iter().map(|d| (d.span, d.code, d.message.as_str())).collect();
+        let mask: Vec<bool> = all.iter().map(|d| new.contains(&(d.span, d.code, d.message.as_str()))).collect();
+        (outcome.after, all, Some(mask))
+    };
+    if let Some(prefix) = a.path_prefix.as_ref().or(cfg.path_prefix.as_ref()) {
+        add_path_prefix(&mut tree, prefix, &attached);
+    }
+    let links = links(&a, &cfg, err)?;
+    let ctx = pvelint_rules::Context::new(&tree);
+    let mut g = pvelint_rules::graph::build(&ctx);
+    g.attach(&diags);
+    let title = if changes.is_empty() {
+        "pvelint graph".to_string()
+    } else {
+        let what: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
+        format!("pvelint graph: what if {}?", what.join(", and "))
+    };
+    let (g, title) = if args.focus.is_empty() {
+        (g, title)
+    } else {
+        let start = pvelint_rules::graph::resolve_focus(&g, &args.focus).map_err(|id| {
+            let _ = writeln!(
+                err,
+                "pvelint: --focus: no object '{id}' in the tree (KIND:ID with KIND one of node, storage, guest, job, vzdump-conf, replication, ha-resource, ha-group, ha-rule, pool)"
+            );
+            EXIT_ERROR
+        })?;
+        (g.focus(&ctx, &start), format!("{title}, focus {}", args.focus.join(", ")))
+    };
+    let p = Picture { tree: &tree, graph: &g, diags: &diags, introduced: introduced.as_deref(), links, title };
+    let text = output::graph::render(args.format, &p);
+    match &args.output {
+        Some(path) => {
+            if let Some(msg) = refuse_tree_file(path, &tree, &root) {
+                let _ = writeln!(err, "pvelint: {msg}");
+                return Err(EXIT_ERROR);
+            }
+            if let Err(e) = std::fs::write(path, text) {
+                let _ = writeln!(err, "pvelint: cannot write {}: {e}", path.display());
+                return Err(EXIT_ERROR);
+            }
+        }
+        None => {
+            if emit(out, &text) != EXIT_CLEAN {
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    Ok(EXIT_CLEAN)
 }

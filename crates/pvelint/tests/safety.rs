@@ -92,7 +92,7 @@ fn secrets_never_appear_in_any_output_format() {
     secret_tree(d.path());
     let root = d.path().to_str().unwrap();
     let mut seen_findings = false;
-    for format in ["full", "concise", "json", "sarif", "github", "gitlab", "commands"] {
+    for format in ["full", "concise", "json", "sarif", "github", "gitlab", "commands", "markdown", "html"] {
         for extra in [&[][..], &["--color", "always"][..], &["--select", "P"][..], &["--unsafe-fixes"][..]] {
             let mut args = vec!["check", root, "--format", format];
             args.extend_from_slice(extra);
@@ -108,9 +108,21 @@ fn secrets_never_appear_in_any_output_format() {
         vec!["check", "storage.cfg", "user.cfg", "--format", "full"],
         vec!["check", root, "--statistics", "--format", "concise"],
         vec!["check", root, "--diff", "--unsafe-fixes"],
+        vec!["what-if", root, "--remove-storage", "pbs1", "--format", "markdown"],
+        vec!["what-if", root, "--remove-storage", "pbs1", "--format", "html"],
+        vec!["graph", root, "--format", "dot"],
+        vec!["graph", root, "--format", "mermaid"],
+        vec!["graph", root, "--format", "json"],
+        vec!["graph", root, "--format", "svg"],
+        vec!["graph", root, "--format", "html"],
+        vec!["graph", root, "--format", "html", "--move-guest", "100=b"],
+        vec!["graph", root, "--format", "json", "--focus", "storage:pbs1"],
     ] {
         let out = pvelint(&args, d.path());
         assert_no_canary(&out, &format!("{args:?}"));
+        if args[0] == "graph" {
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
     }
     // The sensitive lines are really reported (so the absence of the canary means
     // something): the dir storage's password line is a finding about storage.cfg.

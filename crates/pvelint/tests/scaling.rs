@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const FORMATS: &[&str] = &["json", "sarif", "full", "concise", "github", "gitlab"];
+const FORMATS: &[&str] = &["json", "sarif", "full", "concise", "github", "gitlab", "markdown", "html"];
 
 /// One shape: its name, what grows, and how to build it at size n in a directory (the
 /// arguments of `pvelint` after the format).

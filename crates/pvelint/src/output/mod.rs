@@ -12,7 +12,9 @@ pub mod diff;
 pub mod full;
 pub mod github;
 pub mod gitlab;
+pub mod graph;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 pub use commands::commands;
@@ -37,6 +39,10 @@ pub enum Format {
     Gitlab,
     /// The Proxmox commands that apply the fixes on a live cluster (nothing is run).
     Commands,
+    /// A summary for pull requests (GitHub job summaries, GitLab notes).
+    Markdown,
+    /// The picture of the tree with its findings, one self-contained page.
+    Html,
 }
 
 /// Where rule documents live: `None` is this version's tag of pvelint's repository
@@ -61,6 +67,8 @@ pub fn render(format: Format, tree: &Tree, diags: &[Diagnostic], style: FullStyl
         Format::Github => github::github(tree, diags, links),
         Format::Gitlab => gitlab::gitlab(tree, diags, links),
         Format::Commands => commands::commands(tree, diags),
+        Format::Markdown => markdown::markdown(tree, diags, links),
+        Format::Html => picture_html(tree, diags, false, links, "pvelint: the tree and its findings".into()),
         Format::Concise => concise::concise(tree, diags) + &summary_line(&Summary::of(tree, diags)),
         Format::Full => full::full(tree, diags, style, links) + &summary_line(&Summary::of(tree, diags)),
     }
@@ -91,9 +99,146 @@ pub fn render_whatif(
         Format::Github => github::github(tree, introduced, links),
         Format::Gitlab => gitlab::gitlab(tree, introduced, links),
         Format::Commands => commands::commands(tree, introduced),
+        Format::Markdown => markdown::markdown_whatif(plan, tree, introduced, resolved, links),
+        Format::Html => {
+            let title = plan.lines().next().unwrap_or("What if?").to_string();
+            picture_html(tree, introduced, true, links, title)
+        }
         Format::Concise => after("resolved:\n", plan.to_string() + &concise::concise(tree, introduced)),
         Format::Full => {
             after("Resolved by the change:\n", format!("{plan}\n") + &full::full(tree, introduced, style, links))
+        }
+    }
+}
+
+/// The HTML picture of a tree with these findings: the whole tree, or, for what-if
+/// (`all_new`: every finding is one the change introduces, drawn highlighted), what
+/// the findings touch and everything within reach of it.
+fn picture_html(tree: &Tree, diags: &[Diagnostic], all_new: bool, links: Links, title: String) -> String {
+    let ctx = pvelint_rules::Context::new(tree);
+    let mut g = pvelint_rules::graph::build(&ctx);
+    g.attach(diags);
+    if all_new && !diags.is_empty() {
+        g = g.focus(&ctx, &g.touched());
+    }
+    let mask = vec![true; diags.len()];
+    let p = graph::Picture { tree, graph: &g, diags, introduced: all_new.then_some(mask.as_slice()), links, title };
+    graph::html::html(&p)
+}
+
+/// A finding as the JSON contracts write it (`--format json`, and each finding of the
+/// graph contract): code, name, severity, message, place, labels, help, document.
+#[derive(Serialize)]
+pub struct JsonLabel<'a> {
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiag<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub severity: &'a str,
+    pub message: &'a str,
+    pub path: &'a str,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub labels: Vec<JsonLabel<'a>>,
+    pub help: Option<&'a str>,
+    /// The rule's document.
+    pub url: String,
+    /// The automatic fix (safe ones; unsafe ones too with `--unsafe-fixes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonFix<'a> {
+    pub applicability: &'a str,
+    pub message: &'a str,
+    pub edits: Vec<JsonEdit<'a>>,
+    /// The Proxmox command line that applies the fix on a live cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    pub path: &'a str,
+    /// Byte offsets in the file, end exclusive.
+    pub start: u32,
+    pub end: u32,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub replacement: &'a str,
+}
+
+impl<'a> JsonFix<'a> {
+    pub fn of(tree: &'a Tree, fix: &'a pvelint_parse::Fix) -> JsonFix<'a> {
+        JsonFix {
+            applicability: fix.applicability.as_str(),
+            message: &fix.message,
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let p = position(tree, e.span);
+                    JsonEdit {
+                        path: &tree.file(e.span.file).path,
+                        start: e.span.start,
+                        end: e.span.end,
+                        line: p.line,
+                        column: p.column,
+                        end_line: p.end_line,
+                        end_column: p.end_column,
+                        replacement: &e.replacement,
+                    }
+                })
+                .collect(),
+            command: fix.command.as_deref(),
+        }
+    }
+}
+
+impl<'a> JsonDiag<'a> {
+    pub fn of(tree: &'a Tree, d: &'a Diagnostic, links: Links) -> JsonDiag<'a> {
+        let p = position(tree, d.span);
+        JsonDiag {
+            code: d.code,
+            name: d.name,
+            severity: d.severity.as_str(),
+            message: &d.message,
+            path: &tree.file(d.span.file).path,
+            line: p.line,
+            column: p.column,
+            end_line: p.end_line,
+            end_column: p.end_column,
+            labels: d
+                .labels
+                .iter()
+                .map(|l| {
+                    let p = position(tree, l.span);
+                    JsonLabel {
+                        path: &tree.file(l.span.file).path,
+                        line: p.line,
+                        column: p.column,
+                        end_line: p.end_line,
+                        end_column: p.end_column,
+                        message: &l.message,
+                    }
+                })
+                .collect(),
+            help: d.help.as_deref(),
+            url: links.url(d.code),
+            fix: d.fix.as_deref().map(|f| JsonFix::of(tree, f)),
         }
     }
 }
