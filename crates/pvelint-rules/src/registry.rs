@@ -200,6 +200,31 @@ fn md_cell(s: &str) -> String {
 /// `docs/rules.md`: every code with its name, default severity, summary and a link to
 /// its document. Generated; `cargo test -p pvelint --test docs` fails when the file is
 /// stale and `UPDATE_DOCS=1` rewrites it.
+/// The families of codes, by their letter: what they are about.
+pub const FAMILIES: &[(char, &str)] = &[
+    ('P', "syntax: where a Proxmox parser reads something other than what was written"),
+    ('A', "notifications: notifications.cfg matchers and endpoints"),
+    ('C', "cluster: corosync.conf, node directories, key material, partial copies"),
+    ('D', "SDN: zones, vnets, subnets and what guests plug into"),
+    ('F', "firewall: cluster, host and guest rules, IP sets, aliases, groups"),
+    ('G', "guests: volumes, mount points, CPU models, snapshots, cloud-init"),
+    ('H', "HA: resources, groups, rules and where recovery can go"),
+    ('J', "backup jobs: targets, selections, schedules"),
+    ('M', "what-if: guests a change moves"),
+    ('N', "node facts: the configuration against the machines"),
+    ('R', "replication"),
+    ('S', "storage definitions"),
+    ('U', "users and permissions: user.cfg"),
+    ('V', "vzdump.conf of each node"),
+    ('X', "resource mappings: PCI, USB and directory mappings"),
+];
+
+/// The family of a code (its letter), if the letter has one.
+pub fn family(code: &str) -> Option<&'static str> {
+    let letter = code.chars().next()?;
+    FAMILIES.iter().find(|(l, _)| *l == letter).map(|(_, d)| *d)
+}
+
 pub fn rule_index() -> String {
     let mut out = String::new();
     out.push_str("# Rule index\n\n");
@@ -207,16 +232,27 @@ pub fn rule_index() -> String {
         "<!-- Generated from the rule table by pvelint_rules::registry::rule_index(); do not edit.\n     \
          Regenerate with: UPDATE_DOCS=1 cargo test -p pvelint --test docs -->\n\n",
     );
-    // No counts here: every rule author regenerates this file, and a line that changes
-    // with each new rule would make their changes conflict.
     out.push_str(
         "Every code pvelint reports: the syntax codes (`P…`, where Proxmox's parser reads something other than \
          what was written) first, then the cross-file rules. Each links to its document: what it finds, why it \
          matters, an example, how to fix it. `pvelint rule CODE` prints the same document.\n\n",
     );
     out.push_str("Select, ignore or re-grade them in `pvelint.yaml` (see the [user guide](user-guide.md)).\n\n");
+    let all = metas();
+    let rules = all.iter().filter(|m| !m.code.starts_with('P')).count();
+    out.push_str(&format!(
+        "{} codes: {} syntax codes and {rules} rules, in these families (the first letter of a code):\n\n",
+        all.len(),
+        all.len() - rules
+    ));
+    out.push_str("| Letter | Family | Codes |\n|---|---|---:|\n");
+    for (letter, about) in FAMILIES {
+        let n = all.iter().filter(|m| m.code.starts_with(*letter)).count();
+        out.push_str(&format!("| {letter} | {about} | {n} |\n"));
+    }
+    out.push('\n');
     out.push_str("| Code | Name | Default severity | Since | Summary |\n|---|---|---|---|---|\n");
-    for m in metas() {
+    for m in all {
         out.push_str(&format!(
             "| [{code}](../rules/{code}.md) | `{name}` | {sev} | {since} | {summary} |\n",
             code = m.code,
@@ -245,6 +281,18 @@ pub fn run(ctx: &Context, enabled: impl Fn(&RuleMeta) -> bool) -> Vec<Diagnostic
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code belongs to a family (its letter), so that the index can count them.
+    #[test]
+    fn every_code_has_a_family() {
+        for m in metas() {
+            assert!(family(m.code).is_some(), "{}: add its letter to FAMILIES", m.code);
+        }
+        let letters: Vec<char> = FAMILIES.iter().map(|(l, _)| *l).collect();
+        let mut sorted = letters.clone();
+        sorted.dedup();
+        assert_eq!(letters.len(), sorted.len(), "a letter twice in FAMILIES");
+    }
     use std::collections::BTreeSet;
 
     /// Every code that has a document, in code order.
