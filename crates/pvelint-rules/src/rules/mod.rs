@@ -79,6 +79,7 @@ crate::rule_table! {
     s105_storage_maxfiles::StorageMaxfiles,
     s106_glusterfs_storage::GlusterfsStorage,
     s107_zfs_iscsi_provider_unknown::ZfsIscsiProviderUnknown,
+    s108_lvm_base_storage_unusable::LvmBaseStorageUnusable,
     u101_acl_role_undefined::AclRoleUndefined,
     v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
