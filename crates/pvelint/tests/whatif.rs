@@ -183,3 +183,25 @@ fn the_plan_counts_like_the_summary() {
     assert!(plan.contains(" infos") || plan.contains("1 info,") || plan.contains("1 info)"), "{plan}");
     assert!(!plan.contains("0 info)"), "{plan}");
 }
+
+/// Moving a VM checks what it needs on the new node: its PCI mapping (X102) and the SDN
+/// zone of its vnet (D105); a node that has both introduces nothing.
+#[test]
+fn moving_a_guest_checks_its_mappings_and_vnets_on_the_new_node() {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/what-if/mapped-guest");
+    let run = |to: &str| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_pvelint"))
+            .arg("what-if")
+            .arg(&tree)
+            .args(["--move-guest", &format!("100={to}"), "--format", "json"])
+            .output()
+            .expect("run pvelint");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = run("pve3");
+    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["X102", "D105"], "{v}");
+    assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| d["message"].as_str().unwrap().contains("'pve3'")));
+    let v = run("pve2");
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 0, "{v}");
+}
