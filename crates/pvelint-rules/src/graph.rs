@@ -34,6 +34,10 @@ pub enum Kind {
     HaGroup,
     HaRule,
     Pool,
+    /// A PCI, USB or directory resource mapping (`mapping/*.cfg`).
+    Mapping,
+    /// An SDN vnet (`sdn/vnets.cfg` or the running config).
+    Vnet,
 }
 
 impl Kind {
@@ -51,6 +55,8 @@ impl Kind {
             Kind::HaGroup => "ha-group",
             Kind::HaRule => "ha-rule",
             Kind::Pool => "pool",
+            Kind::Mapping => "mapping",
+            Kind::Vnet => "vnet",
         }
     }
 
@@ -71,7 +77,7 @@ impl Kind {
     }
 
     /// Every kind, in the graph's order.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Cluster,
         Kind::Node,
         Kind::Storage,
@@ -83,6 +89,8 @@ impl Kind {
         Kind::HaGroup,
         Kind::HaRule,
         Kind::Pool,
+        Kind::Mapping,
+        Kind::Vnet,
     ];
 }
 
@@ -216,6 +224,7 @@ pub fn build(ctx: &Context) -> Graph {
     b.vzdump(ctx);
     b.replication(ctx);
     b.ha(ctx);
+    b.mappings_and_vnets(ctx);
     // corosync.conf is about the whole cluster: its findings (quorum, links) belong to
     // the object that stands for every node.
     if let Some(c) = &ctx.tree.corosync {
@@ -411,6 +420,72 @@ impl Builder {
 
     fn guest_by_vmid(&self, vmid: u32) -> Option<usize> {
         self.find(Kind::Guest, &vmid.to_string())
+    }
+
+    /// Resource mappings and SDN vnets the guests use: guest → mapping (`hostpci0`) →
+    /// the nodes with an entry; guest → vnet (`net0`) → the nodes of its zone (or every
+    /// node).
+    fn mappings_and_vnets(&mut self, ctx: &Context) {
+        for r in ctx.mapping_refs() {
+            let Some(gi) = self.guest_object(r.guest) else { continue };
+            let key = format!("{}:{}", r.kind.type_name(), r.id.value);
+            let fresh = self.find(Kind::Mapping, &key).is_none();
+            let m = self.object(Kind::Mapping, &key, format!("{} {}", r.kind.noun(), r.id.value));
+            self.edge(gi, m, EdgeKind::Uses, r.key, Some(r.line));
+            if !fresh {
+                continue;
+            }
+            match ctx.mapping(r.kind, r.id.value) {
+                Some(def) => {
+                    self.g.objects[m].span = Some(section_span(&def.section));
+                    let mut nodes: Vec<&str> = def.entries.iter().map(|e| e.node.value.as_str()).collect();
+                    nodes.sort_unstable();
+                    nodes.dedup();
+                    for n in nodes {
+                        let to = self.node(n);
+                        self.edge(m, to, EdgeKind::AvailableOn, "map", None);
+                    }
+                }
+                None => self.g.objects[m].notes.push("not defined".into()),
+            }
+        }
+        let idx = ctx.sdn_index();
+        for nic in ctx.vnet_nics() {
+            let Some(gi) = self.guest_object(nic.guest) else { continue };
+            let fresh = self.find(Kind::Vnet, nic.bridge.value).is_none();
+            let v = self.object(Kind::Vnet, nic.bridge.value, format!("vnet {}", nic.bridge.value));
+            self.edge(gi, v, EdgeKind::Uses, nic.key, Some(nic.bridge.span));
+            if !fresh {
+                continue;
+            }
+            let zone = idx.vnets.get(nic.bridge.value).and_then(|s| s.values.get("zone"));
+            let zone_nodes = zone.and_then(|z| idx.zones.get(z.value.as_str())).and_then(|z| z.values.get("nodes"));
+            if let Some(z) = zone {
+                self.g.objects[v].notes.push(format!("zone {}", z.value));
+            }
+            match zone_nodes {
+                Some(list) => {
+                    let mut nodes: Vec<&str> =
+                        list.value.split([',', ';', ' ']).map(str::trim).filter(|n| !n.is_empty()).collect();
+                    nodes.sort_unstable();
+                    nodes.dedup();
+                    for n in nodes {
+                        let to = self.node(n);
+                        self.edge(v, to, EdgeKind::AvailableOn, "zone nodes", Some(list.span));
+                    }
+                }
+                None => {
+                    let c = self.cluster();
+                    self.edge(v, c, EdgeKind::AvailableOn, "zone nodes", None);
+                }
+            }
+        }
+    }
+
+    /// The object of a guest (the VMID, or `vmid@node` for a second config of a VMID).
+    fn guest_object(&self, g: &pvelint_parse::Guest) -> Option<usize> {
+        self.find(Kind::Guest, &format!("{}@{}", g.vmid, g.node))
+            .or_else(|| self.find(Kind::Guest, &g.vmid.to_string()))
     }
 
     fn pools(&mut self, ctx: &Context) {

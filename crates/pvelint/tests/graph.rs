@@ -409,3 +409,24 @@ fn graphviz_reads_the_dot_output() {
         assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Resource mappings and SDN vnets are objects: a guest uses them, they reach the nodes
+/// that have an entry (mappings) or the zone's nodes (vnets); a mapping finding sits on
+/// the guest's edge to it.
+#[test]
+fn mappings_and_vnets_are_drawn() {
+    let v = graph_json(&testdata("healthy"), &[]);
+    assert_eq!(edges(&v, "guest:101", "mapping:pci:gpu")[0]["label"], "hostpci0");
+    assert_eq!(edges(&v, "guest:201", "vnet:labnet")[0]["label"], "net1");
+    for n in ["node:pve1", "node:pve2"] {
+        assert_eq!(edges(&v, "mapping:pci:gpu", n)[0]["kind"], "available-on");
+    }
+    assert!(edges(&v, "mapping:pci:gpu", "node:pve3").is_empty());
+    // A VM moved to a node without an entry: its X102 is on its edge to the mapping.
+    let tree = testdata("what-if/mapped-guest");
+    let v = graph_json(&tree, &["--move-guest", "100=pve3"]);
+    let e = edges(&v, "guest:100", "mapping:pci:gpu");
+    assert_eq!(edge_codes(&v, e[0]), ["X102"]);
+    let e = edges(&v, "guest:100", "vnet:web");
+    assert_eq!(edge_codes(&v, e[0]), ["D105"]);
+}
