@@ -13,14 +13,15 @@ use crate::syntax;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CpuModels {
     pub file: FileId,
-    /// The models Proxmox keeps, in file order (a later section with the same name wins).
+    /// The models Proxmox keeps, sorted by name (a later section with the same name wins).
     pub models: Vec<Section>,
 }
 
 impl CpuModels {
     /// The model of this name (without the `custom-` prefix).
     pub fn get(&self, name: &str) -> Option<&Section> {
-        self.models.iter().find(|m| m.id() == name)
+        let i = self.models.binary_search_by(|m| m.id().cmp(name)).ok()?;
+        self.models.get(i)
     }
 }
 
@@ -70,7 +71,9 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> CpuModels {
         };
         models.push(section::apply_schema(raw, &schema, diags));
     }
-    let models = section::dedup_ids(models, "cpu-models.conf", diags, |id| format!("cpu-model:{id}"));
+    let mut models = section::dedup_ids(models, "cpu-models.conf", diags, |id| format!("cpu-model:{id}"));
+    // By name, for lookups per VM (IDs are unique after dedup_ids).
+    models.sort_by(|a, b| a.id().cmp(b.id()));
     CpuModels { file: file.id, models }
 }
 

@@ -145,12 +145,14 @@ pub struct Notifications {
     pub sections: Vec<Section>,
     /// The first line that makes proxmox-notify reject the file (`None`: it loads).
     pub rejected: Option<Span>,
+    /// Section ID → position in `sections`.
+    pub by_id: std::collections::BTreeMap<String, usize>,
 }
 
 impl Notifications {
     /// The section with this ID.
     pub fn get(&self, id: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name.value == id)
+        self.by_id.get(id).map(|&i| &self.sections[i])
     }
 
     pub fn matchers(&self) -> impl Iterator<Item = &Section> {
@@ -391,7 +393,9 @@ pub fn parse(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Notifications {
         }
     }
     p.finish();
-    p.out
+    let mut out = p.out;
+    out.by_id = p.by_id.into_iter().collect();
+    out
 }
 
 #[cfg(test)]
