@@ -233,3 +233,87 @@ fn the_html_report_works_in_chromium() {
     let logs = d.call("POST", "/se/log", Some(json!({"type": "browser"})));
     assert!(logs.as_array().unwrap().iter().all(|l| l["level"] != "SEVERE"), "{logs}");
 }
+
+/// mermaid.js (the renderer GitHub and GitLab use for ```mermaid blocks), as `.ci/run`
+/// fetches it: `target/mermaid/package/dist/mermaid.min.js` (`npm pack mermaid@11`), or
+/// `PVELINT_MERMAID_JS`.
+fn mermaid_js() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("PVELINT_MERMAID_JS") {
+        return Some(PathBuf::from(p));
+    }
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/mermaid/package/dist/mermaid.min.js");
+    p.is_file().then_some(p)
+}
+
+/// Renders Mermaid text with mermaid.js in Chromium: `Ok(svg)` or the parser's error.
+fn render_mermaid(d: &Driver, js: &Path, code: &str, dir: &Path) -> Result<String, String> {
+    let escaped = code.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>mermaid</title><script src=\"file://{}\"></script></head>\
+         <body><pre id=\"src\">{escaped}</pre><div id=\"out\"></div><div id=\"status\"></div><script>\
+         mermaid.initialize({{startOnLoad: false, securityLevel: 'strict'}});\
+         mermaid.render('g', document.getElementById('src').textContent)\
+         .then(r => {{ document.getElementById('out').innerHTML = r.svg; document.getElementById('status').textContent = 'ok'; }})\
+         .catch(e => {{ document.getElementById('status').textContent = 'error: ' + e; }});\
+         </script></body></html>",
+        js.display()
+    );
+    let file = dir.join("mermaid.html");
+    std::fs::write(&file, page).unwrap();
+    d.call("POST", "/url", Some(json!({"url": format!("file://{}", file.display())})));
+    let t = Instant::now();
+    loop {
+        let status = d.text("#status");
+        if status == "ok" {
+            let svg = d.call(
+                "POST",
+                "/execute/sync",
+                Some(json!({"script": "return document.getElementById('out').innerHTML", "args": []})),
+            );
+            return Ok(svg.as_str().unwrap_or_default().to_string());
+        }
+        if !status.is_empty() {
+            return Err(status);
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "mermaid did not finish");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The Mermaid of `check --format markdown` (the pull-request summary) and of `graph
+/// --format mermaid` parses and renders with mermaid.js, the library GitHub and GitLab
+/// render ```mermaid blocks with, showing the incident's pool and guests.
+#[test]
+fn the_mermaid_output_renders_with_mermaid_js() {
+    let (Some(chromium), Some(chromedriver), Some(js)) =
+        (find_program(&["chromium", "chromium-browser"]), find_program(&["chromedriver"]), mermaid_js())
+    else {
+        let msg = "chromium, chromedriver or mermaid.js (target/mermaid, see .ci/run) not found: the Mermaid rendering test did not run";
+        if std::env::var_os("CI").is_some() {
+            panic!("{msg}; under CI it must run");
+        }
+        println!("SKIPPED: {msg}");
+        return;
+    };
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/incident");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_pvelint")).args(args).current_dir(&tree).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let summary = run(&["check", ".", "--format", "markdown"]);
+    let block = summary
+        .split("```mermaid\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the summary has a mermaid block")
+        .to_string();
+    let graph = run(&["graph", ".", "--format", "mermaid", "--focus", "storage:local-3TB-backup"]);
+    let dir = tempfile::tempdir().unwrap();
+    let d = start(&chromium, &chromedriver);
+    for (what, code) in [("summary", block), ("graph", graph)] {
+        let svg = render_mermaid(&d, &js, &code, dir.path()).unwrap_or_else(|e| panic!("{what}: {e}\n{code}"));
+        for label in ["local-3TB-backup", "CT 106", "CT 113"] {
+            assert!(svg.contains(label), "{what}: {label} drawn");
+        }
+    }
+}
