@@ -7,6 +7,7 @@
 pub mod backing;
 pub mod context;
 pub mod fix;
+pub mod ha;
 pub mod mappings;
 pub mod partial;
 pub mod pipeline;
