@@ -10,7 +10,8 @@
 //! `check_single_resource_reference`, `ResourceAffinity.pm` →
 //! `check_resource_affinity_resources_count`,
 //! `check_negative_resource_affinity_resources_count`,
-//! `check_inter_resource_affinity_rules_consistency`. On PVE 8 (no rules.cfg) the group is
+//! `check_inter_resource_affinity_rules_consistency`, and in `Rules.pm` the three checks
+//! between node and resource affinity. On PVE 8 (no rules.cfg) the group is
 //! applied directly with the same effect on placement.
 
 use crate::context::Context;
@@ -30,7 +31,18 @@ pub struct NodeAffinity<'a> {
     pub source: RuleSource<'a>,
     pub resources: BTreeSet<&'a str>,
     pub nodes: Vec<&'a str>,
+    /// Whether its nodes have more than one priority (an unwritten one is 0).
+    pub multiple_priorities: bool,
     pub strict: bool,
+}
+
+/// Whether a `node[:priority]` list has more than one priority.
+fn multiple_priorities(list: &str) -> bool {
+    let prios: BTreeSet<u64> = pvelint_parse::text::split_list(list)
+        .into_iter()
+        .map(|(a, b)| list[a..b].split_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or(0))
+        .collect();
+    prios.len() > 1
 }
 
 /// A rule that `transform` drops, with Proxmox's reasons (verbatim, sorted).
@@ -86,6 +98,7 @@ impl<'a> Placement<'a> {
                 source: RuleSource::Group(g),
                 resources: res.clone(),
                 nodes: g.nodes.iter().map(|n| n.value.as_str()).collect(),
+                multiple_priorities: g.priorities.iter().map(|p| p.unwrap_or(0)).collect::<BTreeSet<_>>().len() > 1,
                 strict: is_strict(g.section.get("restricted")),
             });
         }
@@ -104,6 +117,7 @@ impl<'a> Placement<'a> {
                     source: RuleSource::Rule(r),
                     resources,
                     nodes: r.nodes.iter().map(|n| n.value.as_str()).collect(),
+                    multiple_priorities: r.section.get("nodes").is_some_and(|v| multiple_priorities(&v.value)),
                     strict: is_strict(r.section.get("strict")),
                 }),
                 "resource-affinity" => {
@@ -177,6 +191,55 @@ impl<'a> Placement<'a> {
                 "rule shares two or more resources with a positive resource affinity rule".into(),
             );
         }
+        // Checks between resource-affinity and node-affinity rules (Rules.pm).
+        let na_of = |res: &BTreeSet<&'a str>| -> BTreeSet<usize> {
+            res.iter().flat_map(|s| rules_of.get(s).into_iter().flatten().copied()).collect()
+        };
+        // `check_single_priority_node_affinity_in_resource_affinity_rules`.
+        for (r, res) in positive.iter().chain(negative.iter()) {
+            let paired = na_of(res);
+            if paired.iter().any(|&i| na[i].multiple_priorities) {
+                blame(
+                    &r.id.value,
+                    RuleSource::Rule(r),
+                    "resources are in node affinity rules with multiple priorities".into(),
+                );
+                for &i in &paired {
+                    blame(&na[i].id, na[i].source, "resources are in a resource affinity rule and cannot be in a node affinity rule with multiple priorities".into());
+                }
+            }
+        }
+        // `check_single_node_affinity_per_positive_resource_affinity_rule`: per set of
+        // positive rules connected by shared resources.
+        for component in connected(&positive) {
+            let resources: BTreeSet<&'a str> = component.iter().flat_map(|&k| positive[k].1.iter().copied()).collect();
+            let paired = na_of(&resources);
+            if paired.len() > 1 {
+                for &k in &component {
+                    let p = positive[k].0;
+                    blame(&p.id.value, RuleSource::Rule(p), "resources are in multiple node affinity rules".into());
+                }
+                for &i in &paired {
+                    blame(&na[i].id, na[i].source, "at least one resource is in a positive resource affinity rule and there are other resources in at least one other node affinity rule already".into());
+                }
+            }
+        }
+        // `check_negative_resource_affinity_node_affinity_consistency`.
+        for (r, res) in &negative {
+            let paired = na_of(res);
+            let located = res.iter().filter(|s| rules_of.contains_key(*s)).count();
+            let allowed: BTreeSet<&str> = paired.iter().flat_map(|&i| na[i].nodes.iter().copied()).collect();
+            if allowed.len() < located {
+                blame(
+                    &r.id.value,
+                    RuleSource::Rule(r),
+                    "two or more resources are restricted to less nodes than available to the resources".into(),
+                );
+                for &i in &paired {
+                    blame(&na[i].id, na[i].source, "at least one resource is in a negative resource affinity rule and this rule would restrict these to less nodes than available to the resources".into());
+                }
+            }
+        }
         let dropped: Vec<Dropped<'a>> = reasons
             .into_iter()
             .map(|(id, (source, r))| Dropped { id, source, reasons: r.into_iter().collect() })
@@ -186,6 +249,26 @@ impl<'a> Placement<'a> {
         for (i, r) in na.iter().enumerate().filter(|(_, r)| !gone.contains(r.id.as_str())) {
             for s in &r.resources {
                 by_resource.insert(*s, i);
+            }
+        }
+        // The resources of a positive rule follow the node-affinity rule of any of them
+        // (`create_implicit_positive_resource_affinity_node_affinity_rules`); repeated
+        // until nothing changes, for positive rules that share resources.
+        let kept: Vec<&BTreeSet<&'a str>> =
+            positive.iter().filter(|(r, _)| !gone.contains(r.id.value.as_str())).map(|(_, res)| res).collect();
+        loop {
+            let mut changed = false;
+            for res in &kept {
+                let Some(i) = res.iter().find_map(|s| by_resource.get(s).copied()) else { continue };
+                for s in res.iter() {
+                    if !by_resource.contains_key(s) {
+                        by_resource.insert(*s, i);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
             }
         }
         Placement { node_affinity: na, dropped, by_resource }
@@ -202,6 +285,39 @@ impl<'a> Placement<'a> {
         let nodes: BTreeSet<&str> = r.nodes.iter().copied().filter(|n| cluster.contains(*n)).collect();
         Some(Candidates::Only(nodes.into_iter().map(String::from).collect(), r.source))
     }
+}
+
+/// The positive rules grouped by shared resources (`find_disjoint_rules_resource_sets`):
+/// indexes into `rules`, each group ascending, groups in order of their first rule.
+fn connected(rules: &[(&HaRule, BTreeSet<&str>)]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..rules.len()).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+    for (k, (_, res)) in rules.iter().enumerate() {
+        for s in res {
+            match first.get(s) {
+                Some(&j) => {
+                    let (a, b) = (root(&mut parent, j), root(&mut parent, k));
+                    parent[a.max(b)] = a.min(b);
+                }
+                None => {
+                    first.insert(s, k);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for k in 0..rules.len() {
+        let r = root(&mut parent, k);
+        groups.entry(r).or_default().push(k);
+    }
+    groups.into_values().collect()
 }
 
 impl<'a> Context<'a> {

@@ -60,6 +60,12 @@ fn help(d: &Dropped) -> &'static str {
         "list at least two resources in the rule, or remove it"
     } else if first.contains("more resources than available nodes") {
         "list at most as many resources as the cluster has nodes, or split the rule"
+    } else if first.contains("multiple priorities") {
+        "give the node-affinity rule (or group) one priority for all its nodes, or take its resources out of the resource-affinity rule"
+    } else if (first.contains("node affinity rule") && first.contains("positive")) || first.contains("multiple node affinity rules") {
+        "resources kept together may be in one node-affinity rule (or group) at most: merge the node-affinity rules or split the positive rule"
+    } else if first.contains("less nodes than available") {
+        "allow the resources kept apart at least as many nodes as there are resources, or remove some from the negative rule"
     } else {
         "a set of resources cannot be kept both together and apart: remove the shared resources from one of the two rules"
     }
