@@ -326,3 +326,52 @@ impl<'a> Context<'a> {
         Placement::new(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pvelint_parse::tree::{InputFile, TreeInput};
+
+    fn tree(files: &[(&str, &str)]) -> pvelint_parse::Tree {
+        let mut nodes = String::from("nodelist {\n");
+        for i in 1..=3 {
+            nodes
+                .push_str(&format!("  node {{\n    name: pve{i}\n    nodeid: {i}\n    ring0_addr: 10.0.0.{i}\n  }}\n"));
+        }
+        nodes.push_str("}\n");
+        let mut input: Vec<InputFile> = files.iter().map(|&(p, t)| InputFile::new(p, t.as_bytes().to_vec())).collect();
+        input.push(InputFile::new("corosync.conf", nodes.into_bytes()));
+        pvelint_parse::load(TreeInput { files: input, ..TreeInput::default() })
+    }
+
+    fn only(p: &Placement, ctx: &Context, sid: &str) -> Option<Vec<String>> {
+        match p.candidates(ctx, sid)? {
+            Candidates::All => None,
+            Candidates::Only(list, _) => Some(list),
+        }
+    }
+
+    /// A group becomes `ha-group-<id>` and replaces a rule of that ID; positive partners
+    /// follow the node affinity; a dropped rule binds nothing.
+    #[test]
+    fn candidates_follow_the_rules_the_crm_keeps() {
+        let t = tree(&[
+            ("ha/groups.cfg", "group: db\n\tnodes pve1,ghost\n\trestricted 1\n\ngroup: unused\n\tnodes pve2\n"),
+            ("ha/resources.cfg", "vm: 100\n\tgroup db\n\nvm: 101\n\nvm: 102\n\nvm: 103\n"),
+            (
+                "ha/rules.cfg",
+                "node-affinity: ha-group-db\n\tresources vm:102\n\tnodes pve3\n\tstrict 1\n\nresource-affinity: together\n\tresources vm:100,vm:101\n\taffinity positive\n\nnode-affinity: pin-a\n\tresources vm:103\n\tnodes pve2\n\tstrict 1\n\nnode-affinity: pin-b\n\tresources vm:103\n\tnodes pve3\n",
+            ),
+        ]);
+        let ctx = Context::new(&t);
+        let p = ctx.ha_placement();
+        assert_eq!(only(&p, &ctx, "vm:100"), Some(vec!["pve1".to_string()]));
+        assert_eq!(only(&p, &ctx, "vm:101"), Some(vec!["pve1".to_string()]));
+        assert_eq!(only(&p, &ctx, "vm:102"), None);
+        assert_eq!(only(&p, &ctx, "vm:103"), None);
+        let dropped: Vec<&str> = p.dropped.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(dropped, ["pin-a", "pin-b"]);
+        assert_eq!(p.dropped[0].reasons, ["resource 'vm:103' is already used in another node affinity rule"]);
+        assert!(p.node_affinity.iter().all(|r| r.id != "ha-group-unused"));
+    }
+}
