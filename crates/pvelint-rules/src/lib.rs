@@ -8,6 +8,7 @@ pub mod backing;
 pub mod context;
 pub mod fix;
 pub mod graph;
+pub mod ha;
 pub mod mappings;
 pub mod partial;
 pub mod pipeline;

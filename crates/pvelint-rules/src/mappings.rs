@@ -108,42 +108,21 @@ impl<'a> Context<'a> {
         self.mapping_index.get_or_init(|| index(self.tree))
     }
 
-    /// For every HA resource of a guest (not `ignored`) the nodes HA may run it on: the
-    /// cluster nodes among those of a restricted group or a strict node-affinity rule,
-    /// else every cluster node. Empty when the cluster's nodes are unknown. One pass over
-    /// the HA files.
+    /// For every HA resource of a guest (not `ignored`) the nodes HA may run it on
+    /// ([`crate::ha::Placement::candidates`]: the cluster nodes among those of a strict
+    /// node-affinity rule or restricted group that the CRM keeps, else every cluster node).
+    /// Empty when the cluster's nodes are unknown.
     pub fn ha_run_nodes(&self) -> BTreeMap<u32, BTreeSet<String>> {
         let mut out = BTreeMap::new();
         let (Some(cluster), Some(resources)) = (self.nodes.as_ref(), self.tree.ha.resources.as_ref()) else {
             return out;
         };
-        let ha = &self.tree.ha;
-        let restricted: BTreeMap<&str, &[Spanned<String>]> = ha
-            .groups
-            .iter()
-            .flat_map(|g| g.groups.iter())
-            .filter(|g| g.section.get("restricted").is_some_and(|v| v.value == "1"))
-            .map(|g| (g.id.value.as_str(), g.nodes.as_slice()))
-            .collect();
-        let mut strict: BTreeMap<&str, &[Spanned<String>]> = BTreeMap::new();
-        for r in ha.rules.iter().flat_map(|r| r.rules.iter()) {
-            if r.kind.value == "node-affinity"
-                && !r.disabled()
-                && r.section.get("strict").is_some_and(|v| v.value == "1")
-            {
-                for s in &r.resources {
-                    strict.insert(s.value.as_str(), r.nodes.as_slice());
-                }
-            }
-        }
+        let placement = self.ha_placement();
         for res in resources.resources.iter().filter(|r| r.state() != "ignored") {
             let Some(vmid) = res.vmid else { continue };
-            let limit = strict
-                .get(res.sid.value.as_str())
-                .or_else(|| res.group.as_ref().and_then(|g| restricted.get(g.value.as_str())));
-            let nodes: BTreeSet<String> = match limit {
-                Some(list) => list.iter().filter(|n| cluster.contains(&n.value)).map(|n| n.value.clone()).collect(),
-                None => cluster.clone(),
+            let nodes: BTreeSet<String> = match placement.candidates(self, &res.sid.value) {
+                Some(crate::ha::Candidates::Only(list, _)) => list.into_iter().collect(),
+                _ => cluster.clone(),
             };
             out.insert(vmid, nodes);
         }
