@@ -18,8 +18,8 @@ pub mod tree;
 pub use common::spancheck;
 pub use common::{calendar, diag, par, propstring, secrets, section, source, span, syntax, text, volume};
 pub use readers::{
-    corosync, cpu_models, cron, datacenter, facts, firewall, guest, ha, jobs, mapping, notifications, replication, sdn,
-    storage, user, vzdump_conf, vzdump_opts,
+    ceph_conf, corosync, cpu_models, cron, datacenter, facts, firewall, guest, ha, jobs, mapping, notifications,
+    replication, sdn, storage, user, vzdump_conf, vzdump_opts,
 };
 
 pub use diag::{Applicability, Diagnostic, Edit, Fix, Label, Severity};

@@ -7,8 +7,8 @@ use crate::diag::Diagnostic;
 use crate::source::{Origin, SourceFile};
 use crate::span::{FileId, Span};
 use crate::{
-    corosync, cpu_models, cron, datacenter, facts, firewall, guest, ha, jobs, mapping, notifications, replication, sdn,
-    storage, syntax, user, vzdump_conf,
+    ceph_conf, corosync, cpu_models, cron, datacenter, facts, firewall, guest, ha, jobs, mapping, notifications,
+    replication, sdn, storage, syntax, user, vzdump_conf,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +33,7 @@ pub enum FileKind {
     User,
     Notifications,
     CpuModels,
+    CephConf,
     /// `mapping/pci.cfg`, `mapping/usb.cfg`, `mapping/directory.cfg`.
     Mapping(mapping::MappingKind),
     /// `sdn/zones.cfg`, `vnets.cfg`, `subnets.cfg`, `controllers.cfg`, `ipams.cfg`, `dns.cfg`.
@@ -78,6 +79,7 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ["user.cfg"] => FileKind::User,
         ["notifications.cfg"] => FileKind::Notifications,
         ["virtual-guest", "cpu-models.conf"] => FileKind::CpuModels,
+        ["ceph.conf"] => FileKind::CephConf,
         ["ha", "resources.cfg"] => FileKind::HaResources,
         ["ha", "groups.cfg"] => FileKind::HaGroups,
         ["ha", "rules.cfg"] => FileKind::HaRules,
@@ -227,6 +229,8 @@ pub struct Tree {
     pub notifications: Option<notifications::Notifications>,
     /// `virtual-guest/cpu-models.conf`: custom CPU models (`cpu: custom-<name>`).
     pub cpu_models: Option<cpu_models::CpuModels>,
+    /// `ceph.conf` of a Ceph cluster Proxmox manages (pveceph).
+    pub ceph_conf: Option<ceph_conf::CephConf>,
     /// `mapping/*.cfg`: PCI, USB and directory resource mappings.
     pub mappings: mapping::Mappings,
     /// `sdn/*.cfg` and `sdn/.running-config`.
@@ -451,6 +455,7 @@ enum Model {
     User(Box<user::UserConfig>),
     Notifications(Box<notifications::Notifications>),
     CpuModels(Box<cpu_models::CpuModels>),
+    CephConf(Box<ceph_conf::CephConf>),
     Mapping(Box<mapping::MappingConfig>),
     Sdn(Box<sdn::SdnFile>),
     SdnRunning(Box<sdn::RunningConfig>),
@@ -477,6 +482,7 @@ fn parse_one((id, kind, mut input): (FileId, FileKind, InputFile), prefix: &str)
         FileKind::User => Model::User(Box::new(user::parse(&file, &mut d))),
         FileKind::Notifications => Model::Notifications(Box::new(notifications::parse(&file, &mut d))),
         FileKind::CpuModels => Model::CpuModels(Box::new(cpu_models::parse(&file, &mut d))),
+        FileKind::CephConf => Model::CephConf(Box::new(ceph_conf::parse(&file, &mut d))),
         FileKind::Mapping(kind) => Model::Mapping(Box::new(mapping::parse(&file, *kind, &mut d))),
         FileKind::Sdn(kind) => Model::Sdn(Box::new(sdn::parse(&file, *kind, &mut d))),
         FileKind::SdnRunning => Model::SdnRunning(Box::new(sdn::parse_running(&file, &mut d))),
@@ -603,6 +609,7 @@ pub fn load(input: TreeInput) -> Tree {
             (_, Model::User(m)) => tree.user = Some(*m),
             (_, Model::Notifications(m)) => tree.notifications = Some(*m),
             (_, Model::CpuModels(m)) => tree.cpu_models = Some(*m),
+            (_, Model::CephConf(m)) => tree.ceph_conf = Some(*m),
             (_, Model::Mapping(m)) => match m.kind {
                 mapping::MappingKind::Pci => tree.mappings.pci = Some(*m),
                 mapping::MappingKind::Usb => tree.mappings.usb = Some(*m),

@@ -17,8 +17,8 @@ use pvelint_parse::span::{FileId, Span, Spanned};
 use pvelint_parse::spancheck::{check_all, check_span, debug_spans};
 use pvelint_parse::tree::{InputFile, TreeInput};
 use pvelint_parse::{
-    calendar, corosync, cpu_models, cron, datacenter, firewall, guest, ha, jobs, mapping, notifications, propstring,
-    replication, sdn, storage, user, volume, vzdump_conf, SourceFile,
+    calendar, ceph_conf, corosync, cpu_models, cron, datacenter, firewall, guest, ha, jobs, mapping, notifications,
+    propstring, replication, sdn, storage, user, volume, vzdump_conf, SourceFile,
 };
 
 const ID: FileId = FileId(3);
@@ -289,6 +289,7 @@ file_parser_props! {
     user_never_panics => |f, d| user::parse(&f, &mut d);
     notifications_never_panic => |f, d| notifications::parse(&f, &mut d);
     cpu_models_never_panic => |f, d| cpu_models::parse(&f, &mut d);
+    ceph_conf_never_panics => |f, d| ceph_conf::parse(&f, &mut d);
     pci_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Pci, &mut d);
     usb_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Usb, &mut d);
     dir_mappings_never_panic => |f, d| mapping::parse(&f, mapping::MappingKind::Dir, &mut d);
@@ -363,6 +364,7 @@ const TREE_PATHS: &[&str] = &[
     "user.cfg",
     "notifications.cfg",
     "virtual-guest/cpu-models.conf",
+    "ceph.conf",
     "ha/resources.cfg",
     "ha/groups.cfg",
     "ha/rules.cfg",

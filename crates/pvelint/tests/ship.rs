@@ -189,6 +189,7 @@ fn pre_commit_hooks_select_every_file_pvelint_reads() {
             "local/qemu-server/101.conf",
             "pve/ha/rules.cfg",
             "pve/notifications.cfg",
+            "pve/ceph.conf",
             "pve/virtual-guest/cpu-models.conf",
             "corosync.conf",
             "datacenter.cfg",

@@ -1,6 +1,7 @@
 //! One reader per file format: bytes of one file in, its typed, spanned model and its
 //! syntax diagnostics out, never failing. `tree::load` picks the reader by path.
 
+pub mod ceph_conf;
 pub mod corosync;
 pub mod cpu_models;
 pub mod cron;

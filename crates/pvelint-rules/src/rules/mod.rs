@@ -83,6 +83,7 @@ crate::rule_table! {
     s106_glusterfs_storage::GlusterfsStorage,
     s107_zfs_iscsi_provider_unknown::ZfsIscsiProviderUnknown,
     s108_lvm_base_storage_unusable::LvmBaseStorageUnusable,
+    s109_ceph_mon_host_missing::CephMonHostMissing,
     u101_acl_role_undefined::AclRoleUndefined,
     v101_vzdump_path_on_unavailable_storage::VzdumpPathOnUnavailableStorage,
     v102_vzdump_path_on_fragile_storage::VzdumpPathOnFragileStorage,
