@@ -114,13 +114,13 @@ pub fn html(p: &Picture) -> String {
         ));
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n<title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<p>{objects} objects, {edges} edges; findings: {e} errors, {w} warnings, {n} infos. Dashed edges are fragile (a volume in backups, or a vzdump path, on a storage tied to one node).</p>\n<label>Node <select id=\"f-node\">{nodes}</select></label>\n<label>Storage <select id=\"f-storage\">{storages}</select></label>\n<button id=\"f-reset\" type=\"button\">Show all</button> <span id=\"f-status\"></span>\n</header>\n<main>\n<div id=\"picture\">\n{svg}</div>\n<aside>\n<h2>Findings</h2>\n<table id=\"findings\"><thead><tr><th>severity</th><th>code</th><th>where</th><th>message</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n</aside>\n</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n<title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{title}</h1>\n<p>{objects}, {edges}; findings: {e}, {w}, {n}. Dashed edges are fragile (a volume in backups, or a vzdump path, on a storage tied to one node).</p>\n<label>Node <select id=\"f-node\">{nodes}</select></label>\n<label>Storage <select id=\"f-storage\">{storages}</select></label>\n<button id=\"f-reset\" type=\"button\">Show all</button> <span id=\"f-status\"></span>\n</header>\n<main>\n<div id=\"picture\">\n{svg}</div>\n<aside>\n<h2>Findings</h2>\n<table id=\"findings\"><thead><tr><th>severity</th><th>code</th><th>where</th><th>message</th></tr></thead>\n<tbody>\n{rows}</tbody></table>\n</aside>\n</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
         title = xml_escape(&p.title),
-        objects = g.objects.len(),
-        edges = g.edges.len(),
-        e = count(pvelint_parse::Severity::Error),
-        w = count(pvelint_parse::Severity::Warning),
-        n = count(pvelint_parse::Severity::Info),
+        objects = pvelint_parse::text::count(g.objects.len(), "object"),
+        edges = pvelint_parse::text::count(g.edges.len(), "edge"),
+        e = pvelint_parse::text::count(count(pvelint_parse::Severity::Error), "error"),
+        w = pvelint_parse::text::count(count(pvelint_parse::Severity::Warning), "warning"),
+        n = pvelint_parse::text::count(count(pvelint_parse::Severity::Info), "info"),
         nodes = options(g, Kind::Node),
         storages = options(g, Kind::Storage),
         svg = svg::draw(p, &l, false),
