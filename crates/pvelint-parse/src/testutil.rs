@@ -13,6 +13,11 @@ pub fn range(f: &SourceFile, s: Span) -> String {
     format!("{a}:{b}-{c}:{d}")
 }
 
+/// One line per diagnostic (`P004 error @3:1-3:9: message`), the tail of model dumps.
+pub fn diag_lines(f: &SourceFile, diags: &[Diagnostic]) -> String {
+    diags.iter().map(|d| format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), range(f, d.span), d.message)).collect()
+}
+
 /// Where the shared corpus of real configurations is: `$PVELINT_CORPUS`, else
 /// `../shared/corpus/real` beside the repository (the development machines' layout).
 pub fn corpus_dir() -> PathBuf {

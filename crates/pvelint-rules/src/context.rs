@@ -59,6 +59,15 @@ pub struct JobTarget<'a> {
 }
 
 impl JobTarget<'_> {
+    /// `the job fails` / `each of them fails`, for messages.
+    pub fn fails(&self) -> &'static str {
+        if self.job_count == 1 {
+            "the job fails"
+        } else {
+            "each of them fails"
+        }
+    }
+
     /// `backup job 'a' writes` / `backup jobs 'a' and 'b' write`, for messages.
     pub fn subject(&self, verb_one: &str, verb_many: &str) -> String {
         let shown = self.jobs.iter().map(|j| format!("'{}'", j.id.value));

@@ -562,9 +562,7 @@ mod tests {
         }
         out += "tree:\n";
         walk(&c.root, 1, &mut out, &loc);
-        for d in &d {
-            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(d.span), d.message);
-        }
+        out += &crate::testutil::diag_lines(&f, &d);
         out
     }
 

@@ -366,9 +366,7 @@ mod tests {
         for (k, v) in &c.values {
             out += &format!("{k} = {:?} @{}\n", v.value, loc(v.span));
         }
-        for d in &d {
-            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(d.span), d.message);
-        }
+        out += &crate::testutil::diag_lines(&f, &d);
         out
     }
 

@@ -346,9 +346,7 @@ mod tests {
                 loc(r.line)
             );
         }
-        for d in &d {
-            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(d.span), d.message);
-        }
+        out += &crate::testutil::diag_lines(&f, &d);
         out
     }
 

@@ -527,9 +527,7 @@ mod tests {
                 values(&mut out, &r.section);
             }
         }
-        for d in &d {
-            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(d.span), d.message);
-        }
+        out += &crate::testutil::diag_lines(&f, &d);
         out
     }
 

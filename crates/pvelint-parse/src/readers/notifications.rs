@@ -456,9 +456,7 @@ mod snapshot_tests {
                 out += &format!("  {} {} @{}\n", k.value, v.value, loc(v.span));
             }
         }
-        for d in &d {
-            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(d.span), d.message);
-        }
+        out += &crate::testutil::diag_lines(&f, &d);
         out
     }
 

@@ -326,9 +326,7 @@ mod tests {
                 out += &format!("  {k} = {:?} @{}\n", v.value, loc(v.span));
             }
         }
-        for d in &d {
-            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(d.span), d.message);
-        }
+        out += &crate::testutil::diag_lines(&f, &d);
         out
     }
 

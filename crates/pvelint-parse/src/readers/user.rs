@@ -305,9 +305,7 @@ acl:1:/vms/100:alice@pve:PVEVMAdmin:\n";
                 out += &format!("  storage {} @{}\n", s.value, loc(s.span));
             }
         }
-        for d in &d {
-            out += &format!("{} {} @{}: {}\n", d.code, d.severity.as_str(), loc(d.span), d.message);
-        }
+        out += &crate::testutil::diag_lines(&f, &d);
         out
     }
 

@@ -3,6 +3,7 @@
 
 use crate::context::Context;
 use crate::rules::a101_notification_target_undefined::{is_endpoint, BUILTIN_ENDPOINT};
+use pvelint_parse::notifications::Kind;
 use pvelint_parse::Diagnostic;
 
 crate::declare_rule!(
@@ -20,7 +21,7 @@ const BUILTIN_MATCHER: &str = "default-matcher";
 pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     let Some(n) = &ctx.tree.notifications else { return };
     // A file proxmox-notify rejects sends nothing anyway (P017, A102 say why).
-    if n.rejected.is_some() || n.sections.iter().any(|s| !s.kind.is_endpoint() && s.kind.name() != "matcher") {
+    if n.rejected.is_some() || n.sections.iter().any(|s| matches!(s.kind, Kind::LegacyFilter | Kind::LegacyGroup)) {
         return;
     }
     let endpoint_enabled = |name: &str| is_endpoint(n, name) && n.get(name).is_none_or(|s| !s.disabled());

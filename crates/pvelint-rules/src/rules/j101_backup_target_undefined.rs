@@ -27,7 +27,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
 fn finding(t: &JobTarget, state: &str) -> Diagnostic {
     let id = t.storage;
     let first = t.jobs[0];
-    let fails = if t.job_count == 1 { "the job fails" } else { "each of them fails" };
+    let fails = t.fails();
     let mut d = META
         .at(
             t.set_at.unwrap_or(first.id.span),

@@ -20,7 +20,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let content: Vec<&str> = s.content.value.iter().map(|c| c.name()).collect();
-        let fails = if t.job_count == 1 { "the job fails" } else { "each of them fails" };
+        let fails = t.fails();
         let mut d = META
             .at(
                 t.set_at.unwrap_or(t.jobs[0].id.span),

@@ -27,7 +27,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             format!("storage.cfg does not make it available on {}", bad.quote())
         };
-        let fails = if t.job_count == 1 { "the job fails" } else { "each of them fails" };
+        let fails = t.fails();
         out.push(
             META.at(
                 t.set_at.unwrap_or(t.jobs[0].id.span),

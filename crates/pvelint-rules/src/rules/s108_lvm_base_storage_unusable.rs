@@ -25,10 +25,15 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
     for lvm in ctx.tree.storage.iter().filter(|s| s.kind == StorageType::Lvm && s.usable && !s.is_disabled()) {
         let Some(base) = lvm.section.as_ref().and_then(|s| s.get("base")) else { continue };
         let id = base.value.split_once(':').map_or(base.value.as_str(), |(id, _)| id);
-        // The nodes the LVM storage is used on: its `nodes`, else every cluster node.
-        let nodes: Vec<String> = match &lvm.nodes {
-            Some(n) => n.value.iter().cloned().collect(),
-            None => ctx.all_job_nodes().to_vec(),
+        // The nodes the LVM storage is used on: its `nodes` (sorted), else every cluster
+        // node (the shared list, not a copy per storage).
+        let listed: Vec<String>;
+        let nodes: &[String] = match &lvm.nodes {
+            Some(n) => {
+                listed = n.value.iter().cloned().collect();
+                &listed
+            }
+            None => ctx.all_job_nodes(),
         };
         let (why, on, label) = match ctx.storage(id) {
             None => (format!("storage.cfg does not define storage '{id}'"), String::new(), None),
@@ -36,7 +41,7 @@ pub fn check(ctx: &Context, out: &mut Vec<Diagnostic>) {
             Some(b) if !matches!(b.kind, StorageType::Iscsi) => {
                 (format!("storage '{id}' is of type {}, not iscsi", b.kind), String::new(), b.header.map(|h| (h, "not an iSCSI storage")))
             }
-            Some(b) => match ctx.unavailable_on(b, &nodes) {
+            Some(b) => match ctx.unavailable_on(b, nodes) {
                 None => continue,
                 Some((StorageStatus::Disabled(l), _)) => (format!("storage '{id}' is disabled"), String::new(), Some((l, "disabled here"))),
                 Some((StorageStatus::NotOnNode(l), bad)) => (

@@ -373,6 +373,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A line whose key or value Proxmox rejects: LXC keeps the raw text (marked
+    /// invalid, ignored where it matters), QEMU drops the line.
+    fn reject_entry(&mut self, mut e: Entry) {
+        match self.kind {
+            GuestKind::Lxc => {
+                e.valid = false;
+                self.store(e);
+            }
+            GuestKind::Qemu => self.drop_entry(e),
+        }
+    }
+
     fn drop_entry(&mut self, e: Entry) {
         if let Some(cur) = self.current {
             self.sections[cur].dropped.push(e);
@@ -464,13 +476,7 @@ impl<'a> Parser<'a> {
             }
             .with_help("check the spelling against the option list (pct.conf(5) / qm.conf(5))");
             self.push_diag(d, Some(written));
-            match self.kind {
-                GuestKind::Lxc => {
-                    entry.valid = false;
-                    self.store(entry);
-                }
-                GuestKind::Qemu => self.drop_entry(entry),
-            }
+            self.reject_entry(entry);
             return;
         };
         let problems = check_type(self.text(), ty, value);
@@ -501,13 +507,7 @@ impl<'a> Parser<'a> {
                 format!("fix the value of `{written}` (see pct.conf(5) / qm.conf(5))")
             };
             self.push_diag(d.with_help(help), Some(written));
-            match self.kind {
-                GuestKind::Lxc => {
-                    entry.valid = false;
-                    self.store(entry);
-                }
-                GuestKind::Qemu => self.drop_entry(entry),
-            }
+            self.reject_entry(entry);
             return;
         }
         if let Some((span, msg, unusable)) = self.unusable_volume(written, value) {
